@@ -1,0 +1,29 @@
+using System.CommandLine;
+using Portico.Configuration;
+
+namespace Portico.Cli;
+
+/// `portico validate -c FILE`: every error with its location and a hint; exit code 1 when there are any.
+internal static class ValidateCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var command = new Command("validate", "Check a configuration file and print every problem found.") { config };
+        command.SetAction(parse =>
+        {
+            var file = parse.GetRequiredValue(config);
+            var result = ConfigLoader.LoadFile(file.FullName);
+            if (result.Success)
+            {
+                var c = result.Config!;
+                Console.Out.WriteLine($"{file.Name}: OK — {c.Gateways.Count} gateway(s), {c.Services.Count} service(s), {c.Routes.Count} route(s).");
+                return 0;
+            }
+            Console.Error.WriteLine($"{file.Name}: {result.Errors.Count} error(s)");
+            foreach (var error in result.Errors) Console.Error.WriteLine("  " + error);
+            return 1;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,39 @@
+namespace Portico.Configuration;
+
+/// File or text → validated <see cref="PorticoConfig"/>, or every error found. JSON is read by the YAML parser
+/// (YAML 1.2 is a superset of JSON), so both formats share one model and one set of locations.
+public static class ConfigLoader
+{
+    public sealed record Result(PorticoConfig? Config, IReadOnlyList<ConfigError> Errors, ConfigSourceMap? Sources)
+    {
+        public bool Success => Config is not null && Errors.Count == 0;
+    }
+
+    public static Result LoadFile(string path, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    {
+        string text;
+        try
+        {
+            text = File.ReadAllText(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new Result(null, [new ConfigError("", $"cannot read the config file: {ex.Message}", new ConfigLocation(path, 0, 0), "check the path given with -c/--config")], null);
+        }
+        return LoadText(text, path, environment, overrides);
+    }
+
+    public static Result LoadText(string text, string source, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    {
+        var errors = new List<ConfigError>();
+        var root = ConfigDocumentParser.Parse(text, source, errors);
+        if (errors.Count > 0) return new Result(null, errors, null);
+        root = EnvironmentOverrides.Apply(root, overrides ?? EnvironmentOverrides.FromProcess(), source, errors);
+        EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, errors);
+        var config = ConfigBinder.Bind(root, errors);
+        var sources = new ConfigSourceMap(root, source);
+        ConfigValidator.Validate(config, sources, errors);
+        var ordered = errors.OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToList();
+        return new Result(ordered.Count == 0 ? config : null, ordered, sources);
+    }
+}

@@ -1,0 +1,152 @@
+using System.Text.RegularExpressions;
+using Portico.Routing;
+
+namespace Portico.Configuration;
+
+/// Checks what binding cannot: references between sections, listener clashes, templates, ambiguous routes.
+public static partial class ConfigValidator
+{
+    [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
+    private static partial Regex TokenRegex();
+
+    [GeneratedRegex(@"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.*+-]+):[0-9]{1,5}/?$")]
+    private static partial Regex ListenAddressRegex();
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+    private static partial Regex NameRegex();
+
+    public static void Validate(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors)
+    {
+        void Error(string path, string message, string? hint = null) => errors.Add(new ConfigError(path, message, where.Find(path), hint));
+
+        var serviceNames = config.Services.Select(s => s.Name).ToList();
+        var gatewayNames = config.Gateways.Select(g => g.Name).ToList();
+
+        foreach (var s in config.Services)
+        {
+            if (!NameRegex().IsMatch(s.Name)) Error($"services.{s.Name}", $"'{s.Name}' is not a valid service name", "use letters, digits, '.', '_' and '-'");
+            foreach (var dup in s.Urls.GroupBy(u => u.AbsoluteUri.TrimEnd('/')).Where(g => g.Count() > 1))
+                Error($"services.{s.Name}.urls", $"'{dup.Key}' is listed {dup.Count()} times", "list each URL once");
+        }
+
+        var listeners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var g in config.Gateways)
+        {
+            var gp = $"gateways.{g.Name}";
+            if (!NameRegex().IsMatch(g.Name)) Error(gp, $"'{g.Name}' is not a valid gateway name", "use letters, digits, '.', '_' and '-'");
+            for (var i = 0; i < g.Listen.Count; i++)
+            {
+                var text = g.Listen[i];
+                var lp = where.Has($"{gp}.listen[{i}]") ? $"{gp}.listen[{i}]" : $"{gp}.listen";
+                if (!ListenAddressRegex().IsMatch(text) || !Uri.TryCreate(text, UriKind.Absolute, out var uri))
+                {
+                    Error(lp, $"'{text}' is not a listen address", "use scheme://host:port, e.g. http://127.0.0.1:8080 (host 0.0.0.0 or [::] for all interfaces)");
+                    continue;
+                }
+                if (uri.Scheme == "https" && g.Tls is null) Error(lp, $"'{text}' is https but the gateway has no certificate", "add tls: { certificate: server.pfx } to the gateway, or listen on http://");
+                var key = uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                if (uri.Port != 0 && listeners.TryGetValue(key, out var other))
+                    Error(lp, $"'{text}' is already used by gateway '{other}'", "each gateway needs its own port (gateways are told apart by the port a request arrives on)");
+                else listeners[key] = g.Name;
+            }
+            foreach (var (path, value) in new[] { ("live", g.LivePath), ("ready", g.ReadyPath) })
+            {
+                if (value is not null && !value.StartsWith('/')) Error($"{gp}.health.{path}", $"'{value}' must start with '/'");
+            }
+            ValidateHeaders(g.RequestHeaders, $"{gp}.headers.request", Error);
+            ValidateHeaders(g.ResponseHeaders, $"{gp}.headers.response", Error);
+        }
+
+        var names = new Dictionary<string, int>(StringComparer.Ordinal);
+        var compiled = new List<(RouteDefinition Route, PathTemplate Template)>();
+        foreach (var r in config.Routes)
+        {
+            var rp = r.ConfigPath;
+            if (names.TryGetValue(r.Name, out var first))
+                Error($"{rp}.name", $"duplicate route name '{r.Name}' (also routes[{first}])", "route names must be unique; rename one");
+            else names[r.Name] = r.Index;
+
+            if (r.Gateways is { } gws)
+            {
+                foreach (var gw in gws.Where(gw => !gatewayNames.Contains(gw)))
+                    Error($"{rp}.gateways", $"unknown gateway '{gw}'", Suggest.DidYouMean(gw, gatewayNames));
+            }
+
+            PathTemplate? template = null;
+            if (!PathTemplate.TryParse(r.Match.Path, out template, out var templateError))
+                Error($"{rp}.match.path", $"'{r.Match.Path}' is not a valid path template: {templateError}", "e.g. /api/users/{id} or /legacy/{**rest}");
+
+            foreach (var m in r.Match.Methods.Where(m => !TokenRegex().IsMatch(m)))
+                Error($"{rp}.match.methods", $"'{m}' is not an HTTP method", "e.g. GET, POST, PUT, DELETE");
+            foreach (var h in r.Match.Headers.Where(h => !TokenRegex().IsMatch(h.Name)))
+                Error($"{rp}.match.headers.{h.Name}", $"'{h.Name}' is not a valid header name");
+            foreach (var a in r.Match.Accept.Where(a => a.Count(c => c == '/') != 1 || a.Contains(';')))
+                Error($"{rp}.match.accept", $"'{a}' is not a media type", "e.g. application/vnd.portico.v2+json (without parameters)");
+            foreach (var host in r.Match.Hosts.Where(h => h.Length == 0 || h.Contains('/')))
+                Error($"{rp}.match.hosts", $"'{host}' is not a host", "e.g. api.example.com, *.example.com or api.example.com:8443");
+
+            if (r.Service is null && r.Split is null)
+                Error(rp, "the route has no target", "add service: <name> (or split: { a: 90, b: 10 })");
+            if (r.Service is not null && r.Split is not null)
+                Error(rp, "the route has both 'service' and 'split'", "keep one: 'split' already names its services");
+            if (r.Service is not null && !serviceNames.Contains(r.Service))
+                Error($"{rp}.service", $"unknown service '{r.Service}'", Suggest.DidYouMean(r.Service, serviceNames));
+            if (r.Split is { } split)
+            {
+                if (split.Targets.Count == 0) Error($"{rp}.split", "the split names no service", "e.g. split: { users: 90, users-v2: 10 }");
+                else if (split.Targets.Sum(t => t.Weight) <= 0) Error($"{rp}.split", "the split's weights add up to 0", "give at least one service a weight above 0");
+                foreach (var t in split.Targets.Where(t => !serviceNames.Contains(t.Service)))
+                    Error($"{rp}.split.{t.Service}", $"unknown service '{t.Service}'", Suggest.DidYouMean(t.Service, serviceNames));
+            }
+            if (r.Rewrite is { } rewrite && template is not null)
+            {
+                if (!rewrite.StartsWith('/')) Error($"{rp}.rewrite", $"'{rewrite}' must start with '/'", "e.g. rewrite: /users/{id}");
+                var used = RewriteTemplate.ParameterNames(rewrite, out var rewriteError);
+                foreach (var p in used)
+                {
+                    if (!template.Parameters.Contains(p))
+                        Error($"{rp}.rewrite", $"'{{{p}}}' is not captured by the path '{r.Match.Path}'", Suggest.DidYouMean(p, template.Parameters) ?? "the path template captures no values");
+                }
+                if (rewriteError is not null) Error($"{rp}.rewrite", rewriteError, "write values as {name}, e.g. /users/{id}?expand={expand}");
+            }
+            ValidateHeaders(r.RequestHeaders, $"{rp}.headers.request", Error);
+            ValidateHeaders(r.ResponseHeaders, $"{rp}.headers.response", Error);
+            if (template is not null) compiled.Add((r, template));
+        }
+
+        // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
+        for (var i = 0; i < compiled.Count; i++)
+        {
+            for (var j = 0; j < i; j++)
+            {
+                var (a, ta) = compiled[i];
+                var (b, tb) = compiled[j];
+                if (a.Order != b.Order || ta.Shape != tb.Shape || !SharesGateway(a, b, gatewayNames)) continue;
+                if (!Overlaps(a.Match.Methods, b.Match.Methods)) continue;
+                if (!SameSet(a.Match.Hosts, b.Match.Hosts) || !SameSet(a.Match.Accept, b.Match.Accept)) continue;
+                if (!SameConditions(a.Match.Headers, b.Match.Headers) || !SameConditions(a.Match.Query, b.Match.Query)) continue;
+                Error($"{a.ConfigPath}.match", $"route '{a.Name}' matches the same requests as route '{b.Name}' ({b.ConfigPath})",
+                    "add a distinguishing condition (methods, headers, query, accept, hosts), or set 'order' to say which wins");
+            }
+        }
+    }
+
+    static void ValidateHeaders(HeaderTransforms t, string path, Action<string, string, string?> error)
+    {
+        foreach (var name in t.Set.Select(p => p.Key).Concat(t.Append.Select(p => p.Key)).Concat(t.Remove))
+        {
+            if (!TokenRegex().IsMatch(name)) error(path, $"'{name}' is not a valid header name", null);
+        }
+    }
+
+    static bool SharesGateway(RouteDefinition a, RouteDefinition b, List<string> all) =>
+        (a.Gateways ?? all).Intersect(b.Gateways ?? all).Any();
+
+    static bool Overlaps(IReadOnlyList<string> a, IReadOnlyList<string> b) => a.Count == 0 || b.Count == 0 || a.Intersect(b).Any();
+
+    static bool SameSet(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
+        a.Count == b.Count && a.Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(b.Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
+
+    static bool SameConditions(IReadOnlyList<ValueCondition> a, IReadOnlyList<ValueCondition> b) =>
+        a.Count == b.Count && a.All(x => b.Any(y => y.Equivalent(x)));
+}

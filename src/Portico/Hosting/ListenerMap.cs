@@ -1,0 +1,30 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Portico.Hosting;
+
+/// Which gateway a request belongs to, by the local port it arrived on. Filled once the listeners are bound
+/// (ports given as 0 are only known then).
+public sealed class ListenerMap
+{
+    readonly short[] _gatewayByPort = new short[65536];
+
+    public ListenerMap(int gatewayCount)
+    {
+        GatewayCount = gatewayCount;
+        Array.Fill(_gatewayByPort, (short)-1);
+    }
+
+    public int GatewayCount { get; }
+
+    internal void Set(int port, int gatewayIndex) => _gatewayByPort[port] = (short)gatewayIndex;
+
+    public int GatewayIndexFor(HttpContext context)
+    {
+        var port = context.Connection.LocalPort;
+        return (uint)port < 65536u ? _gatewayByPort[port] : -1;
+    }
+
+    /// Bound ports per gateway index, for logs and tests.
+    public IReadOnlyList<int> PortsOf(int gatewayIndex) =>
+        Enumerable.Range(0, 65536).Where(p => _gatewayByPort[p] == gatewayIndex).ToList();
+}

@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+
+namespace Portico.Problems;
+
+/// RFC 9457 problem+json responses with stable `type` URNs. Written with Utf8JsonWriter: no reflection.
+public static class Problem
+{
+    public const string ContentType = "application/problem+json";
+
+    // Problem text is ours and goes out as application/problem+json, so readable quotes are safe.
+    static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static class Types
+    {
+        public const string NotFound = "urn:portico:problem:no-route";
+        public const string MethodNotAllowed = "urn:portico:problem:method-not-allowed";
+        public const string UpstreamUnreachable = "urn:portico:problem:upstream-unreachable";
+        public const string UpstreamTimeout = "urn:portico:problem:upstream-timeout";
+        public const string NoHealthyDestination = "urn:portico:problem:no-healthy-destination";
+        public const string CircuitOpen = "urn:portico:problem:circuit-open";
+        public const string UpstreamError = "urn:portico:problem:upstream-error";
+        public const string BadRequest = "urn:portico:problem:bad-request";
+        public const string RequestTooLarge = "urn:portico:problem:request-too-large";
+        public const string ShuttingDown = "urn:portico:problem:shutting-down";
+    }
+
+    public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null)
+    {
+        var response = context.Response;
+        if (response.HasStarted) return Task.CompletedTask;
+        response.Clear();
+        response.StatusCode = status;
+        response.ContentType = ContentType;
+        response.Headers.CacheControl = "no-store";
+
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", type);
+            json.WriteString("title", title);
+            json.WriteNumber("status", status);
+            json.WriteString("detail", detail);
+            json.WriteString("instance", context.Request.Path.Value);
+            if (service is not null) json.WriteString("service", service);
+            if (route is not null) json.WriteString("route", route);
+            var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
+            json.WriteString("traceId", traceId);
+            json.WriteEndObject();
+        }
+        response.ContentLength = buffer.WrittenCount;
+        return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
+    }
+}

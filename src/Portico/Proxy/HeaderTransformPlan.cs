@@ -1,0 +1,67 @@
+using Microsoft.AspNetCore.Http;
+using Portico.Configuration;
+
+namespace Portico.Proxy;
+
+/// Gateway defaults then route settings, merged once: headers to remove, set (replace) and append.
+public sealed class HeaderTransformPlan
+{
+    HeaderTransformPlan(string[] remove, KeyValuePair<string, string>[] set, KeyValuePair<string, string>[] append)
+    {
+        Remove = remove;
+        Set = set;
+        Append = append;
+    }
+
+    public string[] Remove { get; }
+    public KeyValuePair<string, string>[] Set { get; }
+    public KeyValuePair<string, string>[] Append { get; }
+    public bool IsEmpty => Remove.Length == 0 && Set.Length == 0 && Append.Length == 0;
+
+    public static HeaderTransformPlan Merge(HeaderTransforms gateway, HeaderTransforms route)
+    {
+        var set = new List<KeyValuePair<string, string>>();
+        foreach (var pair in gateway.Set.Concat(route.Set))
+        {
+            set.RemoveAll(p => string.Equals(p.Key, pair.Key, StringComparison.OrdinalIgnoreCase));
+            set.Add(pair);
+        }
+        return new HeaderTransformPlan(
+            gateway.Remove.Concat(route.Remove).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
+            [.. set],
+            [.. gateway.Append, .. route.Append]);
+    }
+
+    public void ApplyTo(HttpRequestMessage request)
+    {
+        foreach (var name in Remove)
+        {
+            request.Headers.Remove(name);
+            request.Content?.Headers.Remove(name);
+        }
+        foreach (var (name, value) in Set)
+        {
+            request.Headers.Remove(name);
+            request.Content?.Headers.Remove(name);
+            Add(request, name, value);
+        }
+        foreach (var (name, value) in Append) Add(request, name, value);
+    }
+
+    static void Add(HttpRequestMessage request, string name, string value)
+    {
+        if (!request.Headers.TryAddWithoutValidation(name, value))
+        {
+            request.Content ??= new ByteArrayContent([]);
+            request.Content.Headers.TryAddWithoutValidation(name, value);
+        }
+    }
+
+    public void ApplyTo(IHeaderDictionary headers)
+    {
+        foreach (var name in Remove) headers.Remove(name);
+        foreach (var (name, value) in Set) headers[name] = value;
+        foreach (var (name, value) in Append) headers.Append(name, value);
+    }
+
+}

@@ -1,0 +1,28 @@
+using Portico.Configuration;
+using Portico.Services;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Proxy;
+
+/// A proxied route compiled for one gateway: its targets (one service, or a split) with the request config
+/// each uses, and its transformer. Immutable; part of a runtime snapshot.
+public sealed class ProxyRoute
+{
+    internal ProxyRoute(RouteDefinition definition, string gateway, ServiceRuntime[] targets, ForwarderRequestConfig[] configs, SplitSelector? split, HttpTransformer transformer)
+    {
+        Definition = definition;
+        Gateway = gateway;
+        Targets = targets;
+        Configs = configs;
+        Split = split;
+        Transformer = transformer;
+    }
+
+    public RouteDefinition Definition { get; }
+    public string Name => Definition.Name;
+    public string Gateway { get; }
+    public ServiceRuntime[] Targets { get; }
+    internal ForwarderRequestConfig[] Configs { get; }
+    public SplitSelector? Split { get; }
+    internal HttpTransformer Transformer { get; }
+}

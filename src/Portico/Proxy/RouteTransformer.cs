@@ -1,0 +1,50 @@
+using Microsoft.AspNetCore.Http;
+using Portico.Routing;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Proxy;
+
+/// What a proxied route does to the request and response on the way through: path/query rewrite,
+/// X-Forwarded-*, the upstream's own Host, configured header edits, and holding back retryable 5xx.
+internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry) : HttpTransformer
+{
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
+
+        // The upstream sees its own authority; the client's goes in X-Forwarded-Host.
+        proxyRequest.Headers.Host = null;
+        var headers = proxyRequest.Headers;
+        headers.Remove("X-Forwarded-For");
+        headers.Remove("X-Forwarded-Proto");
+        headers.Remove("X-Forwarded-Host");
+        headers.Remove("Forwarded");
+        var remote = httpContext.Connection.RemoteIpAddress;
+        if (remote is not null)
+        {
+            if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
+            headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());
+        }
+        headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
+        if (httpContext.Request.Host.HasValue) headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+
+        if (rewrite is not null)
+        {
+            var (path, query) = rewrite.Apply(httpContext.Request.RouteValues, httpContext.Request.QueryString);
+            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, query);
+        }
+        if (!request.IsEmpty) request.ApplyTo(proxyRequest);
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        if (mayRetry && proxyResponse is not null && httpContext.Features.Get<ForwardAttemptFeature>() is { } attempt
+            && attempt.ShouldHoldBack((int)proxyResponse.StatusCode))
+        {
+            return false;
+        }
+        var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        if (!response.IsEmpty) response.ApplyTo(httpContext.Response.Headers);
+        return copy;
+    }
+}

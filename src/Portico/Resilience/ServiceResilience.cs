@@ -1,0 +1,53 @@
+using Polly;
+using Polly.CircuitBreaker;
+using Polly.Retry;
+using Portico.Configuration;
+
+namespace Portico.Resilience;
+
+/// A service's Polly pipelines: the circuit breaker wraps every attempt; retries wrap the breaker and run
+/// only for requests that are safe to repeat. Built once per service definition.
+public sealed class ServiceResilience
+{
+    public ServiceResilience(ServiceDefinition service, TimeProvider time)
+    {
+        Definition = service.Retry;
+        if (service.CircuitBreaker is { } cb)
+        {
+            Breaker = new ResiliencePipelineBuilder<ForwardOutcome> { TimeProvider = time, Name = service.Name }
+                .AddCircuitBreaker(new CircuitBreakerStrategyOptions<ForwardOutcome>
+                {
+                    FailureRatio = cb.FailureRatio,
+                    MinimumThroughput = cb.MinimumThroughput,
+                    SamplingDuration = cb.SamplingDuration,
+                    BreakDuration = cb.BreakFor,
+                    ShouldHandle = static args => ValueTask.FromResult(args.Outcome.Result.IsFailure || args.Outcome.Exception is not null and not OperationCanceledException),
+                })
+                .Build();
+        }
+        if (service.Retry is { } retry)
+        {
+            Budget = new RetryBudget(retry.BudgetRatio, retry.BudgetMinPerSecond, time);
+            var budget = Budget;
+            Retry = new ResiliencePipelineBuilder<ForwardOutcome> { TimeProvider = time, Name = service.Name }
+                .AddRetry(new RetryStrategyOptions<ForwardOutcome>
+                {
+                    MaxRetryAttempts = retry.Attempts,
+                    Delay = retry.Backoff,
+                    MaxDelay = retry.MaxBackoff,
+                    BackoffType = DelayBackoffType.Exponential,
+                    UseJitter = true,
+                    // A suppressed 5xx already reserved its retry; a transport failure asks the budget now.
+                    ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is null
+                        && (args.Outcome.Result.RetryReserved || (args.Outcome.Result.TransportFailure && budget.TryAcquireRetry()))),
+                })
+                .Build();
+        }
+    }
+
+    public RetryDefinition? Definition { get; }
+    public ResiliencePipeline<ForwardOutcome>? Breaker { get; }
+    public ResiliencePipeline<ForwardOutcome>? Retry { get; }
+    public RetryBudget? Budget { get; }
+    public bool IsEmpty => Breaker is null && Retry is null;
+}

@@ -1,0 +1,23 @@
+using Portico.Configuration;
+
+namespace Portico.Routing;
+
+/// The documented order in which a gateway tries its routes: explicit `order`, then the more specific path
+/// (literal segments before parameters before catch-alls), then more match conditions, then file order.
+public static class RoutePrecedence
+{
+    public static IReadOnlyList<RouteDefinition> Sort(IEnumerable<RouteDefinition> routes)
+    {
+        var keyed = routes.Select(r => (Route: r, Key: PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t!.SpecificityKey : "~")).ToList();
+        return keyed
+            .OrderBy(x => x.Route.Order)
+            .ThenBy(x => x.Key, StringComparer.Ordinal)
+            .ThenByDescending(x => x.Route.Match.ConditionCount)
+            .ThenBy(x => x.Route.Index)
+            .Select(x => x.Route)
+            .ToList();
+    }
+
+    public static IEnumerable<(GatewayDefinition Gateway, IReadOnlyList<RouteDefinition> Routes)> ByGateway(PorticoConfig config) =>
+        config.Gateways.Select(g => (g, Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(g.Name)))));
+}

@@ -1,0 +1,86 @@
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace Portico.Runtime;
+
+/// Reloads the config when its file changes (debounced: editors write in several steps) and on SIGHUP.
+internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider time, ILogger<ConfigWatcher> logger) : IHostedService, IDisposable
+{
+    static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
+    FileSystemWatcher? _watcher;
+    PosixSignalRegistration? _sighup;
+    ITimer? _timer;
+    readonly Lock _gate = new();
+
+    public bool WatchFile { get; init; } = true;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (runtime.ConfigPath is not { } path) return Task.CompletedTask;
+        if (!OperatingSystem.IsWindows())
+        {
+            _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+            {
+                context.Cancel = true;
+                LogSignal(logger);
+                Schedule(TimeSpan.Zero);
+            });
+        }
+        if (WatchFile)
+        {
+            var full = Path.GetFullPath(path);
+            _watcher = new FileSystemWatcher(Path.GetDirectoryName(full)!, Path.GetFileName(full))
+            {
+                NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
+            };
+            _watcher.Changed += (_, _) => Schedule(Debounce);
+            _watcher.Created += (_, _) => Schedule(Debounce);
+            _watcher.Renamed += (_, _) => Schedule(Debounce);
+            _watcher.EnableRaisingEvents = true;
+        }
+        return Task.CompletedTask;
+    }
+
+    void Schedule(TimeSpan delay)
+    {
+        lock (_gate)
+        {
+            _timer?.Dispose();
+            _timer = time.CreateTimer(_ => _ = ReloadAsync(), null, delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    async Task ReloadAsync()
+    {
+        try
+        {
+            await runtime.ReloadAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogFailed(logger, ex);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _watcher?.Dispose();
+        _watcher = null;
+        _sighup?.Dispose();
+        _sighup = null;
+        lock (_gate) _timer?.Dispose();
+    }
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "SIGHUP received: reloading configuration")]
+    static partial void LogSignal(ILogger logger);
+
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Error, Message = "Configuration reload failed; the running configuration keeps serving")]
+    static partial void LogFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Logging;
+using Portico.Configuration;
+using Portico.Services;
+
+namespace Portico.Runtime;
+
+/// Loads, validates, compiles and swaps configurations. A reload either applies completely or not at all:
+/// a config with errors, or one that changes listeners (which needs a restart), leaves the current one serving.
+public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
+{
+    readonly SemaphoreSlim _gate = new(1, 1);
+
+    public string? ConfigPath { get; internal set; }
+
+    public RuntimeSnapshot Current => holder.Current;
+
+    /// The result of a reload attempt: the new version, or the reasons it was refused.
+    public sealed record ReloadResult(bool Applied, long Version, IReadOnlyList<ConfigError> Errors);
+
+    public async Task<ReloadResult> ApplyAsync(PorticoConfig config)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (holder.HasSnapshot && ListenersChanged(holder.Current.Config, config) is { } problem)
+            {
+                LogRejected(logger, 1, problem.ToString());
+                return new ReloadResult(false, holder.Current.Version, [problem]);
+            }
+            var prepared = services.Prepare(config.Services);
+            RuntimeSnapshot snapshot;
+            try
+            {
+                snapshot = compiler.Compile(config, prepared);
+            }
+            catch
+            {
+                await services.DiscardAsync(prepared).ConfigureAwait(false);
+                throw;
+            }
+            services.Commit(prepared);
+            holder.Swap(snapshot);
+            LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count);
+            return new ReloadResult(true, snapshot.Version, []);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// Re-reads the config file; on any error the running config stays and the errors are logged.
+    public async Task<ReloadResult> ReloadAsync()
+    {
+        if (ConfigPath is null) return new ReloadResult(false, holder.Current.Version, [new ConfigError("", "this gateway was not started from a config file")]);
+        var loaded = ConfigLoader.LoadFile(ConfigPath);
+        if (!loaded.Success)
+        {
+            LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
+            return new ReloadResult(false, holder.Current.Version, loaded.Errors);
+        }
+        return await ApplyAsync(loaded.Config!).ConfigureAwait(false);
+    }
+
+    static ConfigError? ListenersChanged(PorticoConfig current, PorticoConfig next)
+    {
+        static string Shape(PorticoConfig c) => string.Join(";", c.Gateways.Select(g => $"{g.Name}={string.Join(",", g.Listen)}|{g.Tls}"));
+        return Shape(current) == Shape(next)
+            ? null
+            : new ConfigError("gateways", "gateways or their listen addresses changed; that needs a restart", null, "restart the gateway to apply listener changes; the running configuration is kept");
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Configuration version {Version} applied: {Routes} routes, {Services} services, {Gateways} gateways")]
+    static partial void LogApplied(ILogger logger, long version, int routes, int services, int gateways);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Error, Message = "Configuration rejected ({Count} errors); the running configuration keeps serving:\n{Errors}")]
+    static partial void LogRejected(ILogger logger, int count, string errors);
+}

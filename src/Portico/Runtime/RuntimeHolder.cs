@@ -1,0 +1,31 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
+
+namespace Portico.Runtime;
+
+/// The current snapshot, swapped atomically, exposed to ASP.NET routing as an endpoint data source whose
+/// change token fires on every swap (the matcher is then rebuilt from the new endpoints).
+public sealed class RuntimeHolder : EndpointDataSource
+{
+    RuntimeSnapshot? _current;
+    CancellationTokenSource _changed = new();
+
+    public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("No configuration is loaded yet.");
+    public bool HasSnapshot => Volatile.Read(ref _current) is not null;
+
+    public event Action<RuntimeSnapshot>? Swapped;
+
+    public override IReadOnlyList<Endpoint> Endpoints => Volatile.Read(ref _current)?.Endpoints ?? [];
+
+    public override IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
+
+    public void Swap(RuntimeSnapshot next)
+    {
+        Volatile.Write(ref _current, next);
+        var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+        previous.Cancel();
+        previous.Dispose();
+        Swapped?.Invoke(next);
+    }
+}

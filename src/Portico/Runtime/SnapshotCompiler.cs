@@ -1,0 +1,97 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Portico.Configuration;
+using Portico.Health;
+using Portico.Proxy;
+using Portico.Routing;
+using Portico.Services;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Runtime;
+
+/// Config → endpoints, per gateway in <see cref="RoutePrecedence"/> order. Each route gets a distinct endpoint
+/// order, so a request that several routes accept never meets a tie.
+public sealed class SnapshotCompiler
+{
+    const int BuiltInOrder = -1_000_000;
+    readonly ProxyHandler _proxy;
+    readonly ReadinessEndpoints _readiness;
+    long _version;
+
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness)
+    {
+        _proxy = proxy;
+        _readiness = readiness;
+    }
+
+    public RuntimeSnapshot Compile(PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
+    {
+        var endpoints = new List<Endpoint>();
+        var compiledRoutes = new List<ProxyRoute>();
+        var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
+
+        for (var gi = 0; gi < config.Gateways.Count; gi++)
+        {
+            var gateway = config.Gateways[gi];
+            var gatewayMetadata = new GatewayMetadata(gateway.Name, gi);
+            if (gateway.LivePath is { } live) endpoints.Add(BuiltIn(live, "live", gatewayMetadata, _readiness.LiveAsync, BuiltInOrder));
+            if (gateway.ReadyPath is { } ready) endpoints.Add(BuiltIn(ready, "ready", gatewayMetadata, _readiness.ReadyAsync, BuiltInOrder + 1));
+
+            var routes = RoutePrecedence.Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(gateway.Name)));
+            for (var order = 0; order < routes.Count; order++)
+            {
+                var route = routes[order];
+                var proxyRoute = CompileRoute(route, gateway, services);
+                compiledRoutes.Add(proxyRoute);
+                var builder = new RouteEndpointBuilder(context => _proxy.HandleAsync(context, proxyRoute), templates[route].Pattern, order)
+                {
+                    DisplayName = $"{route.Name} ({gateway.Name})",
+                };
+                builder.Metadata.Add(gatewayMetadata);
+                builder.Metadata.Add(route);
+                builder.Metadata.Add(proxyRoute);
+                var conditions = new RouteConditions(route.Match);
+                if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
+                if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(route.Match.Methods));
+                if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
+                endpoints.Add(builder.Build());
+            }
+        }
+        return new RuntimeSnapshot(Interlocked.Increment(ref _version), config, endpoints, services, compiledRoutes);
+    }
+
+    static Endpoint BuiltIn(string path, string name, GatewayMetadata gateway, RequestDelegate handler, int order)
+    {
+        var builder = new RouteEndpointBuilder(handler, Microsoft.AspNetCore.Routing.Patterns.RoutePatternFactory.Parse(path), order)
+        {
+            DisplayName = $"portico {name} ({gateway.Gateway})",
+        };
+        builder.Metadata.Add(gateway);
+        builder.Metadata.Add(new HttpMethodMetadata(["GET", "HEAD"]));
+        builder.Metadata.Add(BuiltInEndpointMetadata.Instance);
+        return builder.Build();
+    }
+
+    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services)
+    {
+        var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
+        var targets = targetNames.Select(n => services[n]).ToArray();
+        var configs = targets.Select(s => new ForwarderRequestConfig
+        {
+            ActivityTimeout = route.Timeout ?? gateway.Timeout ?? s.Definition.Timeout,
+        }).ToArray();
+        var transformer = new RouteTransformer(
+            route.Rewrite is null ? null : RewriteTemplate.Parse(route.Rewrite),
+            HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
+            HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
+            mayRetry: targets.Any(t => t.Resilience.Retry is not null));
+        var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
+        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer);
+    }
+}
+
+/// Marks Portico's own endpoints (health), which take no route policies.
+public sealed class BuiltInEndpointMetadata
+{
+    public static readonly BuiltInEndpointMetadata Instance = new();
+}

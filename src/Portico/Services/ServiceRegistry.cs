@@ -1,0 +1,79 @@
+using Microsoft.Extensions.Logging;
+using Portico.Configuration;
+
+namespace Portico.Services;
+
+/// Owns service runtimes across reloads: unchanged services are reused; replaced ones are disposed once the
+/// requests still using them have finished.
+public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
+{
+    readonly Lock _gate = new();
+    Dictionary<string, ServiceRuntime> _current = new(StringComparer.Ordinal);
+    readonly ILogger _logger = loggers.CreateLogger("Portico.Services");
+    readonly List<Task> _retiring = [];
+
+    /// Runtimes for a new config, reusing current ones by fingerprint. Nothing is started or retired yet.
+    public Dictionary<string, ServiceRuntime> Prepare(IEnumerable<ServiceDefinition> services)
+    {
+        lock (_gate)
+        {
+            var next = new Dictionary<string, ServiceRuntime>(StringComparer.Ordinal);
+            foreach (var definition in services)
+            {
+                next[definition.Name] = _current.TryGetValue(definition.Name, out var existing) && existing.Fingerprint == ServiceRuntime.FingerprintOf(definition)
+                    ? existing
+                    : new ServiceRuntime(definition, time, loggers);
+            }
+            return next;
+        }
+    }
+
+    /// Makes prepared runtimes current: starts new ones, retires the ones no longer used.
+    public void Commit(Dictionary<string, ServiceRuntime> next)
+    {
+        lock (_gate)
+        {
+            var reused = new HashSet<ServiceRuntime>(next.Values);
+            foreach (var old in _current.Values.Where(o => !reused.Contains(o)))
+                _retiring.Add(RetireAsync(old));
+            foreach (var runtime in next.Values.Where(n => !_current.ContainsValue(n)))
+                runtime.Start();
+            _current = next;
+        }
+    }
+
+    /// Disposes runtimes prepared for a config that was then rejected.
+    public async ValueTask DiscardAsync(Dictionary<string, ServiceRuntime> prepared)
+    {
+        List<ServiceRuntime> unused;
+        lock (_gate) unused = prepared.Values.Where(p => !_current.ContainsValue(p)).ToList();
+        foreach (var runtime in unused) await runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
+    async Task RetireAsync(ServiceRuntime runtime)
+    {
+        // Requests that started on the old config keep using this runtime; wait for them (bounded).
+        var deadline = time.GetUtcNow() + TimeSpan.FromMinutes(10);
+        while (runtime.InFlight > 0 && time.GetUtcNow() < deadline)
+            await Task.Delay(TimeSpan.FromMilliseconds(500), time).ConfigureAwait(false);
+        LogRetired(_logger, runtime.Name);
+        await runtime.DisposeAsync().ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Task[] retiring;
+        ServiceRuntime[] current;
+        lock (_gate)
+        {
+            retiring = [.. _retiring];
+            current = [.. _current.Values];
+            _current = [];
+        }
+        foreach (var runtime in current) await runtime.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(retiring).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Debug, Message = "Service {Service}: previous definition retired")]
+    static partial void LogRetired(ILogger logger, string service);
+}
