@@ -38,8 +38,14 @@ public static class ConfigBinder
         var format = logs.Choice("format", new Dictionary<string, string>(StringComparer.Ordinal) { ["json"] = "json", ["text"] = "text" }) ?? d.LogFormat;
         var level = logs.Choice("level", new Dictionary<string, string>(StringComparer.Ordinal)
         {
-            ["trace"] = "Trace", ["debug"] = "Debug", ["information"] = "Information", ["info"] = "Information",
-            ["warning"] = "Warning", ["error"] = "Error", ["critical"] = "Critical", ["none"] = "None",
+            ["trace"] = "Trace",
+            ["debug"] = "Debug",
+            ["information"] = "Information",
+            ["info"] = "Information",
+            ["warning"] = "Warning",
+            ["error"] = "Error",
+            ["critical"] = "Critical",
+            ["none"] = "None",
         }) ?? d.LogLevel;
         logs.Done();
         var result = new ServerDefinition(r.Duration("shutdownTimeout") ?? d.ShutdownTimeout, maxBody, maxHeaders, format, level);

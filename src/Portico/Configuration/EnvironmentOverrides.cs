@@ -41,41 +41,41 @@ public static class EnvironmentOverrides
         switch (node)
         {
             case ConfigMapping map:
-            {
-                var pos = map.Entries.FindIndex(e => string.Equals(e.Key.Value, segment, StringComparison.OrdinalIgnoreCase));
-                var key = pos >= 0 ? map.Entries[pos].Key : new ConfigScalar(map.Path, where, segment, false);
-                var childPath = ConfigDocumentParser.Join(map.Path, key.Value!);
-                if (last)
                 {
-                    var scalar = new ConfigScalar(childPath, where, value, true);
-                    if (pos >= 0) map.Entries[pos] = new(key, scalar);
-                    else map.Entries.Add(new(key, scalar));
+                    var pos = map.Entries.FindIndex(e => string.Equals(e.Key.Value, segment, StringComparison.OrdinalIgnoreCase));
+                    var key = pos >= 0 ? map.Entries[pos].Key : new ConfigScalar(map.Path, where, segment, false);
+                    var childPath = ConfigDocumentParser.Join(map.Path, key.Value!);
+                    if (last)
+                    {
+                        var scalar = new ConfigScalar(childPath, where, value, true);
+                        if (pos >= 0) map.Entries[pos] = new(key, scalar);
+                        else map.Entries.Add(new(key, scalar));
+                        return;
+                    }
+                    ConfigNode child;
+                    if (pos >= 0) child = map.Entries[pos].Value;
+                    else
+                    {
+                        child = int.TryParse(segments[index + 1], out _) ? new ConfigSequence(childPath, where) : new ConfigMapping(childPath, where);
+                        map.Entries.Add(new(key, child));
+                    }
+                    Set(child, segments, index + 1, value, where, errors);
                     return;
                 }
-                ConfigNode child;
-                if (pos >= 0) child = map.Entries[pos].Value;
-                else
-                {
-                    child = int.TryParse(segments[index + 1], out _) ? new ConfigSequence(childPath, where) : new ConfigMapping(childPath, where);
-                    map.Entries.Add(new(key, child));
-                }
-                Set(child, segments, index + 1, value, where, errors);
-                return;
-            }
             case ConfigSequence seq when int.TryParse(segment, out var i) && i >= 0 && i <= seq.Items.Count:
-            {
-                var childPath = $"{seq.Path}[{i}]";
-                if (last)
                 {
-                    var scalar = new ConfigScalar(childPath, where, value, true);
-                    if (i < seq.Items.Count) seq.Items[i] = scalar;
-                    else seq.Items.Add(scalar);
+                    var childPath = $"{seq.Path}[{i}]";
+                    if (last)
+                    {
+                        var scalar = new ConfigScalar(childPath, where, value, true);
+                        if (i < seq.Items.Count) seq.Items[i] = scalar;
+                        else seq.Items.Add(scalar);
+                        return;
+                    }
+                    if (i == seq.Items.Count) seq.Items.Add(new ConfigMapping(childPath, where));
+                    Set(seq.Items[i], segments, index + 1, value, where, errors);
                     return;
                 }
-                if (i == seq.Items.Count) seq.Items.Add(new ConfigMapping(childPath, where));
-                Set(seq.Items[i], segments, index + 1, value, where, errors);
-                return;
-            }
             case ConfigSequence seq:
                 errors.Add(new ConfigError(seq.Path, $"'{segment}' is not an index of this list (0..{seq.Items.Count})", where, "use a list index, e.g. PORTICO__routes__0__service"));
                 return;

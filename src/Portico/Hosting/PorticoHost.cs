@@ -78,7 +78,8 @@ public static class PorticoHost
         services.AddSingleton<ProxyHandler>();
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
-            sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>()) { ConfigPath = options.ConfigPath });
+            sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
+        { ConfigPath = options.ConfigPath });
         services.AddHostedService(sp => new ConfigWatcher(sp.GetRequiredService<GatewayRuntime>(), time, sp.GetRequiredService<ILogger<ConfigWatcher>>())
         {
             WatchFile = options.WatchConfigFile,
