@@ -56,7 +56,8 @@ public static class PorticoHost
                 var gateway = config.Gateways[gatewayIndex];
                 void Configure(ListenOptions listen)
                 {
-                    listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1AndHttp2;
+                    // HTTP/2 is negotiated with ALPN, so it needs TLS; cleartext listeners speak HTTP/1.1.
+                    listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (https) listen.UseHttps(LoadCertificate(gateway.Tls!, options.ConfigPath));
                     bound.Add((listen, gatewayIndex));
                 }
@@ -97,6 +98,7 @@ public static class PorticoHost
             }
         });
 
+        app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
