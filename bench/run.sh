@@ -10,7 +10,8 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 HARNESS=${HARNESS:-$ROOT/../shared/bench}
-WORK=$ROOT/bench/.work
+# Outside the repo: the harness projects must not inherit our Directory.Build/Packages props.
+WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/portico-bench}
 DUR=${1:-10}
 CONNS=${2:-50}
 export TARGETS=${TARGETS:-"direct yarp nginx"}
