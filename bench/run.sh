@@ -38,5 +38,5 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 
-EXTRA_NAME=portico EXTRA_URL=http://127.0.0.1:8091 EXTRA_PID=$PORTICO_PID RESULTS_DIR="$ROOT/bench/results" \
+EXTRA_NAME=portico EXTRA_URL=http://127.0.0.1:8091 EXTRA_PID=$PORTICO_PID RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results}" \
   "$WORK/harness/run.sh" "$DUR" "$CONNS"

@@ -4,26 +4,28 @@ using Portico.Problems;
 namespace Portico.Hosting;
 
 /// Requests no route accepts get a problem+json 404 (or 405 when only the method is wrong) instead of an
-/// empty response.
+/// empty response. Matched requests pass straight through (no extra await on the hot path).
 internal sealed class UnmatchedRequestMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context)
+    public Task InvokeAsync(HttpContext context)
     {
         var endpoint = context.GetEndpoint();
         if (endpoint is null)
         {
-            await Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.NotFound, "Not Found",
-                $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
-            return;
+            return Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.NotFound, "Not Found",
+                $"No route matches {context.Request.Method} {context.Request.Path}.");
         }
+        // ASP.NET routing answers a wrong method with its own empty 405 endpoint.
+        return endpoint.DisplayName?.StartsWith("405 ", StringComparison.Ordinal) == true ? MethodNotAllowedAsync(context) : next(context);
+    }
+
+    async Task MethodNotAllowedAsync(HttpContext context)
+    {
         await next(context).ConfigureAwait(false);
-        if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted
-            && endpoint.DisplayName?.StartsWith("405 ", StringComparison.Ordinal) == true)
-        {
-            var allow = context.Response.Headers.Allow;
-            await Problem.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, Problem.Types.MethodNotAllowed, "Method Not Allowed",
-                $"{context.Request.Method} is not allowed on {context.Request.Path}.").ConfigureAwait(false);
-            context.Response.Headers.Allow = allow;
-        }
+        if (context.Response.StatusCode != StatusCodes.Status405MethodNotAllowed || context.Response.HasStarted) return;
+        var allow = context.Response.Headers.Allow;
+        await Problem.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, Problem.Types.MethodNotAllowed, "Method Not Allowed",
+            $"{context.Request.Method} is not allowed on {context.Request.Path}.").ConfigureAwait(false);
+        context.Response.Headers.Allow = allow;
     }
 }
