@@ -134,8 +134,10 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
                 feature.RetryReserved = false;
                 if (feature.Attempt > 1 && !context.Response.HasStarted)
                 {
-                    // The previous attempt left a held-back status or YARP's error record behind; start clean.
-                    context.Response.Clear();
+                    // The previous attempt left only a status (held back, or YARP's error) and an error record. Headers stay:
+                    // earlier middleware (a sticky-split cookie, for one) set them for whichever attempt answers.
+                    context.Response.StatusCode = StatusCodes.Status200OK;
+                    if (context.Features.Get<IHttpResponseFeature>() is { } response) response.ReasonPhrase = null;
                     context.Features.Set<IForwarderErrorFeature>(null);
                 }
             }

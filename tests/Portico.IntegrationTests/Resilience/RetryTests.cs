@@ -46,6 +46,30 @@ public sealed class RetryTests
     }
 
     [Fact]
+    public async Task Get_FirstPolicyDestinationRefuses_RetryGoesToAnUntriedDestination()
+    {
+        await using var backend = await TestBackend.StartAsync("items");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              items:
+                urls: ["{{ClosedPort.Url()}}", "{{backend.Url}}"]
+                loadBalancing: first
+                retry: { attempts: 1, backoff: 1ms }
+            routes:
+              - name: items
+                match: { path: "/items" }
+                service: items
+            """);
+        using var client = gateway.CreateClient();
+
+        // `first` always prefers the refusing destination; only reselection among untried ones reaches the other.
+        var response = await client.GetAsync("/items", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        backend.CallsTo("/items").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task Get_First503ThenOk_ClientSeesOnlyTheOkAfterTwoCalls()
     {
         await using var backend = await FlakyAsync(failures: 1);
@@ -149,5 +173,29 @@ public sealed class RetryTests
             (await client.GetAsync("/items", TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
 
         backend.CallsTo("/items").ShouldBe(6);
+    }
+
+    [Fact]
+    public async Task Get_StickySplitRetried_KeepsTheStickyCookieSetBeforeTheFirstAttempt()
+    {
+        await using var backend = await FlakyAsync(failures: 1);
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              blue: { urls: ["{{backend.Url}}"], retry: { attempts: 1, backoff: 1ms } }
+              green: { urls: ["{{backend.Url}}"], retry: { attempts: 1, backoff: 1ms } }
+            routes:
+              - name: items
+                match: { path: "/items" }
+                split: { blue: 50, green: 50 }
+                sticky: { cookie: canary }
+            """);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/items", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        backend.CallsTo("/items").ShouldBe(2);
+        response.Headers.TryGetValues("Set-Cookie", out var cookies).ShouldBeTrue();
+        cookies!.ShouldContain(c => c.StartsWith("canary=", StringComparison.Ordinal));
     }
 }
