@@ -139,4 +139,17 @@ public sealed class DestinationSetTests
 
         set.Available.ShouldBe([set.All[0]]);
     }
+
+    [Fact]
+    public void ReportFailure_OtherDestinationJustReturned_EjectsEvenBeforeAnyoneReadsAvailable()
+    {
+        var set = Create(TwoUrls);
+        for (var i = 0; i < 3; i++) set.ReportFailure(set.All[0]);
+        set.Available.ShouldBe([set.All[1]]);
+        _time.Advance(TimeSpan.FromSeconds(30));
+
+        for (var i = 0; i < 3; i++) set.ReportFailure(set.All[1]);
+
+        set.Available.ShouldBe([set.All[0]]);
+    }
 }
