@@ -1,10 +1,10 @@
 namespace Portico.LoadBalancing;
 
-/// Each destination in turn; the shared counter wraps, so the order stays fair past uint.MaxValue picks.
+/// Each destination in turn. A 64-bit counter: a 32-bit one would skew the order every time it overflowed.
 internal sealed class RoundRobinBalancer : ILoadBalancer
 {
-    uint _next = uint.MaxValue;
+    long _next = -1;
 
     public DestinationState Pick(DestinationState[] available) =>
-        available.Length == 1 ? available[0] : available[Interlocked.Increment(ref _next) % (uint)available.Length];
+        available.Length == 1 ? available[0] : available[(int)((ulong)Interlocked.Increment(ref _next) % (ulong)available.Length)];
 }
