@@ -15,6 +15,9 @@ internal sealed partial class ActiveHealthProber : IAsyncDisposable
     readonly ILogger _logger;
     readonly CancellationTokenSource _stop = new();
     readonly int[] _streak;
+    readonly Lock _roundsGate = new();
+    readonly List<(int Count, TaskCompletionSource Done)> _roundWaiters = [];
+    int _rounds;
     Task? _loop;
 
     public ActiveHealthProber(string service, ActiveHealthDefinition options, DestinationSet destinations, HttpMessageInvoker client, TimeProvider time, ILogger logger)
@@ -39,13 +42,42 @@ internal sealed partial class ActiveHealthProber : IAsyncDisposable
         {
             await ProbeAllAsync(stop).ConfigureAwait(false);
             CompletedFirstRound = true;
+            // The timer exists before the round is announced, so advancing a clock after the announcement starts the next round.
+            var next = Task.Delay(_options.Interval, _time, stop);
+            AnnounceRound();
             try
             {
-                await Task.Delay(_options.Interval, _time, stop).ConfigureAwait(false);
+                await next.ConfigureAwait(false);
             }
             catch (OperationCanceledException)
             {
                 return;
+            }
+        }
+    }
+
+    /// Completes once <paramref name="count"/> rounds of probes have finished and the wait for the next has begun.
+    internal Task WhenRoundsCompleted(int count)
+    {
+        lock (_roundsGate)
+        {
+            if (_rounds >= count) return Task.CompletedTask;
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _roundWaiters.Add((count, done));
+            return done.Task;
+        }
+    }
+
+    void AnnounceRound()
+    {
+        lock (_roundsGate)
+        {
+            _rounds++;
+            for (var i = _roundWaiters.Count - 1; i >= 0; i--)
+            {
+                if (_roundWaiters[i].Count > _rounds) continue;
+                _roundWaiters[i].Done.TrySetResult();
+                _roundWaiters.RemoveAt(i);
             }
         }
     }

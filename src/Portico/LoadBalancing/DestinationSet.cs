@@ -42,6 +42,8 @@ public sealed class DestinationSet
         {
             var now = _time.GetTimestamp();
             if (destination.EjectedUntil > now) return;
+            // Count destinations whose ejection has just ended as available, though no request has looked yet.
+            if (now >= _nextExpiry) RefreshLocked(now);
             var othersAvailable = _available.Any(d => d != destination);
             if (!othersAvailable) return;
             destination.EjectedUntil = now + (long)(_passive.EjectFor.TotalSeconds * _time.TimestampFrequency);

@@ -26,7 +26,7 @@ public static class Problem
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null)
+    public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)
     {
         var response = context.Response;
         if (response.HasStarted) return Task.CompletedTask;
@@ -34,6 +34,9 @@ public static class Problem
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
+        // Whole seconds, rounded up and at least 1: a client told "0" would retry at once.
+        if (retryAfter is { } after)
+            response.Headers.RetryAfter = Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
         using (var json = new Utf8JsonWriter(buffer, JsonOptions))

@@ -15,15 +15,28 @@ namespace Portico.Proxy;
 /// the service, never its address. Retries and the circuit breaker apply where the service configures them.
 internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<ProxyHandler> logger)
 {
-    internal IHttpForwarder Forwarder => forwarder;
-
-    public Task HandleAsync(HttpContext context, ProxyRoute route)
+    public async Task HandleAsync(HttpContext context, ProxyRoute route)
     {
         var index = route.Split is null ? 0 : route.Split.Select(context);
         var service = route.Targets[index];
         var config = route.Configs[index];
-        if (service.Resilience.IsEmpty) return ForwardOnceAsync(context, route, service, config);
-        return ForwardResilientAsync(context, route, service, config);
+        try
+        {
+            if (service.Resilience.IsEmpty) await ForwardOnceAsync(context, route, service, config).ConfigureAwait(false);
+            else await ForwardResilientAsync(context, route, service, config).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away (for instance during a retry backoff); nobody is left to answer.
+        }
+        catch (Exception ex)
+        {
+            // A bug on the forwarding path still answers as a gateway error, never as a bare 500.
+            LogUnexpectedFailure(logger, route.Name, service.Name, ex);
+            if (context.Response.HasStarted) context.Abort();
+            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                $"Service '{service.Name}' failed while answering.", service.Name, route.Name).ConfigureAwait(false);
+        }
     }
 
     async Task ForwardOnceAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config)
@@ -35,22 +48,8 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
             return;
         }
         var destination = service.Balancer.Pick(available);
-        destination.Enter();
-        ForwarderError error;
-        try
-        {
-            error = await forwarder.SendAsync(context, destination.Prefix, service.Invoker, config, route.Transformer).ConfigureAwait(false);
-        }
-        finally
-        {
-            destination.Leave();
-        }
-        if (error == ForwarderError.None)
-        {
-            service.Destinations.ReportSuccess(destination);
-            return;
-        }
-        await FailedAsync(context, route, service, destination, error).ConfigureAwait(false);
+        var error = await SendAsync(context, route, service, config, destination).ConfigureAwait(false);
+        if (error != ForwarderError.None) await FailedAsync(context, route, service, destination, error).ConfigureAwait(false);
     }
 
     async Task ForwardResilientAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config)
@@ -58,39 +57,26 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         var resilience = service.Resilience;
         var canRetry = resilience.Retry is not null && IsSafeToRepeat(context);
         resilience.Budget?.RecordRequest();
-        var state = new AttemptState(this, context, route, service, config);
-        if (canRetry)
-        {
-            state.Feature = new ForwardAttemptFeature(resilience.Definition!.OnStatus, resilience.Budget!);
-            context.Features.Set(state.Feature);
-        }
+        var feature = canRetry ? new ForwardAttemptFeature(resilience.Definition!.OnStatus, resilience.Budget!) : null;
+        var state = new AttemptState(this, context, route, service, config, feature);
+        if (feature is not null) context.Features.Set(feature);
         try
         {
-            ForwardOutcome outcome;
-            if (canRetry)
-            {
-                outcome = await resilience.Retry!.ExecuteAsync(static (s, _) => s.AttemptThroughBreakerAsync(), state, context.RequestAborted).ConfigureAwait(false);
-            }
-            else
-            {
-                outcome = await state.AttemptThroughBreakerAsync().ConfigureAwait(false);
-            }
-            if (outcome.Error != ForwarderError.None && state.LastDestination is { } last)
-                await FailedAsync(context, route, service, last, outcome.Error).ConfigureAwait(false);
-            else if (outcome.Error == ForwarderError.None && state.NoDestination)
-                await NoDestinationAsync(context, route, service).ConfigureAwait(false);
+            var outcome = canRetry
+                ? await resilience.Retry!.ExecuteAsync(static (s, _) => s.AttemptThroughBreakerAsync(), state, context.RequestAborted).ConfigureAwait(false)
+                : await state.AttemptThroughBreakerAsync().ConfigureAwait(false);
+            if (state.NoDestination) await NoDestinationAsync(context, route, service).ConfigureAwait(false);
+            else if (outcome.Error != ForwarderError.None) await FailedAsync(context, route, service, state.LastDestination!, outcome.Error).ConfigureAwait(false);
         }
         catch (BrokenCircuitException ex)
         {
-            if (ex.RetryAfter is { } after) context.Response.Headers.RetryAfter = Math.Max(1, (int)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-            var retryAfter = context.Response.Headers.RetryAfter;
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.CircuitOpen, "Service Unavailable",
-                $"Service '{service.Name}' is failing; requests are paused while it recovers.", service.Name, route.Name).ConfigureAwait(false);
-            if (retryAfter.Count > 0) context.Response.Headers.RetryAfter = retryAfter;
+                $"Service '{service.Name}' is failing; requests are paused while it recovers.", service.Name, route.Name,
+                ex.RetryAfter ?? service.Definition.CircuitBreaker?.BreakFor).ConfigureAwait(false);
         }
         finally
         {
-            if (canRetry) context.Features.Set<ForwardAttemptFeature>(null);
+            if (feature is not null) context.Features.Set<ForwardAttemptFeature>(null);
         }
     }
 
@@ -105,11 +91,30 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         return body is { CanHaveBody: false } || context.Request.ContentLength == 0;
     }
 
-    sealed class AttemptState(ProxyHandler owner, HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config)
+    /// One call to one destination, with in-flight accounting and passive health bookkeeping.
+    async ValueTask<ForwarderError> SendAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config, DestinationState destination)
     {
-        public ForwardAttemptFeature? Feature;
-        public DestinationState? LastDestination;
-        public bool NoDestination;
+        destination.Enter();
+        ForwarderError error;
+        try
+        {
+            error = await forwarder.SendAsync(context, destination.Prefix, service.Invoker, config, route.Transformer).ConfigureAwait(false);
+        }
+        finally
+        {
+            destination.Leave();
+        }
+        if (error is ForwarderError.Request or ForwarderError.RequestTimedOut) service.Destinations.ReportFailure(destination);
+        else if (error == ForwarderError.None) service.Destinations.ReportSuccess(destination);
+        return error;
+    }
+
+    sealed class AttemptState(ProxyHandler owner, HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config, ForwardAttemptFeature? feature)
+    {
+        List<DestinationState>? _tried;
+
+        public DestinationState? LastDestination { get; private set; }
+        public bool NoDestination { get; private set; }
 
         public ValueTask<ForwardOutcome> AttemptThroughBreakerAsync()
         {
@@ -121,43 +126,49 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
 
         async ValueTask<ForwardOutcome> AttemptAsync()
         {
-            if (Feature is { } f)
+            NoDestination = false;
+            if (feature is not null)
             {
-                f.Attempt++;
-                f.RetriesLeft = f.Attempt <= service.Resilience.Definition!.Attempts;
-                f.RetryReserved = false;
-                // A held-back 5xx left a status behind; the next attempt starts clean.
-                if (f.Attempt > 1 && !context.Response.HasStarted) context.Response.Clear();
+                feature.Attempt++;
+                feature.RetriesLeft = feature.Attempt <= service.Resilience.Definition!.Attempts;
+                feature.RetryReserved = false;
+                if (feature.Attempt > 1 && !context.Response.HasStarted)
+                {
+                    // The previous attempt left only a status (held back, or YARP's error) and an error record. Headers stay:
+                    // earlier middleware (a sticky-split cookie, for one) set them for whichever attempt answers.
+                    context.Response.StatusCode = StatusCodes.Status200OK;
+                    if (context.Features.Get<IHttpResponseFeature>() is { } response) response.ReasonPhrase = null;
+                    context.Features.Set<IForwarderErrorFeature>(null);
+                }
             }
             var available = service.Destinations.Available;
             if (available.Length == 0)
             {
                 NoDestination = true;
-                return new ForwardOutcome(ForwarderError.None, StatusCodes.Status503ServiceUnavailable, false);
+                return ForwardOutcome.NotAttempted;
             }
-            var destination = service.Balancer.Pick(available);
-            // After a failure prefer another destination when there is one.
-            if (destination == LastDestination && available.Length > 1) destination = service.Balancer.Pick(available);
+            var destination = Pick(available);
             LastDestination = destination;
-            destination.Enter();
-            ForwarderError error;
-            try
+            var error = await owner.SendAsync(context, route, service, config, destination).ConfigureAwait(false);
+            return new ForwardOutcome(error, context.Response.StatusCode, feature?.RetryReserved ?? false);
+        }
+
+        /// The balancer's choice, but a retry goes to a destination not tried yet while there is one.
+        DestinationState Pick(DestinationState[] available)
+        {
+            var destination = service.Balancer.Pick(available);
+            if (_tried is null)
             {
-                error = await owner.Forwarder.SendAsync(context, destination.Prefix, service.Invoker, config, route.Transformer).ConfigureAwait(false);
+                if (feature is not null) _tried = [destination];
+                return destination;
             }
-            finally
+            if (_tried.Contains(destination))
             {
-                destination.Leave();
+                var fresh = Array.FindAll(available, d => !_tried.Contains(d));
+                if (fresh.Length > 0) destination = service.Balancer.Pick(fresh);
             }
-            var outcome = new ForwardOutcome(error, context.Response.StatusCode, Feature?.RetryReserved ?? false);
-            if (outcome.TransportFailure) service.Destinations.ReportFailure(destination);
-            else if (error == ForwarderError.None) service.Destinations.ReportSuccess(destination);
-            if (outcome.TransportFailure && Feature is { RetriesLeft: true } && !context.Response.HasStarted)
-            {
-                // Retrying: the failure must not reach the client, and YARP recorded it on the context.
-                context.Features.Set<IForwarderErrorFeature>(null);
-            }
-            return outcome;
+            _tried.Add(destination);
+            return destination;
         }
     }
 
@@ -167,13 +178,11 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         switch (error)
         {
             case ForwarderError.RequestTimedOut:
-                service.Destinations.ReportFailure(destination);
                 LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message);
                 await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout, "Gateway Timeout",
                     $"Service '{service.Name}' did not answer in time.", service.Name, route.Name).ConfigureAwait(false);
                 break;
             case ForwarderError.Request:
-                service.Destinations.ReportFailure(destination);
                 LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message);
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, "Bad Gateway",
                     $"Service '{service.Name}' could not be reached.", service.Name, route.Name).ConfigureAwait(false);
@@ -203,4 +212,7 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Route {Route}: service {Service} at {Destination} failed ({Error}): {Reason}")]
     static partial void LogUpstreamFailure(ILogger logger, string route, string service, string destination, ForwarderError error, string? reason);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Route {Route}: forwarding to service {Service} failed unexpectedly")]
+    static partial void LogUnexpectedFailure(ILogger logger, string route, string service, Exception exception);
 }

@@ -33,6 +33,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public HttpMessageInvoker Invoker { get; }
     public ServiceResilience Resilience { get; }
     public bool HasActiveHealth => _prober is not null;
+    internal ActiveHealthProber? Prober => _prober;
 
     /// Ready when some destination can take traffic and, with active checks, the first probes have answered.
     public bool IsReady => (_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0;
