@@ -56,7 +56,8 @@ public static class PorticoHost
                 var gateway = config.Gateways[gatewayIndex];
                 void Configure(ListenOptions listen)
                 {
-                    listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1AndHttp2;
+                    // Without TLS there is no ALPN, so HTTP/2 could not be negotiated anyway (and Kestrel warns).
+                    listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (https) listen.UseHttps(LoadCertificate(gateway.Tls!, options.ConfigPath));
                     bound.Add((listen, gatewayIndex));
                 }
