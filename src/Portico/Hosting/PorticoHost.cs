@@ -56,7 +56,7 @@ public static class PorticoHost
                 var gateway = config.Gateways[gatewayIndex];
                 void Configure(ListenOptions listen)
                 {
-                    // Without TLS there is no ALPN, so HTTP/2 could not be negotiated anyway (and Kestrel warns).
+                    // HTTP/2 is negotiated with ALPN, so it needs TLS; cleartext listeners speak HTTP/1.1.
                     listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (https) listen.UseHttps(LoadCertificate(gateway.Tls!, options.ConfigPath));
                     bound.Add((listen, gatewayIndex));
