@@ -51,7 +51,7 @@ public sealed class DemoTests
     {
         var ct = TestContext.Current.CancellationToken;
         await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
-        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
 
         var v1 = await GetJsonAsync(client, "/api/users/1", ct);
         var v2ByHeader = await GetJsonAsync(client, "/api/users/1", ct, ("Api-Version", "2"));
@@ -146,6 +146,8 @@ public sealed class DemoTests
     static async Task<(int ExitCode, string Output, string Error)> RunShellAsync(string command, CancellationToken ct)
     {
         var start = new ProcessStartInfo("/bin/sh") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        // A machine-wide HTTP proxy must not catch requests meant for the local demo.
+        start.Environment["NO_PROXY"] = start.Environment["no_proxy"] = "127.0.0.1,localhost";
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(command);
         using var process = Process.Start(start)!;
