@@ -33,7 +33,7 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f http://127.0.0.1:8080/api/credits/ACC-1001",
         "curl -sS -f -i http://127.0.0.1:8080/api/checkout/cart",
         "curl -sS -f --cookie portico-canary=checkout-v2 http://127.0.0.1:8080/api/checkout/cart",
-        "curl -sS -f -X POST http://127.0.0.1:8080/orders/legacy?page=2",
+        "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
         "curl -sS -f http://127.0.0.1:8080/readyz",
     ];
 
