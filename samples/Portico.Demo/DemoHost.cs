@@ -1,0 +1,144 @@
+using System.Net.Sockets;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Portico.Demo.SampleServices;
+using Portico.Hosting;
+using Portico.Runtime;
+
+namespace Portico.Demo;
+
+/// The whole demo in one process: the sample services on their fixed loopback ports, then the Portico
+/// gateway with the demo config. Used by Program and by the README test.
+public sealed class DemoHost : IAsyncDisposable
+{
+    /// The sample services, in start order (the gateway starts last, once its upstreams listen).
+    static readonly (string Name, int Port, Func<WebApplication> Create)[] SampleServices =
+    [
+        (MonolithService.Name, MonolithService.Port, MonolithService.Create),
+        (UsersService.Name, UsersService.Port, UsersService.Create),
+        (UsersV2Service.Name, UsersV2Service.Port, UsersV2Service.Create),
+        (CreditsService.Name, CreditsService.Port, CreditsService.Create),
+        (CheckoutV2Service.Name, CheckoutV2Service.Port, CheckoutV2Service.Create),
+    ];
+
+    /// Lines the demo prints to try; the README lists the same ones and a test runs them all.
+    public static readonly IReadOnlyList<string> CurlLines =
+    [
+        "curl -sS -f http://127.0.0.1:8080/api/users/1",
+        "curl -sS -f -H 'Api-Version: 2' http://127.0.0.1:8080/api/users/1",
+        "curl -sS -f http://127.0.0.1:8080/api/v2/users/2",
+        "curl -sS -f -H 'Accept: application/vnd.portico.v2+json' http://127.0.0.1:8080/api/users/3",
+        "curl -sS -f http://127.0.0.1:8080/api/credits/ACC-1001",
+        "curl -sS -f -i http://127.0.0.1:8080/api/checkout/cart",
+        "curl -sS -f --cookie portico-canary=checkout-v2 http://127.0.0.1:8080/api/checkout/cart",
+        "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
+        "curl -sS -f http://127.0.0.1:8080/readyz",
+    ];
+
+    readonly List<(string Name, string Url, WebApplication App)> _running;
+
+    DemoHost(List<(string, string, WebApplication)> running, string configPath, string gatewayUrl)
+    {
+        _running = running;
+        ConfigPath = configPath;
+        GatewayUrl = gatewayUrl;
+    }
+
+    public string ConfigPath { get; }
+    public string GatewayUrl { get; }
+    public WebApplication Gateway => _running[^1].App;
+    public GatewayRuntime Runtime => Gateway.Services.GetRequiredService<GatewayRuntime>();
+
+    /// Name and URL of every server the demo runs, the gateway last.
+    public IEnumerable<(string Name, string Url)> Servers => _running.Select(r => (r.Name, r.Url));
+
+    /// Starts everything; on any failure stops what already started. Throws <see cref="DemoPortInUseException"/>
+    /// when a fixed port is taken and <see cref="Configuration.ConfigException"/> when the config is invalid.
+    public static async Task<DemoHost> StartAsync(string? configPath = null, CancellationToken cancellationToken = default)
+    {
+        configPath = Path.GetFullPath(configPath ?? DemoConfig.Locate());
+        var running = new List<(string, string, WebApplication)>();
+        try
+        {
+            foreach (var (name, port, create) in SampleServices)
+            {
+                var app = create();
+                await StartAsync(app, name, port.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken).ConfigureAwait(false);
+                running.Add((name, $"http://127.0.0.1:{port}", app));
+            }
+
+            var gateway = PorticoHost.Create(new PorticoHostOptions
+            {
+                ConfigPath = configPath,
+                WatchConfigFile = true,
+                LogFormat = "text",
+                ConfigureServices = services => services.AddSingleton<IHostLifetime, DemoLifetime>(),
+            });
+            var listen = gateway.Services.GetRequiredService<GatewayRuntime>().Current.Config.Gateways.SelectMany(g => g.Listen).ToList();
+            var ports = string.Join(" or ", listen.Select(l => new Uri(l).Port).Distinct());
+            await StartAsync(gateway, "the Portico gateway", ports, cancellationToken).ConfigureAwait(false);
+            running.Add(("gateway", listen[0].TrimEnd('/'), gateway));
+            await WaitUntilReadyAsync(gateway.Services.GetRequiredService<GatewayRuntime>(), cancellationToken).ConfigureAwait(false);
+            return new DemoHost(running, configPath, listen[0].TrimEnd('/'));
+        }
+        catch
+        {
+            await StopAsync(running, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    static async Task StartAsync(WebApplication app, string name, string ports, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (IsAddressInUse(ex))
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new DemoPortInUseException(name, ports, ex);
+        }
+        catch
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// Returns once every service passed its first health probe (as /readyz would say), or after 10 seconds.
+    static async Task WaitUntilReadyAsync(GatewayRuntime runtime, CancellationToken cancellationToken)
+    {
+        // Readiness raises no event; the services already listen, so the first probes take milliseconds.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (!runtime.Current.Services.Values.All(s => s.IsReady) && DateTime.UtcNow < deadline)
+            await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+    }
+
+    static bool IsAddressInUse(Exception? ex)
+    {
+        for (; ex is not null; ex = ex.InnerException)
+        {
+            if (ex is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse }) return true;
+        }
+        return false;
+    }
+
+    /// Stops the gateway first (it drains in-flight requests), then the services behind it.
+    public Task StopAsync(CancellationToken cancellationToken = default) => StopAsync(_running, cancellationToken);
+
+    static async Task StopAsync(List<(string Name, string Url, WebApplication App)> running, CancellationToken cancellationToken)
+    {
+        for (var i = running.Count - 1; i >= 0; i--)
+        {
+            var app = running[i].App;
+            running.RemoveAt(i);
+            await app.StopAsync(cancellationToken).ConfigureAwait(false);
+            await app.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
+}

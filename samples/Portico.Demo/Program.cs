@@ -1,0 +1,59 @@
+using System.Runtime.InteropServices;
+using Portico.Configuration;
+using Portico.Demo;
+
+// `dotnet run --project samples/Portico.Demo [-- --config other.yaml]`
+string? configPath = null;
+if (args.Length == 2 && args[0] is "--config" or "-c") configPath = args[1];
+else if (args.Length > 0)
+{
+    Console.Error.WriteLine("usage: dotnet run --project samples/Portico.Demo [-- --config FILE]");
+    return 2;
+}
+
+var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+void OnSignal(PosixSignalContext context)
+{
+    context.Cancel = true;
+    stop.TrySetResult();
+}
+using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+
+DemoHost demo;
+try
+{
+    demo = await DemoHost.StartAsync(configPath);
+}
+catch (DemoPortInUseException ex)
+{
+    Console.Error.WriteLine($"portico demo: {ex.Message}");
+    return 1;
+}
+catch (ConfigException ex)
+{
+    Console.Error.WriteLine($"portico demo: the config has {ex.Errors.Count} error(s):");
+    foreach (var error in ex.Errors) Console.Error.WriteLine("  " + error);
+    return 1;
+}
+
+Console.Out.WriteLine($"""
+
+    Portico demo is running.
+
+      config   {demo.ConfigPath}
+               (edit and save it: the gateway reloads it; listener changes need a restart)
+
+    """);
+foreach (var (name, url) in demo.Servers.Reverse()) Console.Out.WriteLine($"      {name,-12} {url}");
+Console.Out.WriteLine();
+Console.Out.WriteLine("    Try:");
+foreach (var line in DemoHost.CurlLines) Console.Out.WriteLine("      " + line);
+Console.Out.WriteLine();
+Console.Out.WriteLine("    Press Ctrl+C to stop.");
+Console.Out.WriteLine();
+
+await stop.Task;
+Console.Out.WriteLine("portico demo: stopping…");
+await demo.StopAsync();
+return 0;
