@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
 
 namespace Portico.Problems;
 
@@ -30,7 +31,16 @@ public static class Problem
     {
         var response = context.Response;
         if (response.HasStarted) return Task.CompletedTask;
-        response.Clear();
+        // Keep headers other middleware set (cookies, rate-limit, CORS); drop what described another body.
+        response.Headers.Remove(HeaderNames.ContentEncoding);
+        response.Headers.Remove(HeaderNames.ContentRange);
+        response.Headers.Remove(HeaderNames.ContentLanguage);
+        response.Headers.Remove(HeaderNames.ContentDisposition);
+        response.Headers.Remove(HeaderNames.ContentMD5);
+        response.Headers.Remove(HeaderNames.ETag);
+        response.Headers.Remove(HeaderNames.LastModified);
+        response.Headers.Remove(HeaderNames.Expires);
+        response.Headers.Remove(HeaderNames.TransferEncoding);
         response.StatusCode = status;
         response.ContentType = ContentType;
         response.Headers.CacheControl = "no-store";
