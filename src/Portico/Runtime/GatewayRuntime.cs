@@ -9,6 +9,7 @@ namespace Portico.Runtime;
 public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
 {
     readonly SemaphoreSlim _gate = new(1, 1);
+    Task _olderSnapshotsDrained = Task.CompletedTask;
 
     public string? ConfigPath { get; internal set; }
 
@@ -38,8 +39,13 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
                 await services.DiscardAsync(prepared).ConfigureAwait(false);
                 throw;
             }
-            services.Commit(prepared);
+            // Services the new config drops are disposed only when no request can still reach them.
+            var previous = holder.HasSnapshot ? holder.Current : null;
+            var retireAfter = previous is null ? Task.CompletedTask : Task.WhenAll(previous.Drained, _olderSnapshotsDrained);
+            services.Commit(prepared, retireAfter);
             holder.Swap(snapshot);
+            previous?.Retire(snapshot);
+            _olderSnapshotsDrained = retireAfter;
             LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count);
             return new ReloadResult(true, snapshot.Version, []);
         }
