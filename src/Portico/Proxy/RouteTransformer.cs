@@ -15,6 +15,7 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         // The upstream sees its own authority; the client's goes in X-Forwarded-Host.
         proxyRequest.Headers.Host = null;
         var headers = proxyRequest.Headers;
+        RemoveConnectionListedHeaders(httpContext.Request.Headers.Connection, proxyRequest);
         headers.Remove("X-Forwarded-For");
         headers.Remove("X-Forwarded-Proto");
         headers.Remove("X-Forwarded-Host");
@@ -34,6 +35,24 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
             proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, query);
         }
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
+    }
+
+    /// RFC 9110 §7.6.1: headers the client names in `Connection` are for this hop only. YARP drops the standard
+    /// hop-by-hop headers but not these; "upgrade" stays, YARP handles upgrades itself.
+    static void RemoveConnectionListedHeaders(Microsoft.Extensions.Primitives.StringValues connection, HttpRequestMessage proxyRequest)
+    {
+        foreach (var value in connection)
+        {
+            if (value is null || value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || value.Equals("close", StringComparison.OrdinalIgnoreCase)) continue;
+            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (token.Equals("upgrade", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+                    || token.Equals("close", StringComparison.OrdinalIgnoreCase))
+                    continue;
+                proxyRequest.Headers.Remove(token);
+                proxyRequest.Content?.Headers.Remove(token);
+            }
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
