@@ -45,6 +45,10 @@ public sealed class NamedGatewayTests : IAsyncLifetime
                 match: { path: "/feed" }
                 service: mobile-users
                 gateways: [mobile]
+              - name: web-settings
+                match: { path: "/settings", methods: [GET] }
+                service: web-users
+                gateways: [web]
               - name: catalog
                 match: { path: "/catalog/{**rest}" }
                 service: catalog
@@ -117,5 +121,25 @@ public sealed class NamedGatewayTests : IAsyncLifetime
         web.Headers.GetValues("X-Gateway").ShouldBe(["web"]);
         mobile.Headers.GetValues("X-Gateway").ShouldBe(["mobile"]);
         _catalog.Received.Count(r => r.PathAndQuery == "/catalog/items").ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task OtherGatewaysMethodRoute_WrongMethod_Answers404NotMethodNotAllowed()
+    {
+        var mobile = await BackendReply.GetAsync(_mobile, "/settings", method: HttpMethod.Delete);
+        var web = await BackendReply.GetAsync(_web, "/settings", method: HttpMethod.Delete);
+
+        mobile.Status.ShouldBe(HttpStatusCode.NotFound);
+        mobile.ProblemType.ShouldBe("urn:portico:problem:no-route");
+        web.Status.ShouldBe(HttpStatusCode.MethodNotAllowed);
+    }
+
+    [Fact]
+    public async Task OtherGatewaysMethodRoute_RightMethod_Answers404()
+    {
+        var mobile = await BackendReply.GetAsync(_mobile, "/settings");
+
+        mobile.Status.ShouldBe(HttpStatusCode.NotFound);
+        _webUsers.Received.ShouldNotContain(r => r.PathAndQuery == "/settings");
     }
 }
