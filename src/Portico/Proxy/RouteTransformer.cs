@@ -43,17 +43,19 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
     {
         foreach (var value in connection)
         {
-            if (value is null || value.Equals("keep-alive", StringComparison.OrdinalIgnoreCase) || value.Equals("close", StringComparison.OrdinalIgnoreCase)) continue;
+            if (value is null || IsConnectionOption(value)) continue;
             foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
             {
-                if (token.Equals("upgrade", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-                    || token.Equals("close", StringComparison.OrdinalIgnoreCase))
-                    continue;
+                if (IsConnectionOption(token)) continue;
                 proxyRequest.Headers.Remove(token);
                 proxyRequest.Content?.Headers.Remove(token);
             }
         }
     }
+
+    static bool IsConnectionOption(string token) =>
+        token.Equals("upgrade", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("close", StringComparison.OrdinalIgnoreCase);
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
@@ -63,6 +65,18 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
             return false;
         }
         var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
+        {
+            // The upstream's hop-only headers (named in its Connection header) end at the gateway too.
+            foreach (var value in connection)
+            {
+                if (IsConnectionOption(value)) continue;
+                foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!IsConnectionOption(token)) httpContext.Response.Headers.Remove(token);
+                }
+            }
+        }
         if (!response.IsEmpty) response.ApplyTo(httpContext.Response.Headers);
         return copy;
     }

@@ -26,6 +26,13 @@ public sealed class HeaderForwardingTests : IAsyncLifetime
                 c.Response.Headers["X-Kept"] = "yes";
                 return "ok";
             });
+            app.MapGet("/p/upstream-hop", (HttpContext c) =>
+            {
+                c.Response.Headers.Connection = "X-Upstream-Hop";
+                c.Response.Headers["X-Upstream-Hop"] = "per-connection";
+                c.Response.Headers["X-Upstream-Kept"] = "yes";
+                return "ok";
+            });
             app.MapPost("/p/chunked-check", async (HttpContext c) =>
             {
                 using var reader = new StreamReader(c.Request.Body);
@@ -166,6 +173,16 @@ public sealed class HeaderForwardingTests : IAsyncLifetime
         seen.ShouldNotContainKey("Proxy-Connection");
         seen.ShouldNotContainKey("Upgrade");
         if (seen.TryGetValue("Connection", out var connection)) connection.ShouldNotContain("X-Custom-Hop", Case.Insensitive);
+    }
+
+    [Fact]
+    public async Task UpstreamConnectionListedHeaders_NotForwardedToClient()
+    {
+        using var response = await _client.GetAsync("/p/upstream-hop", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.GetValues("X-Upstream-Kept").ShouldBe(["yes"]);
+        response.Headers.Contains("X-Upstream-Hop").ShouldBeFalse();
     }
 
     [Fact]
