@@ -43,9 +43,16 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
             var previous = holder.HasSnapshot ? holder.Current : null;
             var retireAfter = previous is null ? Task.CompletedTask : Task.WhenAll(previous.Drained, _olderSnapshotsDrained);
             services.Commit(prepared, retireAfter);
-            holder.Swap(snapshot);
-            previous?.Retire(snapshot);
             _olderSnapshotsDrained = retireAfter;
+            try
+            {
+                holder.Swap(snapshot);
+            }
+            finally
+            {
+                // Even if a Swapped subscriber throws, the old snapshot must drain so its services get disposed.
+                previous?.Retire(snapshot);
+            }
             LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count);
             return new ReloadResult(true, snapshot.Version, []);
         }
