@@ -48,12 +48,15 @@ public sealed class ReloadTests : IAsyncLifetime
         var port = gateway.BaseAddress().Port;
         for (var i = 0; i < 20; i++) (await BackendReply.GetAsync(client, "/app/x")).Backend.ShouldBe("blue");
         var before = gateway.Runtime.Current.Version;
+        var blueRuntime = gateway.Runtime.Current.Services["blue"];
 
         await File.WriteAllTextAsync(gateway.ConfigPath, WithDefaultGateway(SplitConfig(0, 100)), TestContext.Current.CancellationToken);
         var result = await gateway.Runtime.ReloadAsync();
 
         result.Applied.ShouldBeTrue(string.Join("; ", result.Errors));
         result.Version.ShouldBeGreaterThan(before);
+        // Unchanged services keep their runtime (connection pool, health state) across the reload.
+        gateway.Runtime.Current.Services["blue"].ShouldBeSameAs(blueRuntime);
         for (var i = 0; i < 20; i++) (await BackendReply.GetAsync(client, "/app/x")).Backend.ShouldBe("green");
         gateway.App.ShouldBeSameAs(app);
         gateway.BaseAddress().Port.ShouldBe(port);
