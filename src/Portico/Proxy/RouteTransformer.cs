@@ -32,7 +32,12 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         if (rewrite is not null)
         {
             var (path, query) = rewrite.Apply(httpContext.Request.RouteValues, httpContext.Request.QueryString);
-            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, query);
+            proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, path, query);
+        }
+        else if (httpContext.Request.Path.Value is { } raw && raw.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            // YARP would send Kestrel's still-encoded slash as "%252F".
+            proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, UpstreamPath.Encode(raw), httpContext.Request.QueryString);
         }
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
     }

@@ -46,12 +46,25 @@ public sealed class RewriteTests : IAsyncLifetime
     [InlineData("/api/users/caf%C3%A9", "/users/caf%C3%A9")]
     [InlineData("/api/users/a%3Fb", "/users/a%3Fb")]
     [InlineData("/api/users/a%2Fb", "/users/a%2Fb")]
+    [InlineData("/api/users/50%2541", "/users/50%2541")]
+    [InlineData("/api/users/%252e%252e", "/users/%252e%252e")]
     public async Task Rewrite_EncodedValue_ReachesUpstreamEncodedOnce(string url, string expected)
     {
         using var response = await _client.GetAsync(url, TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        _backend.Received.ShouldContain(r => r.PathAndQuery == expected, $"received: {string.Join(", ", _backend.Received.Select(r => r.PathAndQuery))}");
+        _backend.Received.ShouldContain(r => r.RawTarget == expected, $"received: {string.Join(", ", _backend.Received.Select(r => r.RawTarget))}");
+    }
+
+    [Theory]
+    [InlineData("/old/%252e%252e/secret", "/legacy/%252e%252e/secret")]
+    [InlineData("/old/a%2Fb/c", "/legacy/a%2Fb/c")]
+    public async Task Rewrite_CatchAllWithEncodedValues_NotDecodedTwice(string url, string expected)
+    {
+        using var response = await _client.GetAsync(url, TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        _backend.Received.ShouldContain(r => r.RawTarget == expected, $"received: {string.Join(", ", _backend.Received.Select(r => r.RawTarget))}");
     }
 
     [Fact]

@@ -10,7 +10,7 @@ public sealed class RewriteTemplateTests
     static string Rewrite(string template, object values, string clientQuery = "")
     {
         var (path, query) = RewriteTemplate.Parse(template).Apply(new RouteValueDictionary(values), new QueryString(clientQuery));
-        return path.ToUriComponent() + query.ToUriComponent();
+        return path + query.ToUriComponent();
     }
 
     [Fact]
@@ -25,6 +25,8 @@ public sealed class RewriteTemplateTests
     [InlineData("a#b", "/users/a%23b")]
     [InlineData("100%", "/users/100%25")]
     [InlineData("é", "/users/%C3%A9")]
+    [InlineData("a%2Fb", "/users/a%2Fb")]
+    [InlineData("50%41", "/users/50%2541")]
     public void Apply_ValueWithReservedCharacters_PercentEncoded(string id, string expected)
     {
         Rewrite("/users/{id}", new { id }).ShouldBe(expected);
@@ -34,6 +36,24 @@ public sealed class RewriteTemplateTests
     public void Apply_CatchAll_KeepsSlashesAndEncodesSegments()
     {
         Rewrite("/legacy/{rest}", new { rest = "a/b c/d" }).ShouldBe("/legacy/a/b%20c/d");
+    }
+
+    [Fact]
+    public void Apply_CatchAllWithEncodedSlashInSegment_KeepsItEncodedOnce()
+    {
+        Rewrite("/legacy/{rest}", new { rest = "a%2fb/c" }).ShouldBe("/legacy/a%2Fb/c");
+    }
+
+    [Fact]
+    public void Apply_LiteralWrittenEncoded_UsedAsWritten()
+    {
+        Rewrite("/v2/some%20thing/{id}", new { id = "1" }).ShouldBe("/v2/some%20thing/1");
+    }
+
+    [Fact]
+    public void Apply_EncodedSlashInQueryValue_SentAsSlash()
+    {
+        Rewrite("/search?q={term}", new { term = "a%2Fb" }).ShouldBe("/search?q=a%2Fb");
     }
 
     [Fact]
