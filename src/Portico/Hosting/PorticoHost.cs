@@ -85,6 +85,7 @@ public static class PorticoHost
         {
             WatchFile = options.WatchConfigFile,
         });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RouteConditionsMatcherPolicy>());
         options.ConfigureServices?.Invoke(services);
 

@@ -15,6 +15,7 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         // The upstream sees its own authority; the client's goes in X-Forwarded-Host.
         proxyRequest.Headers.Host = null;
         var headers = proxyRequest.Headers;
+        RemoveConnectionListedHeaders(httpContext.Request.Headers.Connection, proxyRequest);
         headers.Remove("X-Forwarded-For");
         headers.Remove("X-Forwarded-Proto");
         headers.Remove("X-Forwarded-Host");
@@ -31,10 +32,35 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         if (rewrite is not null)
         {
             var (path, query) = rewrite.Apply(httpContext.Request.RouteValues, httpContext.Request.QueryString);
-            proxyRequest.RequestUri = RequestUtilities.MakeDestinationAddress(destinationPrefix, path, query);
+            proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, path, query);
+        }
+        else if (httpContext.Request.Path.Value is { } raw && raw.Contains("%2F", StringComparison.OrdinalIgnoreCase))
+        {
+            // YARP would send Kestrel's still-encoded slash as "%252F".
+            proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, UpstreamPath.Encode(raw), httpContext.Request.QueryString);
         }
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
     }
+
+    /// RFC 9110 §7.6.1: headers the client names in `Connection` are for this hop only. YARP drops the standard
+    /// hop-by-hop headers but not these; "upgrade" stays, YARP handles upgrades itself.
+    static void RemoveConnectionListedHeaders(Microsoft.Extensions.Primitives.StringValues connection, HttpRequestMessage proxyRequest)
+    {
+        foreach (var value in connection)
+        {
+            if (value is null || IsConnectionOption(value)) continue;
+            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                if (IsConnectionOption(token)) continue;
+                proxyRequest.Headers.Remove(token);
+                proxyRequest.Content?.Headers.Remove(token);
+            }
+        }
+    }
+
+    static bool IsConnectionOption(string token) =>
+        token.Equals("upgrade", StringComparison.OrdinalIgnoreCase) || token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
+        || token.Equals("close", StringComparison.OrdinalIgnoreCase);
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
@@ -44,6 +70,18 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
             return false;
         }
         var copy = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken).ConfigureAwait(false);
+        if (proxyResponse is not null && proxyResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
+        {
+            // The upstream's hop-only headers (named in its Connection header) end at the gateway too.
+            foreach (var value in connection)
+            {
+                if (IsConnectionOption(value)) continue;
+                foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!IsConnectionOption(token)) httpContext.Response.Headers.Remove(token);
+                }
+            }
+        }
         if (!response.IsEmpty) response.ApplyTo(httpContext.Response.Headers);
         return copy;
     }

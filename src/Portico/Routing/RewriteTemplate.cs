@@ -5,8 +5,8 @@ using Microsoft.AspNetCore.Routing;
 namespace Portico.Routing;
 
 /// A compiled `rewrite:` such as `/users/{id}?expand={expand}`: literal and value parts for the path and the
-/// query. Values are percent-encoded (a catch-all keeps its '/' separators); the client's query is kept, minus
-/// any parameter the rewrite sets.
+/// query. Literals are used as written; values are percent-encoded (a catch-all keeps its '/' separators, an
+/// encoded slash stays encoded); the client's query is kept, minus any parameter the rewrite sets.
 public sealed class RewriteTemplate
 {
     readonly Part[] _path;
@@ -72,15 +72,17 @@ public sealed class RewriteTemplate
         return [.. parts];
     }
 
-    public (PathString Path, QueryString Query) Apply(RouteValueDictionary values, QueryString original)
+    /// The upstream path, already encoded (see <see cref="UpstreamPath"/>), and the query.
+    public (string Path, QueryString Query) Apply(RouteValueDictionary values, QueryString original)
     {
         var sb = new StringBuilder(64);
         foreach (var part in _path)
         {
             if (part.Literal is not null) sb.Append(part.Literal);
-            else AppendPathValue(sb, values.TryGetValue(part.Parameter!, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null);
+            else if (values.TryGetValue(part.Parameter!, out var v) && Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) is { Length: > 0 } text)
+                sb.Append(UpstreamPath.Encode(text));
         }
-        var path = PathString.FromUriComponent(sb.ToString());
+        var path = sb.ToString();
         if (_query.Length == 0) return (path, original);
 
         var builder = new Microsoft.AspNetCore.Http.Extensions.QueryBuilder();
@@ -90,7 +92,10 @@ public sealed class RewriteTemplate
             var value = new StringBuilder();
             foreach (var part in valueParts)
             {
-                value.Append(part.Literal ?? (values.TryGetValue(part.Parameter!, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : ""));
+                // In a query an encoded slash from the path is just a '/', which the builder encodes itself.
+                value.Append(part.Literal ?? (values.TryGetValue(part.Parameter!, out var v)
+                    ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase)
+                    : ""));
             }
             builder.Add(name, value.ToString());
             set.Add(name);
@@ -104,17 +109,5 @@ public sealed class RewriteTemplate
             }
         }
         return (path, builder.ToQueryString());
-    }
-
-    static void AppendPathValue(StringBuilder sb, string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return;
-        var first = true;
-        foreach (var segment in value.Split('/'))
-        {
-            if (!first) sb.Append('/');
-            sb.Append(Uri.EscapeDataString(segment));
-            first = false;
-        }
     }
 }

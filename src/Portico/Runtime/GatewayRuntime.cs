@@ -9,6 +9,7 @@ namespace Portico.Runtime;
 public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
 {
     readonly SemaphoreSlim _gate = new(1, 1);
+    Task _olderSnapshotsDrained = Task.CompletedTask;
 
     public string? ConfigPath { get; internal set; }
 
@@ -38,8 +39,20 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
                 await services.DiscardAsync(prepared).ConfigureAwait(false);
                 throw;
             }
-            services.Commit(prepared);
-            holder.Swap(snapshot);
+            // Services the new config drops are disposed only when no request can still reach them.
+            var previous = holder.HasSnapshot ? holder.Current : null;
+            var retireAfter = previous is null ? Task.CompletedTask : Task.WhenAll(previous.Drained, _olderSnapshotsDrained);
+            services.Commit(prepared, retireAfter);
+            _olderSnapshotsDrained = retireAfter;
+            try
+            {
+                holder.Swap(snapshot);
+            }
+            finally
+            {
+                // Even if a Swapped subscriber throws, the old snapshot must drain so its services get disposed.
+                previous?.Retire(snapshot);
+            }
             LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count);
             return new ReloadResult(true, snapshot.Version, []);
         }

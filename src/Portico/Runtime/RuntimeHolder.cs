@@ -24,8 +24,8 @@ public sealed class RuntimeHolder : EndpointDataSource
     {
         Volatile.Write(ref _current, next);
         var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
+        // Not disposed: a reader may have fetched it just before the exchange and still ask for its token.
         previous.Cancel();
-        previous.Dispose();
         Swapped?.Invoke(next);
     }
 }

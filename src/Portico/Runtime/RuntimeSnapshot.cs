@@ -6,23 +6,78 @@ using Portico.Services;
 namespace Portico.Runtime;
 
 /// One compiled configuration: endpoints and the runtimes they use. Never mutated; a reload builds a new one
-/// and swaps it in whole. Requests keep the snapshot their endpoint came from until they finish.
+/// and swaps it in whole. Requests keep the snapshot their endpoint came from until they finish: each proxied
+/// request holds a lease, and the services a reload drops are disposed only once the old snapshot has drained.
 public sealed class RuntimeSnapshot
 {
-    internal RuntimeSnapshot(long version, PorticoConfig config, IReadOnlyList<Endpoint> endpoints, IReadOnlyDictionary<string, ServiceRuntime> services, IReadOnlyList<ProxyRoute> routes)
+    // Leases held by requests, or -1 once retired and drained (no lease can be taken any more).
+    int _leases;
+    volatile bool _retiring;
+    volatile RuntimeSnapshot? _successor;
+    readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    Dictionary<(string Gateway, string Route), ProxyRoute> _byName = [];
+
+    internal RuntimeSnapshot(long version, PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
     {
         Version = version;
         Config = config;
-        Endpoints = endpoints;
         Services = services;
-        Routes = routes;
     }
 
     public long Version { get; }
     public PorticoConfig Config { get; }
-    public IReadOnlyList<Endpoint> Endpoints { get; }
+    public IReadOnlyList<Endpoint> Endpoints { get; private set; } = [];
     public IReadOnlyDictionary<string, ServiceRuntime> Services { get; }
 
     /// Compiled routes, per gateway, in precedence order.
-    public IReadOnlyList<ProxyRoute> Routes { get; }
+    public IReadOnlyList<ProxyRoute> Routes { get; private set; } = [];
+
+    /// Completes once this snapshot was replaced and no request uses it any more.
+    public Task Drained => _drained.Task;
+
+    internal void Seal(IReadOnlyList<Endpoint> endpoints, IReadOnlyList<ProxyRoute> routes)
+    {
+        Endpoints = endpoints;
+        Routes = routes;
+        _byName = routes.ToDictionary(r => (r.Gateway, r.Name));
+    }
+
+    internal bool TryEnter()
+    {
+        while (true)
+        {
+            var current = Volatile.Read(ref _leases);
+            if (current < 0) return false;
+            if (Interlocked.CompareExchange(ref _leases, current + 1, current) == current) return true;
+        }
+    }
+
+    internal void Exit()
+    {
+        if (Interlocked.Decrement(ref _leases) == 0 && _retiring) TryCompleteDrain();
+    }
+
+    /// Marks the snapshot as replaced by <paramref name="successor"/>; requests routed with it after this
+    /// moment are served by the successor's route of the same name.
+    internal void Retire(RuntimeSnapshot successor)
+    {
+        _successor = successor;
+        _retiring = true;
+        TryCompleteDrain();
+    }
+
+    void TryCompleteDrain()
+    {
+        if (Interlocked.CompareExchange(ref _leases, -1, 0) == 0) _drained.TrySetResult();
+    }
+
+    /// The live snapshot's compiled route with this gateway and name, for a request that matched a route of a
+    /// retired snapshot; null when the reload removed the route. The caller holds the returned snapshot's lease.
+    internal (RuntimeSnapshot Snapshot, ProxyRoute? Route) LiveRoute(string gateway, string name)
+    {
+        var snapshot = _successor ?? this;
+        while (!snapshot.TryEnter())
+            snapshot = snapshot._successor ?? throw new InvalidOperationException("a retired snapshot has no successor");
+        return (snapshot, snapshot._byName.GetValueOrDefault((gateway, name)));
+    }
 }

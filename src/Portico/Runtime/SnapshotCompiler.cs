@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Portico.Configuration;
 using Portico.Health;
+using Portico.Problems;
 using Portico.Proxy;
 using Portico.Routing;
 using Portico.Services;
@@ -28,6 +29,7 @@ public sealed class SnapshotCompiler
     {
         var endpoints = new List<Endpoint>();
         var compiledRoutes = new List<ProxyRoute>();
+        var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
@@ -43,7 +45,7 @@ public sealed class SnapshotCompiler
                 var route = routes[order];
                 var proxyRoute = CompileRoute(route, gateway, services);
                 compiledRoutes.Add(proxyRoute);
-                var builder = new RouteEndpointBuilder(context => _proxy.HandleAsync(context, proxyRoute), templates[route].Pattern, order)
+                var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, proxyRoute), templates[route].Pattern, order)
                 {
                     DisplayName = $"{route.Name} ({gateway.Name})",
                 };
@@ -52,13 +54,44 @@ public sealed class SnapshotCompiler
                 builder.Metadata.Add(proxyRoute);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
-                if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(route.Match.Methods));
+                if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(MethodsOf(route.Match)));
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 endpoints.Add(builder.Build());
             }
         }
-        return new RuntimeSnapshot(Interlocked.Increment(ref _version), config, endpoints, services, compiledRoutes);
+        snapshot.Seal(endpoints, compiledRoutes);
+        return snapshot;
     }
+
+    /// Forwards under a lease on the snapshot the route came from. A request routed just before a reload whose
+    /// snapshot has already drained is served by the same route of the live snapshot (404 if it was removed).
+    async Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
+    {
+        if (!snapshot.TryEnter())
+        {
+            (snapshot, var live) = snapshot.LiveRoute(route.Gateway, route.Name);
+            if (live is null)
+            {
+                snapshot.Exit();
+                await Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.NotFound, "Not Found",
+                    $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
+                return;
+            }
+            route = live;
+        }
+        try
+        {
+            await _proxy.HandleAsync(context, route).ConfigureAwait(false);
+        }
+        finally
+        {
+            snapshot.Exit();
+        }
+    }
+
+    /// A route that allows GET also answers HEAD (RFC 9110 §9.3.2: HEAD is GET without the body).
+    static IReadOnlyList<string> MethodsOf(RouteMatch match) =>
+        match.Methods.Contains("GET") && !match.Methods.Contains("HEAD") ? [.. match.Methods, "HEAD"] : match.Methods;
 
     static Endpoint BuiltIn(string path, string name, GatewayMetadata gateway, RequestDelegate handler, int order)
     {

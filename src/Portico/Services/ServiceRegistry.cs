@@ -28,14 +28,15 @@ public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory lo
         }
     }
 
-    /// Makes prepared runtimes current: starts new ones, retires the ones no longer used.
-    public void Commit(Dictionary<string, ServiceRuntime> next)
+    /// Makes prepared runtimes current: starts new ones, retires the ones no longer used once
+    /// <paramref name="retireAfter"/> completes (the snapshots that could still route to them have drained).
+    public void Commit(Dictionary<string, ServiceRuntime> next, Task? retireAfter = null)
     {
         lock (_gate)
         {
             var reused = new HashSet<ServiceRuntime>(next.Values);
             foreach (var old in _current.Values.Where(o => !reused.Contains(o)))
-                _retiring.Add(RetireAsync(old));
+                _retiring.Add(RetireAsync(old, retireAfter ?? Task.CompletedTask));
             foreach (var runtime in next.Values.Where(n => !_current.ContainsValue(n)))
                 runtime.Start();
             _current = next;
@@ -50,10 +51,11 @@ public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory lo
         foreach (var runtime in unused) await runtime.DisposeAsync().ConfigureAwait(false);
     }
 
-    async Task RetireAsync(ServiceRuntime runtime)
+    async Task RetireAsync(ServiceRuntime runtime, Task retireAfter)
     {
         // Requests that started on the old config keep using this runtime; wait for them (bounded).
         var deadline = time.GetUtcNow() + TimeSpan.FromMinutes(10);
+        await retireAfter.WaitAsync(TimeSpan.FromMinutes(10), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         while (runtime.InFlight > 0 && time.GetUtcNow() < deadline)
             await Task.Delay(TimeSpan.FromMilliseconds(500), time).ConfigureAwait(false);
         LogRetired(_logger, runtime.Name);

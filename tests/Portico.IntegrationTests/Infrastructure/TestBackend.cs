@@ -12,7 +12,12 @@ public sealed class TestBackend : IAsyncDisposable
 {
     readonly WebApplication _app;
 
-    public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers);
+    public sealed record ReceivedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers)
+    {
+        /// The request target exactly as it arrived (PathAndQuery is rebuilt from the decoded path, which
+        /// cannot tell %2541 from %41).
+        public string RawTarget { get; init; } = "";
+    }
 
     TestBackend(WebApplication app) => _app = app;
 
@@ -32,7 +37,10 @@ public sealed class TestBackend : IAsyncDisposable
         app.Use(async (context, next) =>
         {
             backend.Received.Enqueue(new ReceivedRequest(context.Request.Method, context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase))
+            {
+                RawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget ?? "",
+            });
             await next(context);
         });
         map?.Invoke(app);
