@@ -60,6 +60,8 @@ public static class PorticoHost
                     listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
                     if (https) listen.UseHttps(LoadCertificate(gateway.Tls!, options.ConfigPath));
                     bound.Add((listen, gatewayIndex));
+                    // Known ports are mapped now, so requests accepted before ApplicationStarted fires already find their gateway.
+                    if (port != 0) map.Set(port, gatewayIndex);
                 }
                 if (address is null) kestrel.ListenLocalhost(port, Configure);
                 else kestrel.Listen(address, port, Configure);
