@@ -32,8 +32,8 @@ internal static class RunCommand
             }
             catch (ConfigException ex)
             {
-                Console.Error.WriteLine($"{file.Name}: refusing to start, {ex.Errors.Count} error(s)");
-                foreach (var error in ex.Errors) Console.Error.WriteLine("  " + error);
+                parse.InvocationConfiguration.Error.WriteLine($"{file.Name}: refusing to start, {ex.Errors.Count} error(s)");
+                foreach (var error in ex.Errors) parse.InvocationConfiguration.Error.WriteLine("  " + error);
                 return 1;
             }
         });
