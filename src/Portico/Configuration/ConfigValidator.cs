@@ -9,7 +9,7 @@ public static partial class ConfigValidator
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex TokenRegex();
 
-    [GeneratedRegex(@"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.*+-]+):[0-9]{1,5}/?$")]
+    [GeneratedRegex(@"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}/?$")]
     private static partial Regex ListenAddressRegex();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -44,9 +44,9 @@ public static partial class ConfigValidator
                     continue;
                 }
                 var host = uri.Host.Trim('[', ']');
-                if (host is not ("localhost" or "*" or "+") && !System.Net.IPAddress.TryParse(host, out _))
+                if (host is not "localhost" && !System.Net.IPAddress.TryParse(host, out _))
                 {
-                    Error(lp, $"'{text}' names a host, not an address", "listen on an IP address (127.0.0.1, 0.0.0.0, [::]), localhost or *");
+                    Error(lp, $"'{text}' names a host, not an address", "listen on an IP address (127.0.0.1, or 0.0.0.0 / [::] for all interfaces) or localhost");
                     continue;
                 }
                 if (uri.Scheme == "https" && g.Tls is null) Error(lp, $"'{text}' is https but the gateway has no certificate", "add tls: { certificate: server.pfx } to the gateway, or listen on http://");
@@ -74,6 +74,8 @@ public static partial class ConfigValidator
                 Error($"{rp}.name", $"duplicate route name '{r.Name}' (also routes[{first}])", "route names must be unique; rename one");
             else names[r.Name] = r.Index;
 
+            if (r.Gateways is { Count: 0 })
+                Error($"{rp}.gateways", "the route is on no gateway", "name at least one gateway, or remove 'gateways' to serve the route on every gateway");
             if (r.Gateways is { } gws)
             {
                 foreach (var gw in gws.Where(gw => !gatewayNames.Contains(gw)))

@@ -114,4 +114,23 @@ public sealed partial class CliTests : IDisposable
         var names = output.Split('\n').Skip(1).Where(l => l.Trim().Length > 0).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).ToList();
         names.ShouldBe(["me", "by-id", "catch-all"]);
     }
+
+    [Fact]
+    public async Task Routes_ExactPathAndCatchAllBelowIt_ListsTheExactPathFirst()
+    {
+        var path = Write("""
+            services:
+              users: { urls: [http://127.0.0.1:5101] }
+            routes:
+              - { name: users-rest, match: { path: "/users/{**rest}" }, service: users }
+              - { name: users-optional, match: { path: "/users/{id?}" }, service: users }
+              - { name: users-exact, match: { path: /users }, service: users }
+            """);
+
+        var (exit, output) = await InvokeAsync("routes", "-c", path);
+
+        exit.ShouldBe(0);
+        var names = output.Split('\n').Skip(1).Where(l => l.Trim().Length > 0).Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]).ToList();
+        names.ShouldBe(["users-exact", "users-optional", "users-rest"]);
+    }
 }

@@ -111,6 +111,7 @@ public sealed class ConfigValidatorTests
     [Theory]
     [InlineData("127.0.0.1:8080", "is not a listen address")]
     [InlineData("http://127.0.0.1", "is not a listen address")]
+    [InlineData("http://*:8080", "is not a listen address")]
     [InlineData("http://127.0.0.1:8080/api", "is not a listen address")]
     [InlineData("http://gateway.example.com:8080", "names a host, not an address")]
     [InlineData("https://127.0.0.1:8443", "is https but the gateway has no certificate")]
@@ -199,6 +200,19 @@ public sealed class ConfigValidatorTests
         error.Path.ShouldBe("routes[0].gateways");
         error.Message.ShouldBe("unknown gateway 'mobil'");
         error.Hint.ShouldBe("did you mean 'mobile'?");
+    }
+
+    [Fact]
+    public void Load_RouteWithEmptyGatewayList_IsReported()
+    {
+        var yaml = WithRoutes("""
+              - { name: a, match: { path: /a }, service: users, gateways: [] }
+            """);
+
+        var error = TestConfig.Errors(yaml).ShouldHaveSingleItem();
+
+        error.Path.ShouldBe("routes[0].gateways");
+        error.Message.ShouldBe("the route is on no gateway");
     }
 
     [Fact]
