@@ -13,7 +13,8 @@ internal static class ValidateCommand
         command.SetAction(parse =>
         {
             var file = parse.GetRequiredValue(config);
-            var result = ConfigLoader.LoadFile(file.FullName);
+            // Errors name the file as the user wrote it, so terminals and editors can open file:line:col relative to here.
+            var result = ConfigLoader.LoadFile(file.ToString());
             if (result.Success)
             {
                 var c = result.Config!;
