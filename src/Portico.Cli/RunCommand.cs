@@ -20,7 +20,7 @@ internal static class RunCommand
             var file = parse.GetRequiredValue(config);
             try
             {
-                var app = PorticoHost.Create(new PorticoHostOptions
+                await using var app = PorticoHost.Create(new PorticoHostOptions
                 {
                     ConfigPath = file.FullName,
                     WatchConfigFile = !parse.GetValue(noWatch),

@@ -28,11 +28,18 @@ public static class ConfigLoader
         var errors = new List<ConfigError>();
         var root = ConfigDocumentParser.Parse(text, source, errors);
         if (errors.Count > 0) return new Result(null, errors, null);
+        // `x-…` keys only hold YAML anchors, already copied where they are used; checking them too would report twice.
+        (root as ConfigMapping)?.Entries.RemoveAll(e => e.Key.Value!.StartsWith("x-", StringComparison.Ordinal));
         root = EnvironmentOverrides.Apply(root, overrides ?? EnvironmentOverrides.FromProcess(), source, errors);
-        EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, errors);
+        var substitution = new List<ConfigError>();
+        EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, substitution);
+        errors.AddRange(substitution);
         var config = ConfigBinder.Bind(root, errors);
         var sources = new ConfigSourceMap(root, source);
         ConfigValidator.Validate(config, sources, errors);
+        // A value left as "${MISSING}" was reported once; its unsubstituted text is not a second problem.
+        var unresolved = substitution.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        if (unresolved.Count > 0) errors.RemoveAll(e => unresolved.Contains(e.Path) && !substitution.Contains(e));
         var ordered = errors.OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToList();
         return new Result(ordered.Count == 0 ? config : null, ordered, sources);
     }

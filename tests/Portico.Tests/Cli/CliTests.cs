@@ -97,6 +97,57 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Run_ValidConfig_ServesUntilCancelledThenExitsZero()
+    {
+        var port = FreePort();
+        var path = Write($$"""
+            gateways:
+              web: { listen: ["http://127.0.0.1:{{port}}"] }
+            server: { logging: { level: warning } }
+            """);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        using var output = new StringWriter();
+        var configuration = new InvocationConfiguration { Output = output, Error = output, ProcessTerminationTimeout = null };
+
+        var run = PorticoCli.CreateRootCommand().Parse(["run", "-c", path, "--no-watch"]).InvokeAsync(configuration, stop.Token);
+        var live = await WaitForLiveAsync(port, run);
+        await stop.CancelAsync();
+        var exit = await run;
+
+        live.ShouldBeTrue(output.ToString());
+        exit.ShouldBe(0);
+    }
+
+    static int FreePort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
+    }
+
+    /// Bounded poll: the command exposes no "started" event, so ask its health endpoint until a deadline.
+    static async Task<bool> WaitForLiveAsync(int port, Task<int> run)
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (DateTime.UtcNow < deadline && !run.IsCompleted)
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri($"http://127.0.0.1:{port}/healthz"), TestContext.Current.CancellationToken);
+                if (response.IsSuccessStatusCode) return true;
+            }
+            catch (HttpRequestException)
+            {
+                await Task.Yield();
+            }
+        }
+        return false;
+    }
+
+    [Fact]
     public async Task Routes_ValidConfig_ListsRoutesInPrecedenceOrder()
     {
         var path = Write("""

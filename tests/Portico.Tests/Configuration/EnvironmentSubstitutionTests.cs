@@ -48,6 +48,16 @@ public sealed class EnvironmentSubstitutionTests
     }
 
     [Fact]
+    public void Load_MissingVariable_IsReportedOnceNotAlsoAsABadValue()
+    {
+        var yaml = "services:\n  users: { urls: [\"${USERS_URL}\"], timeout: \"${USERS_TIMEOUT}\" }\n";
+
+        var errors = TestConfig.Errors(yaml);
+
+        errors.Select(e => e.Message).ShouldBe(["environment variable 'USERS_URL' is not set", "environment variable 'USERS_TIMEOUT' is not set"]);
+    }
+
+    [Fact]
     public void Apply_DoubleDollar_KeepsALiteralReference()
     {
         var (root, errors) = Substitute("a: \"cost: $${PRICE} and $5\"\n", new() { ["PRICE"] = "10" });
@@ -64,6 +74,23 @@ public sealed class EnvironmentSubstitutionTests
         var (_, errors) = Substitute(yaml, []);
 
         errors.ShouldHaveSingleItem().Message.ShouldContain(message);
+    }
+
+    [Fact]
+    public void Load_MissingVariableInsideAnXAnchor_IsReportedOnceWhereItIsUsed()
+    {
+        var yaml = """
+            x-defaults: &defaults { timeout: "${USERS_TIMEOUT}" }
+            services:
+              users:
+                <<: *defaults
+                urls: [http://127.0.0.1:5101]
+            """;
+
+        var error = TestConfig.Errors(yaml).ShouldHaveSingleItem();
+
+        error.Path.ShouldBe("services.users.timeout");
+        error.Location!.Value.Line.ShouldBe(1);
     }
 
     [Fact]
