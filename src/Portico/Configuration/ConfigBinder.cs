@@ -16,10 +16,10 @@ public static class ConfigBinder
     public static PorticoConfig Bind(ConfigNode root, List<ConfigError> errors)
     {
         var r = new MappingReader(root, errors, "the configuration root");
-        // `x-…` keys at the top level are free for YAML anchors shared by several sections.
+        // `x-…` keys at the top level are free for YAML anchors shared by several sections; `$schema` is for editors.
         foreach (var (key, _) in r.Mapping?.Entries ?? [])
         {
-            if (key.Value!.StartsWith("x-", StringComparison.Ordinal)) r.Node(key.Value);
+            if (key.Value!.StartsWith("x-", StringComparison.Ordinal) || key.Value == "$schema") r.Node(key.Value);
         }
         var services = BindServices(r, errors);
         var gateways = BindGateways(r, errors);

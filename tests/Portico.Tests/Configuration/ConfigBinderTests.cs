@@ -55,6 +55,14 @@ public sealed class ConfigBinderTests
         error.Hint.ShouldBe("did you mean 'services'?");
     }
 
+    [Fact]
+    public void Load_JsonWithSchemaKey_IgnoresIt()
+    {
+        var config = TestConfig.LoadValid("""{ "$schema": "../docs/portico.schema.json", "services": { "users": { "urls": ["http://127.0.0.1:5101"] } } }""");
+
+        config.Services.ShouldHaveSingleItem().Name.ShouldBe("users");
+    }
+
     [Theory]
     [InlineData("retry: { attempts: many }", "services.users.retry.attempts", "'many' is not a whole number")]
     [InlineData("retry: { attempts: 11 }", "services.users.retry.attempts", "11 is out of range")]

@@ -16,16 +16,20 @@ internal static class RepoFiles
 
     public static string SchemaPath => Path.Combine(Root, "docs", "portico.schema.json");
 
-    /// samples/**/*.yaml|yml and docs/examples/*.yaml|yml, as repository-relative paths.
+    /// samples/**/*.yaml|yml and docs/examples/*.yaml|yml|json, as repository-relative paths.
     public static IEnumerable<string> ConfigFiles()
     {
         var files = new List<string>();
-        foreach (var (dir, option) in new[] { ("samples", SearchOption.AllDirectories), (Path.Combine("docs", "examples"), SearchOption.TopDirectoryOnly) })
+        foreach (var (dir, option, extensions) in new[]
+        {
+            ("samples", SearchOption.AllDirectories, new[] { ".yaml", ".yml" }),
+            (Path.Combine("docs", "examples"), SearchOption.TopDirectoryOnly, new[] { ".yaml", ".yml", ".json" }),
+        })
         {
             var full = Path.Combine(Root, dir);
             if (!Directory.Exists(full)) continue;
             files.AddRange(Directory.EnumerateFiles(full, "*.*", option)
-                .Where(f => f.EndsWith(".yaml", StringComparison.Ordinal) || f.EndsWith(".yml", StringComparison.Ordinal))
+                .Where(f => extensions.Contains(Path.GetExtension(f)))
                 .Where(f => !f.Split(Path.DirectorySeparatorChar).Any(p => p is "bin" or "obj")));
         }
         return files.Select(f => Path.GetRelativePath(Root, f)).Order(StringComparer.Ordinal);

@@ -7,6 +7,7 @@ public sealed class SchemaTests
 {
     /// Every key the binder accepts, at least once.
     const string KitchenSink = """
+        $schema: ../docs/portico.schema.json
         x-common: &common { timeout: 5s }
         gateways:
           web:
