@@ -188,8 +188,9 @@ public static class ConfigBinder
             var r = new MappingReader(seq.Items[i], errors, "a route");
             if (!r.Exists) continue;
             var name = r.String("name") ?? $"routes[{i}]";
-            var m = new MappingReader(r.Node("match"), errors, "match conditions");
-            if (!m.Exists) r.Missing("match", "say what the route matches, e.g. match: { path: /api/users/{id} }");
+            var matchNode = r.Node("match");
+            var m = new MappingReader(matchNode, errors, "match conditions");
+            if (matchNode is null) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
             var path = m.String("path", required: m.Exists, hint: "a path template such as /api/users/{id} or /{**rest}") ?? "/";
             var methods = m.StringList("methods").Select(x => x.ToUpperInvariant()).ToList();
             var hosts = m.StringList("hosts");

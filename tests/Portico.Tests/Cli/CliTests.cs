@@ -75,6 +75,17 @@ public sealed partial class CliTests : IDisposable
         exit.ShouldBe(0);
     }
 
+    [Theory]
+    [InlineData("minimal.json")]
+    [InlineData("bff.yaml")]
+    public async Task Validate_ShippedExample_Succeeds(string example)
+    {
+        var (exit, output) = await InvokeAsync("validate", "-c", Path.Combine(Schema.RepoFiles.Root, "docs", "examples", example));
+
+        output.ShouldStartWith($"{example}: OK");
+        exit.ShouldBe(0);
+    }
+
     [Fact]
     public async Task Validate_MissingFile_FailsWithTheReason()
     {

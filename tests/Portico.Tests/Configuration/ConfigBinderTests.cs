@@ -110,6 +110,19 @@ public sealed class ConfigBinderTests
         error.Message.ShouldBe("expected a list of routes, found a mapping");
     }
 
+    [Theory]
+    [InlineData("{ name: a, service: users }", "routes[0].match", "'match' is required")]
+    [InlineData("{ name: a, match: /a, service: users }", "routes[0].match", "expected a mapping (match conditions), found a value")]
+    public void Load_RouteWithoutUsableMatch_ReportsOneError(string route, string path, string message)
+    {
+        var yaml = "services:\n  users: { urls: [http://127.0.0.1:5101] }\nroutes:\n  - " + route + "\n";
+
+        var error = TestConfig.Errors(yaml).ShouldHaveSingleItem();
+
+        error.Path.ShouldBe(path);
+        error.Message.ShouldBe(message);
+    }
+
     [Fact]
     public void Load_ServiceWithoutUrls_ReportsRequiredKey()
     {
