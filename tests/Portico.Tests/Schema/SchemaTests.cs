@@ -1,3 +1,4 @@
+using Newtonsoft.Json.Linq;
 using NJsonSchema.Validation;
 using Portico.Configuration;
 
@@ -74,6 +75,16 @@ public sealed class SchemaTests
 
         schemaErrors.ShouldBeEmpty(SchemaFixture.Describe(schemaErrors));
         result.Errors.ShouldBeEmpty(string.Join(Environment.NewLine, result.Errors));
+    }
+
+    [Fact]
+    public void KitchenSinkConfig_UsesEveryKeyTheSchemaDescribes()
+    {
+        var schema = JObject.Parse(File.ReadAllText(RepoFiles.SchemaPath));
+        var described = schema.Descendants().OfType<JProperty>().Where(p => p.Name == "properties").SelectMany(p => ((JObject)p.Value).Properties().Select(x => x.Name)).ToHashSet();
+        var used = ((JContainer)ConfigJson.FromText(KitchenSink, "kitchen-sink.yaml")).Descendants().OfType<JProperty>().Select(p => p.Name).ToHashSet();
+
+        described.Except(used).ShouldBeEmpty();
     }
 
     [Theory]
