@@ -87,6 +87,24 @@ public sealed partial class CliTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_TlsCertificateFileMissing_ReportsItRelativeToTheConfig()
+    {
+        var path = Write("""
+            gateways:
+              web: { listen: ["https://127.0.0.1:8443"], tls: { certificate: certs/server.pem, key: certs/server.key } }
+            """);
+        Directory.CreateDirectory(Path.Combine(_dir, "certs"));
+        await File.WriteAllTextAsync(Path.Combine(_dir, "certs", "server.key"), "not checked here", TestContext.Current.CancellationToken);
+
+        var (exit, output) = await InvokeAsync("validate", "-c", path);
+
+        exit.ShouldNotBe(0);
+        output.ShouldContain("1 error(s)");
+        output.ShouldContain(":2:");
+        output.ShouldContain("gateways.web.tls.certificate: file 'certs/server.pem' not found");
+    }
+
+    [Fact]
     public async Task Validate_MissingFile_FailsWithTheReason()
     {
         var (exit, output) = await InvokeAsync("validate", "-c", Path.Combine(_dir, "absent.yaml"));
