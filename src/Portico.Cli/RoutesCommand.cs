@@ -14,7 +14,7 @@ internal static class RoutesCommand
         command.SetAction(parse =>
         {
             var file = parse.GetRequiredValue(config);
-            var result = ConfigLoader.LoadFile(file.ToString());
+            var result = ConfigLoader.LoadFile(file.FullName);
             if (!result.Success)
             {
                 foreach (var error in result.Errors) parse.InvocationConfiguration.Error.WriteLine("  " + error);

@@ -13,8 +13,7 @@ internal static class ValidateCommand
         command.SetAction(parse =>
         {
             var file = parse.GetRequiredValue(config);
-            // Errors name the file as the user wrote it, so terminals and editors can open file:line:col relative to here.
-            var result = ConfigLoader.LoadFile(file.ToString());
+            var result = ConfigLoader.LoadFile(file.FullName);
             if (result.Success)
             {
                 var c = result.Config!;

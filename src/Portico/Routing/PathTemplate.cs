@@ -34,8 +34,7 @@ public sealed class PathTemplate
             }
         }
         Shape = shape.Length == 0 ? "/" : shape.ToString();
-        // The end marker sorts before every segment kind: a shorter template beats a longer one that only adds
-        // optional or catch-all segments (/users before /users/{**rest} for the request /users).
+        // The end marker sorts before every segment kind: a shorter template is more specific than a longer one that only adds optional or catch-all segments.
         SpecificityKey = key.Append('0').ToString();
     }
 
