@@ -17,12 +17,12 @@ internal static class RoutesCommand
             var result = ConfigLoader.LoadFile(file.FullName);
             if (!result.Success)
             {
-                foreach (var error in result.Errors) Console.Error.WriteLine("  " + error);
+                foreach (var error in result.Errors) parse.InvocationConfiguration.Error.WriteLine("  " + error);
                 return 1;
             }
             foreach (var (gateway, routes) in RoutePrecedence.ByGateway(result.Config!))
             {
-                Console.Out.WriteLine($"gateway {gateway.Name} ({string.Join(", ", gateway.Listen)})");
+                parse.InvocationConfiguration.Output.WriteLine($"gateway {gateway.Name} ({string.Join(", ", gateway.Listen)})");
                 var n = 1;
                 foreach (var r in routes)
                 {
@@ -32,7 +32,7 @@ internal static class RoutesCommand
                         .Concat(r.Match.Query.Select(q => $"query {q.Name}={string.Join("|", q.Values)}"))
                         .Concat(r.Match.Accept.Select(a => $"accept {a}"))
                         .Concat(r.Match.Hosts.Select(h => $"host {h}")));
-                    Console.Out.WriteLine($"  {n++,3}. {r.Name,-24} {methods,-8} {r.Match.Path,-32} → {target}{(r.Rewrite is null ? "" : $" ({r.Rewrite})")} {extra}".TrimEnd());
+                    parse.InvocationConfiguration.Output.WriteLine($"  {n++,3}. {r.Name,-24} {methods,-8} {r.Match.Path,-32} → {target}{(r.Rewrite is null ? "" : $" ({r.Rewrite})")} {extra}".TrimEnd());
                 }
             }
             return 0;

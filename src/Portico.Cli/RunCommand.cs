@@ -20,7 +20,7 @@ internal static class RunCommand
             var file = parse.GetRequiredValue(config);
             try
             {
-                var app = PorticoHost.Create(new PorticoHostOptions
+                await using var app = PorticoHost.Create(new PorticoHostOptions
                 {
                     ConfigPath = file.FullName,
                     WatchConfigFile = !parse.GetValue(noWatch),
@@ -32,8 +32,8 @@ internal static class RunCommand
             }
             catch (ConfigException ex)
             {
-                Console.Error.WriteLine($"{file.Name}: refusing to start, {ex.Errors.Count} error(s)");
-                foreach (var error in ex.Errors) Console.Error.WriteLine("  " + error);
+                parse.InvocationConfiguration.Error.WriteLine($"{file.Name}: refusing to start, {ex.Errors.Count} error(s)");
+                foreach (var error in ex.Errors) parse.InvocationConfiguration.Error.WriteLine("  " + error);
                 return 1;
             }
         });

@@ -17,11 +17,11 @@ internal static class ValidateCommand
             if (result.Success)
             {
                 var c = result.Config!;
-                Console.Out.WriteLine($"{file.Name}: OK — {c.Gateways.Count} gateway(s), {c.Services.Count} service(s), {c.Routes.Count} route(s).");
+                parse.InvocationConfiguration.Output.WriteLine($"{file.Name}: OK — {c.Gateways.Count} gateway(s), {c.Services.Count} service(s), {c.Routes.Count} route(s).");
                 return 0;
             }
-            Console.Error.WriteLine($"{file.Name}: {result.Errors.Count} error(s)");
-            foreach (var error in result.Errors) Console.Error.WriteLine("  " + error);
+            parse.InvocationConfiguration.Error.WriteLine($"{file.Name}: {result.Errors.Count} error(s)");
+            foreach (var error in result.Errors) parse.InvocationConfiguration.Error.WriteLine("  " + error);
             return 1;
         });
         return command;

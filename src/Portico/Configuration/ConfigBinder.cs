@@ -16,6 +16,11 @@ public static class ConfigBinder
     public static PorticoConfig Bind(ConfigNode root, List<ConfigError> errors)
     {
         var r = new MappingReader(root, errors, "the configuration root");
+        // `x-…` keys at the top level are free for YAML anchors shared by several sections; `$schema` is for editors.
+        foreach (var (key, _) in r.Mapping?.Entries ?? [])
+        {
+            if (key.Value!.StartsWith("x-", StringComparison.Ordinal) || key.Value == "$schema") r.Node(key.Value);
+        }
         var services = BindServices(r, errors);
         var gateways = BindGateways(r, errors);
         var routes = BindRoutes(r, errors);
@@ -183,8 +188,9 @@ public static class ConfigBinder
             var r = new MappingReader(seq.Items[i], errors, "a route");
             if (!r.Exists) continue;
             var name = r.String("name") ?? $"routes[{i}]";
-            var m = new MappingReader(r.Node("match"), errors, "match conditions");
-            if (!m.Exists) r.Missing("match", "say what the route matches, e.g. match: { path: /api/users/{id} }");
+            var matchNode = r.Node("match");
+            var m = new MappingReader(matchNode, errors, "match conditions");
+            if (matchNode is null) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
             var path = m.String("path", required: m.Exists, hint: "a path template such as /api/users/{id} or /{**rest}") ?? "/";
             var methods = m.StringList("methods").Select(x => x.ToUpperInvariant()).ToList();
             var hosts = m.StringList("hosts");

@@ -10,9 +10,9 @@ public static class ConfigDocumentParser
     public static ConfigNode? Parse(string text, string source, List<ConfigError> errors)
     {
         var anchors = new Dictionary<string, ConfigNode>(StringComparer.Ordinal);
+        var parser = new Parser(new StringReader(text));
         try
         {
-            var parser = new Parser(new StringReader(text));
             parser.Consume<StreamStart>();
             if (parser.Accept<StreamEnd>(out _)) return null;
             parser.Consume<DocumentStart>();
@@ -35,6 +35,13 @@ public static class ConfigDocumentParser
             errors.Add(new ConfigError("", $"not valid YAML/JSON: {Clean(ex.Message)}", Where(source, ex.Start), hint));
             return null;
         }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner throws this (not a YamlException) when the text ends inside an open '[' or '{'.
+            errors.Add(new ConfigError("", "not valid YAML/JSON: the text ends inside an unclosed '[', '{' or quote",
+                Where(source, parser.Current?.Start), "close the bracket or quote that starts near this place"));
+            return null;
+        }
     }
 
     static string Clean(string message)
@@ -49,7 +56,8 @@ public static class ConfigDocumentParser
     {
         if (parser.TryConsume<AnchorAlias>(out var alias))
         {
-            if (anchors.TryGetValue(alias.Value.Value, out var target)) return target;
+            // A copy, not the anchored node itself: each use gets its own path, substitution and overrides.
+            if (anchors.TryGetValue(alias.Value.Value, out var target)) return Copy(target, path);
             errors.Add(new ConfigError(path, $"unknown alias '*{alias.Value.Value}'", Where(source, alias.Start), "define the anchor with '&name' before using it"));
             return new ConfigScalar(path, Where(source, alias.Start), null, false);
         }
@@ -75,6 +83,7 @@ public static class ConfigDocumentParser
         var map = new ConfigMapping(path, Where(source, mapStart.Start));
         Remember(mapStart.Anchor, map, anchors);
         var seen = new HashSet<string>(StringComparer.Ordinal);
+        var merged = new List<ConfigMapping>();
         while (!parser.TryConsume<MappingEnd>(out _))
         {
             var keyNode = ReadNode(parser, path, source, anchors, errors);
@@ -82,6 +91,12 @@ public static class ConfigDocumentParser
             {
                 errors.Add(new ConfigError(path, "a mapping key must be a plain name", keyNode.Location));
                 ReadNode(parser, path, source, anchors, errors);
+                continue;
+            }
+            if (key is { Value: "<<", Quoted: false })
+            {
+                var mergeSource = ReadNode(parser, path, source, anchors, errors);
+                CollectMerge(mergeSource, merged, errors);
                 continue;
             }
             var childPath = Join(path, key.Value!);
@@ -93,7 +108,50 @@ public static class ConfigDocumentParser
             }
             map.Entries.Add(new(key, value));
         }
+        // YAML merge keys: keys written in the mapping win over merged ones; earlier merge sources win over later.
+        foreach (var from in merged)
+        {
+            foreach (var (k, v) in from.Entries)
+            {
+                if (seen.Add(k.Value!)) map.Entries.Add(new(k, Copy(v, Join(path, k.Value!))));
+            }
+        }
         return map;
+    }
+
+    static void CollectMerge(ConfigNode node, List<ConfigMapping> merged, List<ConfigError> errors)
+    {
+        switch (node)
+        {
+            case ConfigMapping m:
+                merged.Add(m);
+                return;
+            case ConfigSequence s when s.Items.All(i => i is ConfigMapping):
+                merged.AddRange(s.Items.Cast<ConfigMapping>());
+                return;
+            default:
+                errors.Add(new ConfigError(node.Path, $"'<<' merges a mapping or a list of mappings, found {node.Kind}", node.Location, "write <<: *anchor where the anchor names a mapping"));
+                return;
+        }
+    }
+
+    /// A deep copy of <paramref name="node"/> placed at <paramref name="path"/>; locations still point at the written text.
+    static ConfigNode Copy(ConfigNode node, string path)
+    {
+        switch (node)
+        {
+            case ConfigScalar s:
+                return new ConfigScalar(path, s.Location, s.Value, s.Quoted);
+            case ConfigSequence seq:
+                var list = new ConfigSequence(path, seq.Location);
+                for (var i = 0; i < seq.Items.Count; i++) list.Items.Add(Copy(seq.Items[i], $"{path}[{i}]"));
+                return list;
+            default:
+                var from = (ConfigMapping)node;
+                var map = new ConfigMapping(path, from.Location);
+                foreach (var (k, v) in from.Entries) map.Entries.Add(new(k, Copy(v, Join(path, k.Value!))));
+                return map;
+        }
     }
 
     static void Remember(AnchorName anchor, ConfigNode node, Dictionary<string, ConfigNode> anchors)

@@ -20,20 +20,46 @@ public static class ConfigLoader
         {
             return new Result(null, [new ConfigError("", $"cannot read the config file: {ex.Message}", new ConfigLocation(path, 0, 0), "check the path given with -c/--config")], null);
         }
-        return LoadText(text, path, environment, overrides);
+        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), environment, overrides);
     }
 
-    public static Result LoadText(string text, string source, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    public static Result LoadText(string text, string source, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
+        Load(text, source, null, environment, overrides);
+
+    /// <paramref name="directory"/>: where relative file paths (TLS certificates) are looked up; null skips those checks.
+    static Result Load(string text, string source, string? directory, Func<string, string?>? environment, IEnumerable<KeyValuePair<string, string>>? overrides)
     {
         var errors = new List<ConfigError>();
         var root = ConfigDocumentParser.Parse(text, source, errors);
         if (errors.Count > 0) return new Result(null, errors, null);
+        // `x-…` keys only hold YAML anchors, already copied where they are used; checking them too would report twice.
+        (root as ConfigMapping)?.Entries.RemoveAll(e => e.Key.Value!.StartsWith("x-", StringComparison.Ordinal));
         root = EnvironmentOverrides.Apply(root, overrides ?? EnvironmentOverrides.FromProcess(), source, errors);
-        EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, errors);
+        var substitution = new List<ConfigError>();
+        EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, substitution);
+        errors.AddRange(substitution);
         var config = ConfigBinder.Bind(root, errors);
         var sources = new ConfigSourceMap(root, source);
         ConfigValidator.Validate(config, sources, errors);
+        if (directory is not null) CheckFiles(config, sources, directory, errors);
+        // A value left as "${MISSING}" was reported once; its unsubstituted text is not a second problem.
+        var unresolved = substitution.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
+        if (unresolved.Count > 0) errors.RemoveAll(e => unresolved.Contains(e.Path) && !substitution.Contains(e));
         var ordered = errors.OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToList();
         return new Result(ordered.Count == 0 ? config : null, ordered, sources);
+    }
+
+    static void CheckFiles(PorticoConfig config, ConfigSourceMap sources, string directory, List<ConfigError> errors)
+    {
+        foreach (var g in config.Gateways)
+        {
+            if (g.Tls is not { } tls) continue;
+            foreach (var (key, file) in new[] { ("certificate", tls.Certificate), ("key", tls.Key) })
+            {
+                if (file is null || File.Exists(Path.Combine(directory, file))) continue;
+                var path = $"gateways.{g.Name}.tls.{key}";
+                errors.Add(new ConfigError(path, $"file '{file}' not found", sources.Find(path), $"paths are relative to the config file's folder ({directory})"));
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ public static partial class ConfigValidator
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex TokenRegex();
 
-    [GeneratedRegex(@"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.*+-]+):[0-9]{1,5}/?$")]
+    [GeneratedRegex(@"^https?://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}/?$")]
     private static partial Regex ListenAddressRegex();
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
@@ -43,10 +43,18 @@ public static partial class ConfigValidator
                     Error(lp, $"'{text}' is not a listen address", "use scheme://host:port, e.g. http://127.0.0.1:8080 (host 0.0.0.0 or [::] for all interfaces)");
                     continue;
                 }
+                var host = uri.Host.Trim('[', ']');
+                if (host is not "localhost" && !System.Net.IPAddress.TryParse(host, out _))
+                {
+                    Error(lp, $"'{text}' names a host, not an address", "listen on an IP address (127.0.0.1, or 0.0.0.0 / [::] for all interfaces) or localhost");
+                    continue;
+                }
                 if (uri.Scheme == "https" && g.Tls is null) Error(lp, $"'{text}' is https but the gateway has no certificate", "add tls: { certificate: server.pfx } to the gateway, or listen on http://");
                 var key = uri.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                if (uri.Port != 0 && listeners.TryGetValue(key, out var other))
+                if (uri.Port != 0 && listeners.TryGetValue(key, out var other) && other != g.Name)
                     Error(lp, $"'{text}' is already used by gateway '{other}'", "each gateway needs its own port (gateways are told apart by the port a request arrives on)");
+                else if (g.Listen.Take(i).Any(l => string.Equals(l.TrimEnd('/'), text.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
+                    Error(lp, $"'{text}' is listed twice", "list each listen address once");
                 else listeners[key] = g.Name;
             }
             foreach (var (path, value) in new[] { ("live", g.LivePath), ("ready", g.ReadyPath) })
@@ -66,6 +74,8 @@ public static partial class ConfigValidator
                 Error($"{rp}.name", $"duplicate route name '{r.Name}' (also routes[{first}])", "route names must be unique; rename one");
             else names[r.Name] = r.Index;
 
+            if (r.Gateways is { Count: 0 })
+                Error($"{rp}.gateways", "the route is on no gateway", "name at least one gateway, or remove 'gateways' to serve the route on every gateway");
             if (r.Gateways is { } gws)
             {
                 foreach (var gw in gws.Where(gw => !gatewayNames.Contains(gw)))
@@ -122,7 +132,8 @@ public static partial class ConfigValidator
                 var (a, ta) = compiled[i];
                 var (b, tb) = compiled[j];
                 if (a.Order != b.Order || ta.Shape != tb.Shape || !SharesGateway(a, b, gatewayNames)) continue;
-                if (!Overlaps(a.Match.Methods, b.Match.Methods)) continue;
+                // A route limited to some methods is more specific than one for any method (RoutePrecedence), so only equal sets clash.
+                if (!SameSet(a.Match.Methods, b.Match.Methods)) continue;
                 if (!SameSet(a.Match.Hosts, b.Match.Hosts) || !SameSet(a.Match.Accept, b.Match.Accept)) continue;
                 if (!SameConditions(a.Match.Headers, b.Match.Headers) || !SameConditions(a.Match.Query, b.Match.Query)) continue;
                 Error($"{a.ConfigPath}.match", $"route '{a.Name}' matches the same requests as route '{b.Name}' ({b.ConfigPath})",
@@ -141,8 +152,6 @@ public static partial class ConfigValidator
 
     static bool SharesGateway(RouteDefinition a, RouteDefinition b, List<string> all) =>
         (a.Gateways ?? all).Intersect(b.Gateways ?? all).Any();
-
-    static bool Overlaps(IReadOnlyList<string> a, IReadOnlyList<string> b) => a.Count == 0 || b.Count == 0 || a.Intersect(b).Any();
 
     static bool SameSet(IReadOnlyList<string> a, IReadOnlyList<string> b) =>
         a.Count == b.Count && a.Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(b.Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);

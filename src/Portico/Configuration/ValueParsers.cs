@@ -31,7 +31,10 @@ public static class ValueParsers
                 _ => double.NaN,
             };
             if (double.IsNaN(ms)) return false;
-            value += TimeSpan.FromMilliseconds(number * ms);
+            var total = value.TotalMilliseconds + number * ms;
+            // Far beyond any sensible setting, and TimeSpan would overflow.
+            if (total > TimeSpan.FromDays(3650).TotalMilliseconds) return false;
+            value = TimeSpan.FromMilliseconds(total);
             any = true;
         }
         return any;
@@ -55,8 +58,8 @@ public static class ValueParsers
             "GiB" => 1024L * 1024 * 1024,
             _ => -1,
         };
-        if (factor < 0) return false;
-        bytes = checked(number * factor);
+        if (factor < 0 || number > long.MaxValue / factor) return false;
+        bytes = number * factor;
         return true;
     }
 }

@@ -1,0 +1,149 @@
+using Newtonsoft.Json.Linq;
+using NJsonSchema.Validation;
+using Portico.Configuration;
+
+namespace Portico.Tests.Schema;
+
+public sealed class SchemaTests
+{
+    /// Every key the binder accepts, at least once.
+    const string KitchenSink = """
+        $schema: ../docs/portico.schema.json
+        x-common: &common { timeout: 5s }
+        gateways:
+          web:
+            listen: ["http://127.0.0.1:8080", "http://[::1]:8080"]
+            timeout: 10s
+            health: { live: /live, ready: /ready }
+            headers:
+              request: { set: { X-A: "1" }, append: { X-B: b }, remove: [Cookie] }
+              response: { set: { X-Gateway: web }, append: { Vary: Accept }, remove: Server }
+          secure:
+            listen: https://0.0.0.0:8443
+            health: false
+            tls: { certificate: server.pem, key: server.key, password: secret }
+          quiet: { listen: ["http://127.0.0.1:8082"], health: off }
+        services:
+          users:
+            <<: *common
+            urls: [http://127.0.0.1:5101, http://127.0.0.1:5102]
+            loadBalancing: least-requests
+            health: { path: /healthz, interval: 5s, timeout: 2s, healthyThreshold: 1, unhealthyThreshold: 2 }
+            passiveHealth: { enabled: true, consecutiveFailures: 5, ejectFor: 30s }
+            connectTimeout: 1s
+            maxConnectionsPerServer: 100
+            required: true
+            retry: { attempts: 2, backoff: 50ms, maxBackoff: 1s, onStatus: [502, 503], budget: 0.2, minRetriesPerSecond: 10 }
+            circuitBreaker: { failureRatio: 0.5, minimumThroughput: 20, samplingDuration: 30s, breakFor: 30s }
+          users-v2: { url: http://127.0.0.1:5103, passiveHealth: false, required: false }
+          other: { urls: "http://127.0.0.1:5104", passiveHealth: off, retry: { onStatus: 503 } }
+        routes:
+          - name: user
+            match:
+              path: "/api/users/{id}"
+              methods: [GET]
+              hosts: [api.example.com]
+              headers: { Api-Version: "2", X-Flag: [a, b], X-Any: "*" }
+              query: { v: 2 }
+              accept: [application/vnd.portico.v2+json]
+            service: users
+            rewrite: /users/{id}
+            headers: { request: { set: { X-Route: user } }, response: { remove: [X-Internal] } }
+            timeout: 2s
+            order: -1
+            gateways: [web, quiet]
+          - name: canary
+            match: { path: "/api/checkout/{**rest}", methods: GET }
+            split: { users: 90, users-v2: 10 }
+            sticky: { cookie: canary, cookieTtl: 1d }
+            gateways: web
+          - name: by-header
+            match: { path: "/api/orders/{**rest}" }
+            split: { users: 1, other: 1 }
+            sticky: { header: X-User-Id }
+        server:
+          shutdownTimeout: 30s
+          limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
+          logging: { format: json, level: info }
+        """;
+
+    [Fact]
+    public void KitchenSinkConfig_PassesTheSchemaAndTheLoader()
+    {
+        var schemaErrors = SchemaFixture.ValidateYaml(KitchenSink);
+        var result = ConfigLoader.LoadText(KitchenSink, "kitchen-sink.yaml", _ => null, []);
+
+        schemaErrors.ShouldBeEmpty(SchemaFixture.Describe(schemaErrors));
+        result.Errors.ShouldBeEmpty(string.Join(Environment.NewLine, result.Errors));
+    }
+
+    [Fact]
+    public void KitchenSinkConfig_UsesEveryKeyTheSchemaDescribes()
+    {
+        var schema = JObject.Parse(File.ReadAllText(RepoFiles.SchemaPath));
+        var described = schema.Descendants().OfType<JProperty>().Where(p => p.Name == "properties").SelectMany(p => ((JObject)p.Value).Properties().Select(x => x.Name)).ToHashSet();
+        var used = ((JContainer)ConfigJson.FromText(KitchenSink, "kitchen-sink.yaml")).Descendants().OfType<JProperty>().Select(p => p.Name).ToHashSet();
+
+        described.Except(used).ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("services:\n  users: { urls: [http://127.0.0.1:5101], timout: 5s }\n", "services.users.timout")]
+    [InlineData("servics: {}\n", "servics")]
+    [InlineData("routes:\n  - { name: a, match: { path: /a, metods: [GET] }, service: users }\n", "routes[0].match.metods")]
+    [InlineData("server: { limits: { maxBodySize: 1MB } }\n", "server.limits.maxBodySize")]
+    public void Schema_UnknownKey_IsRejected(string yaml, string path)
+    {
+        var errors = SchemaFixture.ValidateYaml(yaml);
+
+        SchemaFixture.Flatten(errors).ShouldContain(e => e.Kind == ValidationErrorKind.NoAdditionalPropertiesAllowed && e.Path!.EndsWith(path.Split('.').Last(), StringComparison.Ordinal), SchemaFixture.Describe(errors));
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("5x")]
+    [InlineData("-1s")]
+    [InlineData("\"5 s\"")]
+    public void Schema_BadDuration_IsRejected(string value)
+    {
+        var errors = SchemaFixture.ValidateYaml($"services:\n  users: {{ urls: [http://127.0.0.1:5101], timeout: {value} }}\n");
+
+        errors.ShouldNotBeEmpty();
+        ValueParsers.TryParseDuration(value.Trim('"'), out _).ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData("250ms")]
+    [InlineData("1m30s")]
+    [InlineData("1.5s")]
+    [InlineData("\"${TIMEOUT:-5s}\"")]
+    public void Schema_GoodDuration_IsAccepted(string value)
+    {
+        var errors = SchemaFixture.ValidateYaml($"services:\n  users: {{ urls: [http://127.0.0.1:5101], timeout: {value} }}\n");
+
+        errors.ShouldBeEmpty(SchemaFixture.Describe(errors));
+    }
+
+    [Theory]
+    [InlineData("services:\n  users: { urls: [http://127.0.0.1:5101], loadBalancing: round-robbin }\n")]
+    [InlineData("services:\n  users: { timeout: 5s }\n")]
+    [InlineData("services:\n  users: { urls: [] }\n")]
+    [InlineData("services:\n  users: { urls: [ftp://127.0.0.1:21] }\n")]
+    [InlineData("routes:\n  - { name: a, match: { path: /a } }\n")]
+    [InlineData("routes:\n  - { name: a, match: { path: /a }, service: a, split: { a: 1 } }\n")]
+    [InlineData("routes:\n  - { name: a, service: a }\n")]
+    [InlineData("gateways:\n  web: { listen: [\"127.0.0.1:8080\"] }\n")]
+    [InlineData("gateways:\n  web: { health: true }\n")]
+    [InlineData("services:\n  users: { urls: [http://127.0.0.1:5101], retry: { attempts: 0 } }\n")]
+    [InlineData("services:\n  users: { urls: [http://127.0.0.1:5101], retry: { onStatus: [404] } }\n")]
+    [InlineData("server: { limits: { maxRequestBodySize: 10 TB } }\n")]
+    [InlineData("server: { logging: { level: verbose } }\n")]
+    public void Schema_ConfigTheLoaderRejects_IsRejectedToo(string yaml)
+    {
+        var errors = SchemaFixture.ValidateYaml(yaml);
+        var loaded = ConfigLoader.LoadText(yaml, "test.yaml", _ => null, []);
+
+        errors.ShouldNotBeEmpty();
+        loaded.Success.ShouldBeFalse();
+    }
+}
