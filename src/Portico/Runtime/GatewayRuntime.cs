@@ -28,6 +28,7 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
                 LogRejected(logger, 1, problem.ToString());
                 return new ReloadResult(false, holder.Current.Version, [problem]);
             }
+            if (holder.HasSnapshot && holder.Current.Config.Server != config.Server) LogServerSettingsNeedRestart(logger);
             var prepared = services.Prepare(config.Services);
             RuntimeSnapshot snapshot;
             try
@@ -82,6 +83,9 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
             ? null
             : new ConfigError("gateways", "gateways or their listen addresses changed; that needs a restart", null, "restart the gateway to apply listener changes; the running configuration is kept");
     }
+
+    [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The 'server' settings changed; they take effect at the next restart (the rest of the configuration is applied now)")]
+    static partial void LogServerSettingsNeedRestart(ILogger logger);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Configuration version {Version} applied: {Routes} routes, {Services} services, {Gateways} gateways")]
     static partial void LogApplied(ILogger logger, long version, int routes, int services, int gateways);
