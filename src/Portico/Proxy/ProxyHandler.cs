@@ -194,6 +194,12 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
             case ForwarderError.UpgradeResponseCanceled:
                 // The client went away; nobody is left to answer.
                 break;
+            case ForwarderError.RequestBodyClient when FindBadRequest(exception) is { StatusCode: StatusCodes.Status413PayloadTooLarge }:
+                // A body without Content-Length grew past the limit while it was being forwarded.
+                context.Response.Headers.Connection = "close";
+                await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Content Too Large",
+                    "The request body is over the size limit.", service.Name, route.Name).ConfigureAwait(false);
+                break;
             case ForwarderError.RequestBodyClient:
                 await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request",
                     "The request body could not be read.", service.Name, route.Name).ConfigureAwait(false);
@@ -204,6 +210,15 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
                     $"Service '{service.Name}' failed while answering.", service.Name, route.Name).ConfigureAwait(false);
                 break;
         }
+    }
+
+    static BadHttpRequestException? FindBadRequest(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is BadHttpRequestException bad) return bad;
+        }
+        return null;
     }
 
     static Task NoDestinationAsync(HttpContext context, ProxyRoute route, ServiceRuntime service) =>

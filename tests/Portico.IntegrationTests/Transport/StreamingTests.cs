@@ -125,6 +125,32 @@ public sealed class StreamingTests
         backend.Received.ShouldBeEmpty();
     }
 
+    [Fact]
+    public async Task ChunkedBodyGrowingOverLimit_Answers413()
+    {
+        await using var backend = await TestBackend.StartAsync("upload", app => app.MapPost("/upload", async (HttpContext context) =>
+        {
+            var total = 0;
+            var chunk = new byte[8192];
+            int read;
+            while ((read = await context.Request.Body.ReadAsync(chunk)) > 0) total += read;
+            return Results.Text(total.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        }));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend) + """
+
+            server:
+              limits: { maxRequestBodySize: 16KiB }
+            """);
+        using var client = gateway.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        var content = new FlushingContent([new byte[8 * 1024], new byte[64 * 1024]], Task.CompletedTask);
+
+        using var response = await client.PostAsync("/upload", content, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
+    }
+
     /// Sends its first part, flushes, and sends the rest only once <c>gate</c> completes.
     sealed class FlushingContent(byte[][] parts, Task gate) : HttpContent
     {
