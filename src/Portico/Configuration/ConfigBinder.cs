@@ -2,7 +2,7 @@ namespace Portico.Configuration;
 
 /// Binds a <see cref="ConfigNode"/> document to <see cref="PorticoConfig"/>, collecting shape errors
 /// (types, unknown keys, bad durations). Cross-references are checked by <see cref="ConfigValidator"/>.
-public static class ConfigBinder
+public static partial class ConfigBinder
 {
     static readonly Dictionary<string, LoadBalancingPolicy> LoadBalancingNames = new(StringComparer.Ordinal)
     {

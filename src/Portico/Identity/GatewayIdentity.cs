@@ -1,0 +1,24 @@
+namespace Portico.Identity;
+
+/// Who the gateway decided the caller is, after edge authentication. Set once per request as a typed
+/// HttpContext feature; rate limiting, caching, aggregation and identity headers read it from there.
+/// <param name="Subject">The user or client the credential names (JWT `sub`, the session's user, the consumer id).</param>
+/// <param name="Consumer">The consumer (application) id when the credential belongs to one (API key, Basic), else null.</param>
+/// <param name="Scopes">Granted scopes, deduplicated.</param>
+/// <param name="Method">The scheme that authenticated the request: apikey, jwt, session or basic.</param>
+public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnlyList<string> Scopes, string Method)
+{
+    /// The key that identifies the caller for per-caller policies (rate limits, cache partitions).
+    public string CallerKey => Consumer is null ? $"sub:{Subject}" : $"consumer:{Consumer}";
+}
+
+/// The HttpContext feature carrying the request's <see cref="GatewayIdentity"/>; absent on anonymous requests.
+public interface IGatewayIdentityFeature
+{
+    GatewayIdentity Identity { get; }
+}
+
+public sealed class GatewayIdentityFeature(GatewayIdentity identity) : IGatewayIdentityFeature
+{
+    public GatewayIdentity Identity { get; } = identity;
+}
