@@ -1,7 +1,8 @@
 namespace Portico.Identity;
 
 /// Who the gateway decided the caller is, after edge authentication. Set once per request as a typed
-/// HttpContext feature; rate limiting, caching, aggregation and identity headers read it from there.
+/// HttpContext feature (`context.Features.Set(identity)`, absent on anonymous requests); rate limiting, caching,
+/// aggregation and identity headers read it with `context.Features.Get&lt;GatewayIdentity&gt;()`.
 /// <param name="Subject">The user or client the credential names (JWT `sub`, the session's user, the consumer id).</param>
 /// <param name="Consumer">The consumer (application) id when the credential belongs to one (API key, Basic), else null.</param>
 /// <param name="Scopes">Granted scopes, deduplicated.</param>
@@ -10,15 +11,4 @@ public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnly
 {
     /// The key that identifies the caller for per-caller policies (rate limits, cache partitions).
     public string CallerKey => Consumer is null ? $"sub:{Subject}" : $"consumer:{Consumer}";
-}
-
-/// The HttpContext feature carrying the request's <see cref="GatewayIdentity"/>; absent on anonymous requests.
-public interface IGatewayIdentityFeature
-{
-    GatewayIdentity Identity { get; }
-}
-
-public sealed class GatewayIdentityFeature(GatewayIdentity identity) : IGatewayIdentityFeature
-{
-    public GatewayIdentity Identity { get; } = identity;
 }
