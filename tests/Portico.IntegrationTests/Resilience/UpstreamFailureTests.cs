@@ -38,11 +38,7 @@ public sealed class UpstreamFailureTests
     public async Task Proxy_UpstreamSlowerThanRouteTimeout_Answers504AfterTheRouteTimeoutNotTheServices()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var slow = await TestBackend.StartAsync("reports", app => app.MapGet("/report", async () =>
-        {
-            await release.Task;
-            return "late";
-        }));
+        await using var slow = await StartReportsAsync(release.Task);
         await using var gateway = await GatewayUnderTest.StartAsync($$"""
             services:
               reports: { urls: ["{{slow.Url}}"], timeout: 30s }
@@ -81,11 +77,7 @@ public sealed class UpstreamFailureTests
     public async Task Proxy_UpstreamSlowerThanServiceTimeout_Answers504()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var slow = await TestBackend.StartAsync("reports", app => app.MapGet("/report", async () =>
-        {
-            await release.Task;
-            return "late";
-        }));
+        await using var slow = await StartReportsAsync(release.Task);
         await using var gateway = await GatewayUnderTest.StartAsync($$"""
             services:
               reports: { urls: ["{{slow.Url}}"], timeout: 300ms }
@@ -143,4 +135,12 @@ public sealed class UpstreamFailureTests
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("on time");
     }
+
+    /// A `reports` service whose `/report` answers only once <paramref name="release"/> completes.
+    static Task<TestBackend> StartReportsAsync(Task release) =>
+        TestBackend.StartAsync("reports", app => app.MapGet("/report", async () =>
+        {
+            await release;
+            return "late";
+        }));
 }
