@@ -23,6 +23,9 @@ internal sealed class JwksKeyCache : IDisposable
             {
                 AutomaticRefreshInterval = refresh,
                 RefreshInterval = minRefresh,
+                // The published JWKS is the truth: a key the provider removed (perhaps compromised) stops working at the
+                // next refresh instead of living on as a "last known good" configuration. A failed fetch keeps the current keys.
+                UseLastKnownGoodConfiguration = false,
             };
         }, _http);
 
