@@ -12,6 +12,7 @@ public static class PorticoCli
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(RoutesCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(ConsumersCommand.Create());
         return root;
     }
 }

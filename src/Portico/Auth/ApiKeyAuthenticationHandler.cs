@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Portico.Auth;
 
 /// The `apikey` scheme: a key from the configured header (or, when enabled, query parameter) that belongs to a consumer.
-internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time)
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time, RuntimeConsumers runtimeConsumers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     // Generated keys are 46 characters; anything far longer is not a key and is not worth hashing.
@@ -23,7 +23,11 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         if (values.Count > 1) return Fail("more than one API key was sent");
         var key = values[0]!;
         if (key.Length > MaxKeyLength) return Fail("the API key is not valid");
-        return auth.Runtime.Keys.Find(key, time.GetUtcNow(), out var consumer) switch
+        var now = time.GetUtcNow();
+        var outcome = auth.Runtime.Keys.Find(key, now, out var consumer);
+        // Config consumers first, then those created at runtime (the consumers file).
+        if (outcome == ConsumerKeyIndex.Outcome.Unknown) outcome = runtimeConsumers.Keys.Find(key, now, out consumer);
+        return outcome switch
         {
             ConsumerKeyIndex.Outcome.Valid => Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
                 AuthClaims.Principal(Scheme.Name, consumer!.Id, consumer.Id, consumer.Scopes), Scheme.Name))),

@@ -15,6 +15,7 @@ public static class AuthServiceExtensions
     public static IServiceCollection AddPorticoAuth(this IServiceCollection services)
     {
         services.AddSingleton<JwksKeyCache>();
+        services.AddSingleton<RuntimeConsumers>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
@@ -30,6 +31,8 @@ public static class AuthServiceExtensions
         var holder = app.ApplicationServices.GetRequiredService<RuntimeHolder>();
         var cache = app.ApplicationServices.GetRequiredService<IOptionsMonitorCache<JwtBearerOptions>>();
         holder.Swapped += _ => cache.TryRemove(AuthSchemes.Jwt);
+        // Created now, so the consumers file is read at start rather than on the first API-key request.
+        app.ApplicationServices.GetRequiredService<RuntimeConsumers>();
         return app.UseAuthorization();
     }
 

@@ -6,8 +6,13 @@ public sealed record AuthDefinition(
     ApiKeyDefinition? ApiKey,
     JwtDefinition? Jwt,
     IReadOnlyList<ConsumerDefinition> Consumers,
-    IdentityHeadersDefinition IdentityHeaders)
+    IdentityHeadersDefinition IdentityHeaders,
+    string ConsumersFile = AuthDefinition.DefaultConsumersFile)
 {
+    /// Where consumers and keys created at runtime (`portico consumers add`, `portico keys create -c`) are kept,
+    /// relative to the config file's folder.
+    public const string DefaultConsumersFile = "portico-consumers.json";
+
     public static readonly AuthDefinition None = new(null, null, [], IdentityHeadersDefinition.Default);
 
     /// The scheme names this config defines, in a stable order.

@@ -61,8 +61,9 @@ public static partial class ConfigBinder
             ih = new IdentityHeadersDefinition(h.String("subject") ?? ih.Subject, h.String("scopes") ?? ih.Scopes, h.String("consumer") ?? ih.Consumer, h.String("method") ?? ih.Method);
             h.Done();
         }
+        var consumersFile = a.String("consumersFile") ?? AuthDefinition.DefaultConsumersFile;
         a.Done();
-        return new AuthDefinition(apiKey, jwt, consumers, ih);
+        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile);
     }
 
     static JwtDefinition? BindJwt(ConfigNode node, List<ConfigError> errors)
