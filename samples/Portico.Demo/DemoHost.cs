@@ -21,12 +21,15 @@ public sealed class DemoHost : IAsyncDisposable
         (UsersV2Service.Name, UsersV2Service.Port, UsersV2Service.Create),
         (CreditsService.Name, CreditsService.Port, CreditsService.Create),
         (CheckoutV2Service.Name, CheckoutV2Service.Port, CheckoutV2Service.Create),
+        (IdentityService.Name, IdentityService.Port, IdentityService.Create),
     ];
 
     /// Lines the demo prints to try; the README lists the same ones and a test runs them all.
     public static readonly IReadOnlyList<string> CurlLines =
     [
-        "curl -sS -f http://127.0.0.1:8080/api/users/1",
+        "curl -sS -f -H 'X-Api-Key: pk_uyzu_UwW8g92jyuQqGuVQluf6UqawSSXfCOxOweOWU8' http://127.0.0.1:8080/api/users/1",
+        "curl -sS -f -H \"Authorization: Bearer $(curl -sS -f -H 'Accept: text/plain' -d username=alice -d password=alice-demo-pass http://127.0.0.1:8080/auth/token)\" http://127.0.0.1:8080/api/users/2",
+        "curl -sS -f -H \"Authorization: Bearer $(curl -sS -f -H 'Accept: text/plain' -d username=alice -d password=alice-demo-pass http://127.0.0.1:8080/auth/token)\" http://127.0.0.1:8080/users/me",
         "curl -sS -f -H 'Api-Version: 2' http://127.0.0.1:8080/api/users/1",
         "curl -sS -f http://127.0.0.1:8080/api/v2/users/2",
         "curl -sS -f -H 'Accept: application/vnd.portico.v2+json' http://127.0.0.1:8080/api/users/3",

@@ -11,6 +11,8 @@ public static class PorticoCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(ValidateCommand.Create());
         root.Subcommands.Add(RoutesCommand.Create());
+        root.Subcommands.Add(KeysCommand.Create());
+        root.Subcommands.Add(ConsumersCommand.Create());
         return root;
     }
 }

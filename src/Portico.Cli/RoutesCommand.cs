@@ -31,12 +31,20 @@ internal static class RoutesCommand
                     var extra = string.Join(" ", r.Match.Headers.Select(h => $"header {h.Name}={string.Join("|", h.Values)}")
                         .Concat(r.Match.Query.Select(q => $"query {q.Name}={string.Join("|", q.Values)}"))
                         .Concat(r.Match.Accept.Select(a => $"accept {a}"))
-                        .Concat(r.Match.Hosts.Select(h => $"host {h}")));
+                        .Concat(r.Match.Hosts.Select(h => $"host {h}"))
+                        .Concat(AuthOf(r, gateway)));
                     parse.InvocationConfiguration.Output.WriteLine($"  {n++,3}. {r.Name,-24} {methods,-8} {r.Match.Path,-32} → {target}{(r.Rewrite is null ? "" : $" ({r.Rewrite})")} {extra}".TrimEnd());
                 }
             }
             return 0;
         });
         return command;
+    }
+
+    static IEnumerable<string> AuthOf(RouteDefinition route, GatewayDefinition gateway)
+    {
+        var schemes = Portico.Auth.RouteAuthPolicy.SchemesOf(route, gateway);
+        if (schemes.Count > 0) yield return $"auth {string.Join("|", schemes)}";
+        if (route.Scopes is { Count: > 0 } scopes) yield return $"scopes {string.Join(",", scopes)}";
     }
 }

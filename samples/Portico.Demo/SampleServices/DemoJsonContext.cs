@@ -14,4 +14,6 @@ internal sealed record ServedReply(string ServedBy, string Method, string Path, 
 [JsonSerializable(typeof(DemoUser))]
 [JsonSerializable(typeof(Person))]
 [JsonSerializable(typeof(CreditBalance))]
+[JsonSerializable(typeof(TokenReply))]
+[JsonSerializable(typeof(JwksReply))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

@@ -112,7 +112,7 @@ public static partial class ConfigValidator
             {
                 if (!rewrite.StartsWith('/')) Error($"{rp}.rewrite", $"'{rewrite}' must start with '/'", "e.g. rewrite: /users/{id}");
                 var used = RewriteTemplate.ParameterNames(rewrite, out var rewriteError);
-                foreach (var p in used)
+                foreach (var p in used.Where(p => !RewriteTemplate.IsIdentityValue(p)))
                 {
                     if (!template.Parameters.Contains(p))
                         Error($"{rp}.rewrite", $"'{{{p}}}' is not captured by the path '{r.Match.Path}'", Suggest.DidYouMean(p, template.Parameters) ?? "the path template captures no values");
@@ -123,6 +123,8 @@ public static partial class ConfigValidator
             ValidateHeaders(r.ResponseHeaders, $"{rp}.headers.response", Error);
             if (template is not null) compiled.Add((r, template));
         }
+
+        ValidateAuth(config, where, errors);
 
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
         for (var i = 0; i < compiled.Count; i++)

@@ -5,7 +5,8 @@ public sealed record PorticoConfig(
     IReadOnlyList<GatewayDefinition> Gateways,
     IReadOnlyList<ServiceDefinition> Services,
     IReadOnlyList<RouteDefinition> Routes,
-    ServerDefinition Server)
+    ServerDefinition Server,
+    AuthDefinition? Auth = null)
 {
     public ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
@@ -25,7 +26,8 @@ public sealed record GatewayDefinition(
     HeaderTransforms ResponseHeaders,
     string? LivePath,
     string? ReadyPath,
-    TlsDefinition? Tls)
+    TlsDefinition? Tls,
+    IReadOnlyList<string>? Auth = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -73,7 +75,11 @@ public sealed record RouteDefinition(
     HeaderTransforms RequestHeaders,
     HeaderTransforms ResponseHeaders,
     TimeSpan? Timeout,
-    int Order)
+    int Order,
+    IReadOnlyList<string>? Auth = null,
+    IReadOnlyList<string>? Scopes = null,
+    bool Anonymous = false,
+    bool PassCredentials = false)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Portico.Auth;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Proxy;
@@ -89,6 +90,7 @@ public static class PorticoHost
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RouteConditionsMatcherPolicy>());
+        services.AddPorticoAuth();
         options.ConfigureServices?.Invoke(services);
 
         var app = builder.Build();
@@ -104,6 +106,7 @@ public static class PorticoHost
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
+        app.UsePorticoAuth();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

@@ -6,7 +6,7 @@ namespace Portico.Proxy;
 
 /// What a proxied route does to the request and response on the way through: path/query rewrite,
 /// X-Forwarded-*, the upstream's own Host, configured header edits, and holding back retryable 5xx.
-internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry) : HttpTransformer
+internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry, Auth.IdentityForwarding? identity = null) : HttpTransformer
 {
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -31,7 +31,7 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
 
         if (rewrite is not null)
         {
-            var (path, query) = rewrite.Apply(httpContext.Request.RouteValues, httpContext.Request.QueryString);
+            var (path, query) = rewrite.Apply(httpContext.Request.RouteValues, httpContext.Request.QueryString, httpContext.Features.Get<Identity.GatewayIdentity>());
             proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, path, query);
         }
         else if (httpContext.Request.Path.Value is { } raw && raw.Contains("%2F", StringComparison.OrdinalIgnoreCase))
@@ -40,6 +40,8 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
             proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, UpstreamPath.Encode(raw), httpContext.Request.QueryString);
         }
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
+        // After the configured edits, so a header transform cannot reintroduce a stripped credential or an identity header.
+        identity?.Apply(httpContext, proxyRequest, destinationPrefix);
     }
 
     /// RFC 9110 §7.6.1: headers the client names in `Connection` are for this hop only. YARP drops the standard

@@ -72,14 +72,29 @@ public sealed class RewriteTemplate
         return [.. parts];
     }
 
+    /// `{identity.sub}` and `{identity.consumer}` take the authenticated caller's subject or consumer id.
+    public static bool IsIdentityValue(string name) => name is "identity.sub" or "identity.consumer";
+
+    static string? Value(RouteValueDictionary values, string name, Identity.GatewayIdentity? identity) => name switch
+    {
+        "identity.sub" => identity?.Subject,
+        "identity.consumer" => identity?.Consumer,
+        _ => values.TryGetValue(name, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null,
+    };
+
+    /// A subject is one path segment whatever it contains: '/' is escaped. ("." and ".." are refused at authentication.)
+    static string IdentitySegment(string? value) => string.IsNullOrEmpty(value) ? "" : Uri.EscapeDataString(value);
+
     /// The upstream path, already encoded (see <see cref="UpstreamPath"/>), and the query.
-    public (string Path, QueryString Query) Apply(RouteValueDictionary values, QueryString original)
+    public (string Path, QueryString Query) Apply(RouteValueDictionary values, QueryString original, Identity.GatewayIdentity? identity = null)
     {
         var sb = new StringBuilder(64);
         foreach (var part in _path)
         {
             if (part.Literal is not null) sb.Append(part.Literal);
-            else if (values.TryGetValue(part.Parameter!, out var v) && Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) is { Length: > 0 } text)
+            else if (IsIdentityValue(part.Parameter!))
+                sb.Append(IdentitySegment(Value(values, part.Parameter!, identity)));
+            else if (Value(values, part.Parameter!, identity) is { Length: > 0 } text)
                 sb.Append(UpstreamPath.Encode(text));
         }
         var path = sb.ToString();
@@ -93,9 +108,7 @@ public sealed class RewriteTemplate
             foreach (var part in valueParts)
             {
                 // In a query an encoded slash from the path is just a '/', which the builder encodes itself.
-                value.Append(part.Literal ?? (values.TryGetValue(part.Parameter!, out var v)
-                    ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture)?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase)
-                    : ""));
+                value.Append(part.Literal ?? Value(values, part.Parameter!, identity)?.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) ?? "");
             }
             builder.Add(name, value.ToString());
             set.Add(name);

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Portico.Auth;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Problems;
@@ -30,6 +31,7 @@ public sealed class SnapshotCompiler
         var endpoints = new List<Endpoint>();
         var compiledRoutes = new List<ProxyRoute>();
         var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
+        var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
@@ -43,7 +45,7 @@ public sealed class SnapshotCompiler
             for (var order = 0; order < routes.Count; order++)
             {
                 var route = routes[order];
-                var proxyRoute = CompileRoute(route, gateway, services);
+                var proxyRoute = CompileRoute(route, gateway, services, config.Auth);
                 compiledRoutes.Add(proxyRoute);
                 var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, proxyRoute), templates[route].Pattern, order)
                 {
@@ -56,6 +58,7 @@ public sealed class SnapshotCompiler
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
                 if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(MethodsOf(route.Match)));
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
+                AuthServiceExtensions.AddRouteAuth(builder.Metadata, route, gateway, auth);
                 endpoints.Add(builder.Build());
             }
         }
@@ -105,7 +108,7 @@ public sealed class SnapshotCompiler
         return builder.Build();
     }
 
-    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services)
+    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth)
     {
         var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
         var targets = targetNames.Select(n => services[n]).ToArray();
@@ -117,7 +120,8 @@ public sealed class SnapshotCompiler
             route.Rewrite is null ? null : RewriteTemplate.Parse(route.Rewrite),
             HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
             HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
-            mayRetry: targets.Any(t => t.Resilience.Retry is not null));
+            mayRetry: targets.Any(t => t.Resilience.Retry is not null),
+            identity: IdentityForwarding.For(route, gateway, auth));
         var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
         return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer);
     }

@@ -11,7 +11,7 @@ namespace Portico.IntegrationTests.Demo;
 [Collection(DemoCollection.Name)]
 public sealed class DemoTests
 {
-    static readonly int[] DemoPorts = [8080, 5100, 5101, 5102, 5201, 5301];
+    static readonly int[] DemoPorts = [8080, 5100, 5101, 5102, 5201, 5301, 5601];
 
     [Fact]
     public async Task ReadmeCurlLines_RunAsPrintedAgainstTheDemo_AllExitZeroWith2xx()
@@ -53,7 +53,7 @@ public sealed class DemoTests
         await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
 
-        var v1 = await GetJsonAsync(client, "/api/users/1", ct);
+        var v1 = await GetJsonAsync(client, "/api/users/1", ct, ("X-Api-Key", DemoAuthTests.DemoKey));
         var v2ByHeader = await GetJsonAsync(client, "/api/users/1", ct, ("Api-Version", "2"));
         var v2ByPath = await GetJsonAsync(client, "/api/v2/users/2", ct);
         var v2ByAccept = await GetJsonAsync(client, "/api/users/3", ct, ("Accept", "application/vnd.portico.v2+json"));

@@ -14,6 +14,7 @@ public sealed class SchemaTests
           web:
             listen: ["http://127.0.0.1:8080", "http://[::1]:8080"]
             timeout: 10s
+            auth: [apikey]
             health: { live: /live, ready: /ready }
             headers:
               request: { set: { X-A: "1" }, append: { X-B: b }, remove: [Cookie] }
@@ -52,15 +53,40 @@ public sealed class SchemaTests
             timeout: 2s
             order: -1
             gateways: [web, quiet]
+            auth: [apikey, jwt]
+            scopes: [users:read]
+            passCredentials: false
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
             split: { users: 90, users-v2: 10 }
             sticky: { cookie: canary, cookieTtl: 1d }
             gateways: web
+            anonymous: true
           - name: by-header
             match: { path: "/api/orders/{**rest}" }
             split: { users: 1, other: 1 }
             sticky: { header: X-User-Id }
+        auth:
+          apikey: { header: X-Api-Key, query: api_key }
+          jwt:
+            issuer: https://id.example
+            audience: [portico]
+            jwks: https://id.example/.well-known/jwks.json
+            algorithms: [RS256, ES256]
+            clockSkew: 30s
+            jwksRefresh: 10m
+            jwksMinRefresh: 30s
+            subjectClaim: sub
+            scopeClaim: scope
+            maxTokenSize: 8KiB
+          consumers:
+            mobile-app:
+              scopes: [users:read]
+              keys:
+                - sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
+                - { hash: sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, expires: 2027-01-31 }
+          consumersFile: portico-consumers.json
+          identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }

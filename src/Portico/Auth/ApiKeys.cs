@@ -1,0 +1,33 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace Portico.Auth;
+
+/// API keys: generation and the stored form. A key is 32 random bytes, base64url, behind the recognizable prefix
+/// `pk_`; config and stores keep only `sha256:&lt;hex&gt;` of the key text. A fast hash is right here (unlike for
+/// passwords): with 256 bits of entropy a key cannot be guessed, so slowing each guess down buys nothing.
+public static class ApiKeys
+{
+    public const string Prefix = "pk_";
+    public const string HashPrefix = "sha256:";
+
+    /// A new key; show it once, store <see cref="Hash"/> of it.
+    public static string Generate() => Prefix + Base64Url(RandomNumberGenerator.GetBytes(32));
+
+    /// A key derived from a seed: for demos and tests that must print the same key on every run. Never for real consumers.
+    public static string Derive(string seed) => Prefix + Base64Url(SHA256.HashData(Encoding.UTF8.GetBytes("portico-derived-key:" + seed)));
+
+    public static string Hash(string key) => HashPrefix + Convert.ToHexStringLower(Digest(key));
+
+    internal static byte[] Digest(string key)
+    {
+        Span<byte> digest = stackalloc byte[32];
+        SHA256.HashData(Encoding.UTF8.GetBytes(key), digest);
+        return digest.ToArray();
+    }
+
+    /// The digest bytes of a validated `sha256:&lt;hex&gt;` hash.
+    internal static byte[] DigestOfHash(string hash) => Convert.FromHexString(hash.AsSpan(HashPrefix.Length));
+
+    static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+}

@@ -1,0 +1,33 @@
+using System.Security.Claims;
+using Portico.Identity;
+
+namespace Portico.Auth;
+
+/// The claims every Portico scheme puts in its identity, whatever the credential: subject, consumer, one claim per scope.
+internal static class AuthClaims
+{
+    public const string Subject = "sub";
+    public const string Consumer = "portico:consumer";
+    public const string Scope = "scope";
+
+    public static ClaimsPrincipal Principal(string scheme, string subject, string? consumer, IEnumerable<string> scopes)
+    {
+        var claims = new List<Claim> { new(Subject, subject) };
+        if (consumer is not null) claims.Add(new Claim(Consumer, consumer));
+        foreach (var s in scopes.Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Scope, s));
+        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, Subject, null));
+    }
+
+    /// The identity of the first scheme in <paramref name="schemes"/> that authenticated the request.
+    public static GatewayIdentity? ToGatewayIdentity(ClaimsPrincipal user, IReadOnlyList<string> schemes)
+    {
+        foreach (var scheme in schemes)
+        {
+            var identity = user.Identities.FirstOrDefault(i => i.IsAuthenticated && i.AuthenticationType == scheme);
+            if (identity?.FindFirst(Subject)?.Value is not { } subject) continue;
+            var scopes = identity.FindAll(Scope).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray();
+            return new GatewayIdentity(subject, identity.FindFirst(Consumer)?.Value, scopes, scheme);
+        }
+        return null;
+    }
+}

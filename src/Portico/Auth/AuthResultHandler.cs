@@ -1,0 +1,54 @@
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portico.Problems;
+
+namespace Portico.Auth;
+
+/// Turns the authorization middleware's verdict into Portico's answers: 401 problem+json with one
+/// WWW-Authenticate per offered scheme, 403 problem+json naming the missing scopes, or, on success, the
+/// <see cref="Identity.GatewayIdentity"/> feature set for everything downstream. No scheme's own challenge runs.
+internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+{
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        var auth = context.GetEndpoint()?.Metadata.GetMetadata<RouteAuth>();
+        if (auth is null)
+        {
+            // Not one of our routes (no policy of ours): behave like ASP.NET's default.
+            if (authorizeResult.Succeeded) await next(context).ConfigureAwait(false);
+            else context.Response.StatusCode = authorizeResult.Challenged ? StatusCodes.Status401Unauthorized : StatusCodes.Status403Forbidden;
+            return;
+        }
+        if (authorizeResult.Succeeded)
+        {
+            if (AuthClaims.ToGatewayIdentity(context.User, auth.Schemes) is { } identity) context.Features.Set(identity);
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        if (authorizeResult.Forbidden)
+        {
+            var granted = context.User.FindAll(AuthClaims.Scope).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
+            var missing = auth.Scopes.Where(s => !granted.Contains(s)).ToList();
+            var missingText = string.Join(", ", missing);
+            LogForbidden(logger, auth.Route, missingText);
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.Forbidden, "Forbidden",
+                $"The caller lacks the scope(s) this route requires: {missingText}.", route: auth.Route).ConfigureAwait(false);
+            return;
+        }
+        var failure = context.Features.Get<AuthFailureFeature>();
+        LogUnauthorized(logger, auth.Route, failure?.Scheme ?? "none", failure?.Reason ?? "no credentials");
+        context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
+        var detail = failure is null
+            ? $"This route requires credentials: {string.Join(", ", auth.Schemes)}."
+            : $"The credentials were refused: {failure.Reason}.";
+        await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", detail, route: auth.Route).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Refused on route {Route}: {Scheme} {Reason}")]
+    static partial void LogUnauthorized(ILogger logger, string route, string scheme, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Forbidden on route {Route}: missing scopes {Scopes}")]
+    static partial void LogForbidden(ILogger logger, string route, string scopes);
+}

@@ -1,0 +1,48 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Portico.Configuration;
+using Portico.Runtime;
+
+namespace Portico.Auth;
+
+/// Wires edge authentication: the `apikey` and `jwt` schemes, the authorization middleware that evaluates each
+/// route's compiled policy (endpoint metadata), and Portico's 401/403 answers.
+public static class AuthServiceExtensions
+{
+    public static IServiceCollection AddPorticoAuth(this IServiceCollection services)
+    {
+        services.AddSingleton<JwksKeyCache>();
+        services.AddSingleton<RuntimeConsumers>();
+        services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
+        services.AddAuthentication()
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
+            .AddJwtBearer(AuthSchemes.Jwt);
+        services.AddAuthorization();
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthResultHandler>();
+        return services;
+    }
+
+    /// After routing: each matched route's policy runs before its handler. JwtBearer options follow the live config.
+    public static IApplicationBuilder UsePorticoAuth(this IApplicationBuilder app)
+    {
+        var holder = app.ApplicationServices.GetRequiredService<RuntimeHolder>();
+        var cache = app.ApplicationServices.GetRequiredService<IOptionsMonitorCache<JwtBearerOptions>>();
+        holder.Swapped += _ => cache.TryRemove(AuthSchemes.Jwt);
+        // Created now, so the consumers file is read at start rather than on the first API-key request.
+        app.ApplicationServices.GetRequiredService<RuntimeConsumers>();
+        return app.UseAuthorization();
+    }
+
+    /// Adds a route's auth metadata (policy and challenge data) to its endpoint; nothing for anonymous routes.
+    internal static void AddRouteAuth(IList<object> metadata, RouteDefinition route, GatewayDefinition gateway, AuthRuntime? auth)
+    {
+        var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
+        if (auth is null || schemes.Count == 0) return;
+        var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Name);
+        metadata.Add(routeAuth);
+        metadata.Add(routeAuth.Policy);
+    }
+}

@@ -1,0 +1,41 @@
+using System.Security.Cryptography;
+using Portico.Configuration;
+
+namespace Portico.Auth;
+
+/// Config consumers' keys by digest, compiled once per snapshot. A lookup hashes the presented key, finds the entry
+/// by digest and confirms it with a constant-time compare; timing can at most reveal digest prefixes, which say
+/// nothing about a key because SHA-256 cannot be inverted.
+internal sealed class ConsumerKeyIndex
+{
+    internal sealed record Entry(ConsumerDefinition Consumer, byte[] Digest, DateTimeOffset? Expires);
+
+    internal enum Outcome { Valid, Unknown, Expired }
+
+    readonly Dictionary<string, Entry> _byDigest = new(StringComparer.Ordinal);
+
+    public ConsumerKeyIndex(IEnumerable<ConsumerDefinition> consumers)
+    {
+        foreach (var c in consumers)
+        {
+            foreach (var k in c.Keys)
+            {
+                var digest = ApiKeys.DigestOfHash(k.Hash);
+                _byDigest[Convert.ToHexStringLower(digest)] = new Entry(c, digest, k.Expires);
+            }
+        }
+    }
+
+    public int Count => _byDigest.Count;
+
+    public Outcome Find(string key, DateTimeOffset now, out ConsumerDefinition? consumer)
+    {
+        consumer = null;
+        var digest = ApiKeys.Digest(key);
+        if (!_byDigest.TryGetValue(Convert.ToHexStringLower(digest), out var entry) || !CryptographicOperations.FixedTimeEquals(digest, entry.Digest))
+            return Outcome.Unknown;
+        if (entry.Expires is { } expires && now >= expires) return Outcome.Expired;
+        consumer = entry.Consumer;
+        return Outcome.Valid;
+    }
+}

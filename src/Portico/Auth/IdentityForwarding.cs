@@ -1,0 +1,66 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+using Portico.Configuration;
+using Portico.Identity;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Auth;
+
+/// What a route's forwarding does with identity: removes every client copy of the identity headers (upstreams
+/// trust them, so a client must never set them), sets them from the authenticated <see cref="GatewayIdentity"/>,
+/// and strips the credentials the route's schemes consumed unless the route passes them through.
+internal sealed class IdentityForwarding
+{
+    readonly IdentityHeadersDefinition _headers;
+    readonly string[] _stripHeaders;
+    readonly string? _stripQuery;
+
+    IdentityForwarding(IdentityHeadersDefinition headers, string[] stripHeaders, string? stripQuery)
+    {
+        _headers = headers;
+        _stripHeaders = stripHeaders;
+        _stripQuery = stripQuery;
+    }
+
+    /// Null when the config has no `auth:` section (no identity headers exist then).
+    public static IdentityForwarding? For(RouteDefinition route, GatewayDefinition gateway, AuthDefinition? auth)
+    {
+        if (auth is null) return null;
+        var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
+        var strip = new List<string>();
+        string? query = null;
+        if (!route.PassCredentials)
+        {
+            if (schemes.Contains(AuthSchemes.Jwt)) strip.Add(HeaderNames.Authorization);
+            if (schemes.Contains(AuthSchemes.ApiKey) && auth.ApiKey is { } key)
+            {
+                strip.Add(key.Header);
+                query = key.QueryParameter;
+            }
+        }
+        return new IdentityForwarding(auth.IdentityHeaders, [.. strip], query);
+    }
+
+    public void Apply(HttpContext context, HttpRequestMessage proxyRequest, string destinationPrefix)
+    {
+        var headers = proxyRequest.Headers;
+        foreach (var name in _headers.All) headers.Remove(name);
+        foreach (var name in _stripHeaders) headers.Remove(name);
+        if (_stripQuery is not null && context.Request.Query.ContainsKey(_stripQuery))
+        {
+            // Without a rewrite YARP builds the URI after the transform, so build it here from the client's path.
+            var uri = proxyRequest.RequestUri ?? RequestUtilities.MakeDestinationAddress(destinationPrefix, context.Request.Path, context.Request.QueryString);
+            var query = QueryHelpers.ParseQuery(uri.Query);
+            query.Remove(_stripQuery);
+            var rebuilt = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
+            proxyRequest.RequestUri = new UriBuilder(uri) { Query = rebuilt.ToQueryString().Value?.TrimStart('?') ?? "" }.Uri;
+        }
+        if (context.Features.Get<GatewayIdentity>() is not { } identity) return;
+        headers.TryAddWithoutValidation(_headers.Subject, identity.Subject);
+        headers.TryAddWithoutValidation(_headers.Method, identity.Method);
+        if (identity.Consumer is not null) headers.TryAddWithoutValidation(_headers.Consumer, identity.Consumer);
+        if (identity.Scopes.Count > 0) headers.TryAddWithoutValidation(_headers.Scopes, string.Join(' ', identity.Scopes));
+    }
+}

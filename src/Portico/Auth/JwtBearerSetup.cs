@@ -1,0 +1,80 @@
+using System.Security.Claims;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Portico.Configuration;
+using Portico.Runtime;
+
+namespace Portico.Auth;
+
+/// Configures ASP.NET Core's JwtBearer handler for the `jwt` scheme from the live config (the options cache is
+/// cleared on every snapshot swap, see <see cref="AuthServiceExtensions"/>), and maps validated tokens to
+/// Portico's claims: subject from <see cref="JwtDefinition.SubjectClaim"/>, scopes from `scope`/`scp` or the configured claim.
+internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+{
+    public void Configure(JwtBearerOptions options) => Configure(AuthSchemes.Jwt, options);
+
+    public void Configure(string? name, JwtBearerOptions options)
+    {
+        if (name != AuthSchemes.Jwt || !holder.HasSnapshot || holder.Current.Config.Auth?.Jwt is not { } jwt) return;
+        options.MapInboundClaims = false;
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(new JsonWebTokenHandler { MaximumTokenSizeInBytes = jwt.MaxTokenSize, MapInboundClaims = false });
+        options.ConfigurationManager = keys.For(jwt);
+        options.RefreshOnIssuerKeyNotFound = true;
+        options.SaveToken = false;
+        options.IncludeErrorDetails = false;
+        options.TokenValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = jwt.Issuer,
+            ValidAudiences = jwt.Audiences,
+            ValidAlgorithms = jwt.Algorithms,
+            ClockSkew = jwt.ClockSkew,
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            ValidateIssuer = true,
+            ValidateAudience = true,
+            ValidateLifetime = true,
+        };
+        options.Events = new JwtBearerEvents
+        {
+            OnTokenValidated = context =>
+            {
+                var claims = context.Principal!;
+                // "." and ".." would be dot-segments in a `{identity.sub}` rewrite (URIs normalize even %2E), so they are no subject.
+                if (claims.FindFirst(jwt.SubjectClaim)?.Value is not { Length: > 0 } subject || subject is "." or "..")
+                {
+                    context.HttpContext.Features.Set(new AuthFailureFeature(AuthSchemes.Jwt, "the token names no usable subject"));
+                    context.Fail("the token names no usable subject");
+                    return Task.CompletedTask;
+                }
+                context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim));
+                return Task.CompletedTask;
+            },
+            OnAuthenticationFailed = context =>
+            {
+                context.HttpContext.Features.Set(new AuthFailureFeature(AuthSchemes.Jwt, Reason(context.Exception)));
+                return Task.CompletedTask;
+            },
+        };
+    }
+
+    /// `scope` is a space-separated string (RFC 8693); `scp` is often an array, which arrives as one claim per item.
+    static IEnumerable<string> ScopesOf(ClaimsPrincipal principal, string? claim) =>
+        (claim is null ? principal.FindAll("scope").Concat(principal.FindAll("scp")) : principal.FindAll(claim))
+            .SelectMany(c => c.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+
+    /// A fixed phrase per failure: exception messages may quote token content, so they never reach the client or logs.
+    static string Reason(Exception ex) => ex switch
+    {
+        SecurityTokenExpiredException => "the bearer token has expired",
+        SecurityTokenNotYetValidException => "the bearer token is not valid yet",
+        SecurityTokenInvalidIssuerException => "the bearer token has the wrong issuer",
+        SecurityTokenInvalidAudienceException => "the bearer token has the wrong audience",
+        SecurityTokenSignatureKeyNotFoundException => "the bearer token is signed with an unknown key",
+        SecurityTokenInvalidAlgorithmException => "the bearer token uses an algorithm that is not accepted",
+        SecurityTokenInvalidSignatureException => "the bearer token's signature is not valid",
+        SecurityTokenNoExpirationException => "the bearer token has no expiry",
+        _ => "the bearer token is malformed or not valid",
+    };
+}

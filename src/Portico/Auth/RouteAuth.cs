@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Authorization;
+using Portico.Configuration;
+
+namespace Portico.Auth;
+
+/// A route's auth policy on one gateway, compiled with the snapshot and attached as endpoint metadata (next to
+/// the <see cref="AuthorizationPolicy"/> ASP.NET's authorization middleware evaluates).
+internal sealed class RouteAuth
+{
+    public RouteAuth(AuthRuntime runtime, IReadOnlyList<string> schemes, IReadOnlyList<string> scopes, string route)
+    {
+        Runtime = runtime;
+        Schemes = schemes;
+        Scopes = scopes;
+        Route = route;
+        var builder = new AuthorizationPolicyBuilder([.. schemes]).RequireAuthenticatedUser();
+        // One requirement per scope: a caller needs all of them.
+        foreach (var scope in scopes) builder.RequireClaim(AuthClaims.Scope, scope);
+        Policy = builder.Build();
+        WwwAuthenticate = [.. schemes.Select(s => Challenge(s, runtime.Definition))];
+    }
+
+    public AuthRuntime Runtime { get; }
+    public IReadOnlyList<string> Schemes { get; }
+    public IReadOnlyList<string> Scopes { get; }
+    public string Route { get; }
+    public AuthorizationPolicy Policy { get; }
+
+    /// One WWW-Authenticate value per scheme the route offers (RFC 9110 §11.6.1).
+    public string[] WwwAuthenticate { get; }
+
+    static string Challenge(string scheme, AuthDefinition auth) => scheme switch
+    {
+        AuthSchemes.Jwt => "Bearer realm=\"portico\"",
+        AuthSchemes.ApiKey => $"ApiKey realm=\"portico\", header=\"{auth.ApiKey!.Header}\"",
+        _ => scheme,
+    };
+}

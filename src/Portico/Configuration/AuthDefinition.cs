@@ -1,0 +1,64 @@
+namespace Portico.Configuration;
+
+/// The `auth:` section: which edge schemes exist and how, the consumers that own API keys, and the identity
+/// headers sent to upstreams. Routes pick schemes by name (<see cref="AuthSchemes"/>).
+public sealed record AuthDefinition(
+    ApiKeyDefinition? ApiKey,
+    JwtDefinition? Jwt,
+    IReadOnlyList<ConsumerDefinition> Consumers,
+    IdentityHeadersDefinition IdentityHeaders,
+    string ConsumersFile = AuthDefinition.DefaultConsumersFile)
+{
+    /// Where consumers and keys created at runtime (`portico consumers add`, `portico keys create -c`) are kept,
+    /// relative to the config file's folder.
+    public const string DefaultConsumersFile = "portico-consumers.json";
+
+    public static readonly AuthDefinition None = new(null, null, [], IdentityHeadersDefinition.Default);
+
+    /// The scheme names this config defines, in a stable order.
+    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt }.OfType<string>()];
+}
+
+/// Scheme names as routes and gateways write them.
+public static class AuthSchemes
+{
+    public const string ApiKey = "apikey";
+    public const string Jwt = "jwt";
+    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt];
+}
+
+/// API keys are read from <see cref="Header"/> and, only when <see cref="QueryParameter"/> is set, from the query.
+public sealed record ApiKeyDefinition(string Header, string? QueryParameter)
+{
+    public const string DefaultHeader = "X-Api-Key";
+}
+
+/// A consumer (an application or user of the API) with its scopes and API key hashes.
+public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes, IReadOnlyList<ConsumerKeyDefinition> Keys);
+
+/// One API key as stored: `sha256:&lt;64 hex&gt;` of the key text, optionally expiring.
+public sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
+
+/// JWT bearer validation with signing keys from a JWKS URL, refreshed periodically and when a token names an unknown `kid`.
+public sealed record JwtDefinition(
+    string Issuer,
+    IReadOnlyList<string> Audiences,
+    Uri Jwks,
+    IReadOnlyList<string> Algorithms,
+    TimeSpan ClockSkew,
+    TimeSpan JwksRefresh,
+    TimeSpan JwksMinRefresh,
+    string SubjectClaim,
+    string? ScopeClaim,
+    int MaxTokenSize)
+{
+    public static readonly IReadOnlyList<string> DefaultAlgorithms = ["RS256"];
+    public static readonly IReadOnlyList<string> SupportedAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];
+}
+
+/// Headers the gateway sets on upstream requests after authentication (and always removes from client requests).
+public sealed record IdentityHeadersDefinition(string Subject, string Scopes, string Consumer, string Method)
+{
+    public static readonly IdentityHeadersDefinition Default = new("X-User-Id", "X-User-Scopes", "X-Consumer", "X-Auth-Method");
+    public IEnumerable<string> All => [Subject, Scopes, Consumer, Method];
+}

@@ -1,0 +1,94 @@
+using System.Globalization;
+
+namespace Portico.Configuration;
+
+/// Binding of the `auth:` section and of the route keys that choose schemes (`auth`, `scopes`, `anonymous`, `passCredentials`).
+public static partial class ConfigBinder
+{
+    static RouteDefinition BindRouteAuth(MappingReader r, RouteDefinition route) => route with
+    {
+        Auth = r.Has("auth") ? r.StringList("auth") : null,
+        Scopes = r.StringList("scopes"),
+        Anonymous = r.Bool("anonymous") ?? false,
+        PassCredentials = r.Bool("passCredentials") ?? false,
+    };
+
+    static AuthDefinition? BindAuth(ConfigNode? node, List<ConfigError> errors)
+    {
+        if (node is null) return null;
+        var a = new MappingReader(node, errors, "auth settings");
+        ApiKeyDefinition? apiKey = null;
+        if (a.Node("apikey") is { } keyNode)
+        {
+            var k = new MappingReader(keyNode, errors, "API key settings");
+            apiKey = new ApiKeyDefinition(k.String("header") ?? ApiKeyDefinition.DefaultHeader, k.String("query"));
+            k.Done();
+        }
+        JwtDefinition? jwt = null;
+        if (a.Node("jwt") is { } jwtNode) jwt = BindJwt(jwtNode, errors);
+
+        var consumers = new List<ConsumerDefinition>();
+        foreach (var (id, value) in a.Entries("consumers"))
+        {
+            var c = new MappingReader(value, errors, $"consumer '{id.Value}'");
+            var keys = new List<ConsumerKeyDefinition>();
+            var keysNode = c.Node("keys");
+            foreach (var item in keysNode is ConfigSequence seq ? seq.Items : keysNode is null ? [] : [keysNode])
+            {
+                if (item is ConfigScalar { Value: { } hash }) keys.Add(new ConsumerKeyDefinition(hash, null));
+                else
+                {
+                    var kr = new MappingReader(item, errors, "an API key");
+                    var h = kr.String("hash", required: true, hint: "the key's hash as printed by 'portico keys create', e.g. sha256:9f86…");
+                    DateTimeOffset? expires = null;
+                    if (kr.String("expires") is { } text)
+                    {
+                        if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)) expires = at;
+                        else kr.Error(kr.Node("expires")!, $"'{text}' is not a date", "use an ISO 8601 date or time, e.g. 2027-01-31 or 2027-01-31T12:00:00Z");
+                    }
+                    if (h is not null) keys.Add(new ConsumerKeyDefinition(h, expires));
+                    kr.Done();
+                }
+            }
+            consumers.Add(new ConsumerDefinition(id.Value!, c.StringList("scopes"), keys));
+            c.Done();
+        }
+
+        var ih = IdentityHeadersDefinition.Default;
+        if (a.Node("identityHeaders") is { } ihNode)
+        {
+            var h = new MappingReader(ihNode, errors, "identity headers");
+            ih = new IdentityHeadersDefinition(h.String("subject") ?? ih.Subject, h.String("scopes") ?? ih.Scopes, h.String("consumer") ?? ih.Consumer, h.String("method") ?? ih.Method);
+            h.Done();
+        }
+        var consumersFile = a.String("consumersFile") ?? AuthDefinition.DefaultConsumersFile;
+        a.Done();
+        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile);
+    }
+
+    static JwtDefinition? BindJwt(ConfigNode node, List<ConfigError> errors)
+    {
+        var j = new MappingReader(node, errors, "JWT settings");
+        var issuer = j.String("issuer", required: true, hint: "the `iss` your identity provider puts in tokens, e.g. https://id.example");
+        var audiencesNode = j.Node("audience");
+        var audiences = j.StringList(audiencesNode);
+        if (audiencesNode is null) j.Missing("audience", "the `aud` tokens must carry for this gateway, e.g. audience: portico");
+        Uri? jwks = null;
+        if (j.String("jwks", required: j.Exists, hint: "the JWKS URL of your identity provider, e.g. https://id.example/.well-known/jwks.json") is { } jwksText)
+        {
+            if (Uri.TryCreate(jwksText, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp)) jwks = u;
+            else j.Error(j.Node("jwks")!, $"'{jwksText}' is not an http(s) URL", "e.g. jwks: https://id.example/.well-known/jwks.json");
+        }
+        var algorithms = j.StringList("algorithms");
+        var result = new JwtDefinition(issuer ?? "", audiences, jwks ?? new Uri("https://invalid.invalid/"),
+            algorithms.Count > 0 ? algorithms : JwtDefinition.DefaultAlgorithms,
+            j.Duration("clockSkew", allowZero: true) ?? TimeSpan.FromSeconds(30),
+            j.Duration("jwksRefresh") ?? TimeSpan.FromMinutes(10),
+            j.Duration("jwksMinRefresh") ?? TimeSpan.FromSeconds(30),
+            j.String("subjectClaim") ?? "sub",
+            j.String("scopeClaim"),
+            j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024);
+        j.Done();
+        return issuer is null || audiencesNode is null || jwks is null ? null : result;
+    }
+}
