@@ -25,8 +25,9 @@ public static partial class ConfigBinder
         var gateways = BindGateways(r, errors);
         var routes = BindRoutes(r, errors);
         var server = BindServer(r.Node("server"), errors);
+        var (store, rateLimits, trustedProxies) = BindTraffic(r, errors);
         r.Done();
-        return new PorticoConfig(gateways, services, routes, server);
+        return new PorticoConfig(gateways, services, routes, server, store, rateLimits, trustedProxies);
     }
 
     static ServerDefinition BindServer(ConfigNode? node, List<ConfigError> errors)
@@ -94,7 +95,7 @@ public static partial class ConfigBinder
                 tls = cert is null ? null : new TlsDefinition(cert, t.String("key"), t.String("password"));
                 t.Done();
             }
-            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls));
+            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.String("rateLimit")));
             g.Done();
         }
         if (list.Count == 0) errors.Add(new ConfigError("gateways", "no gateway is defined", node.Location, "define at least one gateway, or remove 'gateways' for a single default one"));
@@ -226,7 +227,8 @@ public static partial class ConfigBinder
             headersNode.Done();
             list.Add(new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
-                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0));
+                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
+                r.String("rateLimit")));
             r.Done();
         }
         return list;

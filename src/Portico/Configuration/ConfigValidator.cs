@@ -124,6 +124,8 @@ public static partial class ConfigValidator
             if (template is not null) compiled.Add((r, template));
         }
 
+        ValidateTraffic(config, Error);
+
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
         for (var i = 0; i < compiled.Count; i++)
         {

@@ -5,7 +5,10 @@ public sealed record PorticoConfig(
     IReadOnlyList<GatewayDefinition> Gateways,
     IReadOnlyList<ServiceDefinition> Services,
     IReadOnlyList<RouteDefinition> Routes,
-    ServerDefinition Server)
+    ServerDefinition Server,
+    StoreDefinition? Store = null,
+    IReadOnlyList<RateLimitDefinition>? RateLimits = null,
+    IReadOnlyList<string>? TrustedProxies = null)
 {
     public ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
@@ -25,7 +28,8 @@ public sealed record GatewayDefinition(
     HeaderTransforms ResponseHeaders,
     string? LivePath,
     string? ReadyPath,
-    TlsDefinition? Tls)
+    TlsDefinition? Tls,
+    string? RateLimit = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -73,7 +77,8 @@ public sealed record RouteDefinition(
     HeaderTransforms RequestHeaders,
     HeaderTransforms ResponseHeaders,
     TimeSpan? Timeout,
-    int Order)
+    int Order,
+    string? RateLimit = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -11,6 +11,7 @@ using Microsoft.Extensions.Logging;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Proxy;
+using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Runtime;
 using Portico.Services;
@@ -79,7 +80,8 @@ public static class PorticoHost
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<ReadinessEndpoints>();
         services.AddSingleton<ProxyHandler>();
-        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>()));
+        services.AddPorticoRateLimiting();
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(), sp.GetRequiredService<RateLimitRegistry>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
@@ -104,6 +106,7 @@ public static class PorticoHost
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
+        app.UsePorticoRateLimiting();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

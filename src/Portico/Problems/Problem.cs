@@ -25,6 +25,8 @@ public static class Problem
         public const string BadRequest = "urn:portico:problem:bad-request";
         public const string RequestTooLarge = "urn:portico:problem:request-too-large";
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
+        public const string RateLimited = "urn:portico:problem:rate-limited";
+        public const string RateLimitStoreUnavailable = "urn:portico:problem:rate-limit-store-unavailable";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)
