@@ -6,7 +6,7 @@ public enum StoreKind { Memory, Redis }
 /// <param name="Timeout">How long one Redis call may take before the store counts as down.</param>
 public sealed record StoreDefinition(StoreKind Kind, string? Connection, TimeSpan Timeout)
 {
-    public static readonly StoreDefinition Memory = new(StoreKind.Memory, null, TimeSpan.FromMilliseconds(250));
+    public static readonly StoreDefinition Memory = new(StoreKind.Memory, null, TimeSpan.FromSeconds(1));
 }
 
 public enum RateLimitAlgorithm { FixedWindow, SlidingWindow, TokenBucket, Concurrency }

@@ -8,7 +8,8 @@ namespace Portico.RateLimiting;
 /// <param name="RetryAfter">For a rejection: when trying again can succeed.</param>
 /// <param name="Lease">A concurrency slot held until the response completes.</param>
 /// <param name="StoreDown">The store could not be asked; the policy's onStoreDown decides.</param>
-internal readonly record struct RateLimitDecision(bool Allowed, long? Remaining, TimeSpan? Reset, TimeSpan? RetryAfter, RateLimitLease? Lease = null, bool StoreDown = false)
+/// <param name="StoreError">Why the store could not be asked (exception type and message), for the log.</param>
+internal readonly record struct RateLimitDecision(bool Allowed, long? Remaining, TimeSpan? Reset, TimeSpan? RetryAfter, RateLimitLease? Lease = null, bool StoreDown = false, string? StoreError = null)
 {
-    public static readonly RateLimitDecision Unavailable = new(false, null, null, null, StoreDown: true);
+    public static RateLimitDecision Unavailable(Exception error) => new(false, null, null, null, StoreDown: true, StoreError: $"{error.GetType().Name}: {error.Message}");
 }

@@ -23,7 +23,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
         var decision = await policy.Counter.AcquireAsync(endpointPolicy.KeyFor(context)).ConfigureAwait(false);
         if (decision.StoreDown)
         {
-            fallbacks.FellBack(policy.Definition);
+            fallbacks.FellBack(policy.Definition, decision.StoreError);
             if (policy.Definition.OnStoreDown == StoreDownMode.Allow)
             {
                 await next(context).ConfigureAwait(false);

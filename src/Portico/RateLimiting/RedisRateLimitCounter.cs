@@ -39,7 +39,7 @@ internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, Func
         }
         catch (Exception e) when (e is RedisException or TimeoutException)
         {
-            return RateLimitDecision.Unavailable;
+            return RateLimitDecision.Unavailable(e);
         }
         var parts = (RedisResult[])result!;
         var allowed = (long)parts[0] == 1;

@@ -19,7 +19,7 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
 
     readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
 
-    public void FellBack(RateLimitDefinition policy)
+    public void FellBack(RateLimitDefinition policy, string? error)
     {
         var mode = policy.OnStoreDown == StoreDownMode.Allow ? "allow" : "deny";
         metrics.FellBack(policy.Name, mode);
@@ -36,7 +36,7 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
             state.LastLogTicks = now;
             var count = state.Suppressed + 1;
             state.Suppressed = 0;
-            LogFallback(logger, policy.Name, mode, count);
+            LogFallback(logger, policy.Name, mode, count, error ?? "unknown");
         }
     }
 
@@ -53,8 +53,8 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
         LogRecovered(logger, policy.Name);
     }
 
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Rate limit store unreachable: policy {Policy} uses onStoreDown {Mode} ({Count} requests since the last line)")]
-    static partial void LogFallback(ILogger logger, string policy, string mode, long count);
+    [LoggerMessage(EventId = 4101, Level = LogLevel.Warning, Message = "Rate limit store unreachable: policy {Policy} uses onStoreDown {Mode} ({Count} requests since the last line): {Error}")]
+    static partial void LogFallback(ILogger logger, string policy, string mode, long count, string error);
 
     [LoggerMessage(EventId = 4102, Level = LogLevel.Information, Message = "Rate limit store reachable again: policy {Policy} counts in the store")]
     static partial void LogRecovered(ILogger logger, string policy);
