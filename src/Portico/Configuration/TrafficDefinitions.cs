@@ -16,7 +16,8 @@ public enum StoreDownMode { Allow, Deny }
 
 /// One named rate-limit policy from `rateLimits:`, attached to gateways and routes by name.
 /// <param name="Limit">Requests per window; the bucket size for a token bucket; requests in flight for concurrency.</param>
-/// <param name="Window">The window; for a token bucket, the time to refill <see cref="Limit"/> tokens. Unused by concurrency.</param>
+/// <param name="Window">The window; for a token bucket, the time to refill <see cref="Limit"/> tokens; for
+/// concurrency in Redis, how long a slot may be held before it lapses.</param>
 /// <param name="Key">Key parts: consumer, ip, route, header:Name (several = one counter per combination).</param>
 /// <param name="Segments">Segments per window of the in-memory sliding window.</param>
 public sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorithm, int Limit, TimeSpan Window, IReadOnlyList<string> Key, StoreDownMode OnStoreDown, int Segments)

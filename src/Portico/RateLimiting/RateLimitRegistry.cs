@@ -19,8 +19,7 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
         {
             foreach (var definition in config.RateLimits ?? [])
             {
-                // Concurrency counts requests in flight on this node; a slot cannot outlive the node that holds it.
-                var inRedis = store.Kind == StoreKind.Redis && definition.Algorithm != RateLimitAlgorithm.Concurrency;
+                var inRedis = store.Kind == StoreKind.Redis;
                 var identity = $"{definition.Fingerprint}|{(inRedis ? $"redis:{store.Connection}|{store.Timeout.Ticks}" : "memory")}";
                 if (!_live.TryGetValue(identity, out var policy))
                 {

@@ -6,7 +6,7 @@ namespace Portico.RateLimiting;
 
 /// The Lua scripts that make one rate-limit decision atomically in Redis. Each reads the clock with Redis TIME,
 /// so the gateway nodes' clocks never matter, and sets an expiry, so idle keys disappear on their own.
-/// ARGV: limit, window in ms, a member id unique per request. Returns {allowed 0|1, remaining, reset ms}.
+/// ARGV: limit, window in ms, a member id unique per request. Returns {allowed 0|1, remaining, reset ms or -1}.
 internal static class RedisScripts
 {
     /// Windows aligned to Redis time (epoch multiples of the window): every node counts into the same window.
@@ -76,6 +76,21 @@ internal static class RedisScripts
         return {0, 0, retry}
         """;
 
+    /// Requests in flight: one sorted-set entry per held slot, scored by when it lapses (now + lease time), so a
+    /// slot of a node that died while holding it is reclaimed. Released with ZREM when the response completes.
+    const string Concurrency = """
+        local t = redis.call('TIME')
+        local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        local limit = tonumber(ARGV[1])
+        local lease = tonumber(ARGV[2])
+        redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+        local n = redis.call('ZCARD', KEYS[1])
+        if n >= limit then return {0, 0, -1} end
+        redis.call('ZADD', KEYS[1], now + lease, ARGV[3])
+        redis.call('PEXPIRE', KEYS[1], lease)
+        return {1, limit - n - 1, -1}
+        """;
+
     public sealed record Script(string Text, byte[] Sha1);
 
     public static Script For(RateLimitAlgorithm algorithm) => algorithm switch
@@ -83,12 +98,13 @@ internal static class RedisScripts
         RateLimitAlgorithm.FixedWindow => Fixed,
         RateLimitAlgorithm.SlidingWindow => Sliding,
         RateLimitAlgorithm.TokenBucket => Bucket,
-        _ => throw new ArgumentOutOfRangeException(nameof(algorithm), algorithm, "concurrency limits are counted in memory"),
+        _ => Slots,
     };
 
     static readonly Script Fixed = Create(FixedWindow);
     static readonly Script Sliding = Create(SlidingWindow);
     static readonly Script Bucket = Create(TokenBucket);
+    static readonly Script Slots = Create(Concurrency);
 
     // EVALSHA names a script by the SHA-1 of its exact text: an identifier Redis defines, not a security measure.
 #pragma warning disable CA5350

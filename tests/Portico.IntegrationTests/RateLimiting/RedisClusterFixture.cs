@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Portico.IntegrationTests.Infrastructure;
 
 namespace Portico.IntegrationTests.RateLimiting;
@@ -6,15 +8,26 @@ namespace Portico.IntegrationTests.RateLimiting;
 public sealed class RedisClusterFixture : IAsyncLifetime
 {
     public const int Limit = 30;
+    public const int SlotLimit = 3;
 
     public RedisServer Redis { get; private set; } = null!;
     public TestBackend Backend { get; private set; } = null!;
     public IReadOnlyList<GatewayProcess> Nodes { get; private set; } = [];
 
+    /// Requests to /slow wait here until released, so a test can hold concurrency slots.
+    public TaskCompletionSource Release { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    public TaskCompletionSource SlotsHeld { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    int _slowEntered;
+
     public async ValueTask InitializeAsync()
     {
         Redis = await RedisServer.StartNewAsync();
-        Backend = await TestBackend.StartAsync("api");
+        Backend = await TestBackend.StartAsync("api", app => app.MapGet("/slow", async () =>
+        {
+            if (Interlocked.Increment(ref _slowEntered) == SlotLimit) SlotsHeld.TrySetResult();
+            await Release.Task;
+            return Results.Text("done");
+        }));
         // Windows of a day: a burst that takes a second never straddles two fixed windows (they align to Redis time).
         var yaml = $$"""
             store: { kind: redis, connection: "{{Redis.Connection}}" }
@@ -25,11 +38,13 @@ public sealed class RedisClusterFixture : IAsyncLifetime
               sliding: { algorithm: sliding-window, limit: {{Limit}}, window: 1d }
               bucket: { algorithm: token-bucket, limit: {{Limit}}, window: 1d }
               countdown: { algorithm: fixed-window, limit: 100, window: 1d }
+              slots: { algorithm: concurrency, limit: {{SlotLimit}}, window: 1m }
             routes:
               - { name: fixed, match: { path: /fixed }, service: api, rateLimit: fixed }
               - { name: sliding, match: { path: /sliding }, service: api, rateLimit: sliding }
               - { name: bucket, match: { path: /bucket }, service: api, rateLimit: bucket }
               - { name: countdown, match: { path: /countdown }, service: api, rateLimit: countdown }
+              - { name: slow, match: { path: /slow }, service: api, rateLimit: slots }
             """;
         Nodes = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => GatewayProcess.StartAsync(yaml)));
     }

@@ -44,4 +44,31 @@ public sealed class RedisRateLimitTests(RedisClusterFixture cluster) : IClassFix
 
         remaining.ShouldBe(["r=99", "r=98", "r=97"]);
     }
+
+    [Fact]
+    public async Task Concurrency_RequestsInFlightThroughThreeNodes_HoldExactlyTheLimitAndReleaseTheirSlots()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var clients = Enumerable.Range(0, 10).Select(i => new HttpClient { BaseAddress = cluster.Nodes[i % 3].BaseAddress }).ToList();
+        var rejected = 0;
+        var allRejected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var requests = clients.Select(async c =>
+        {
+            var response = await c.GetAsync("/slow", ct);
+            if (response.StatusCode == HttpStatusCode.TooManyRequests && Interlocked.Increment(ref rejected) == 10 - RedisClusterFixture.SlotLimit) allRejected.TrySetResult();
+            return response.StatusCode;
+        }).ToList();
+
+        // While three requests hold the slots, the other seven are turned away (a leak would leave one waiting instead).
+        await cluster.SlotsHeld.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        await allRejected.Task.WaitAsync(TimeSpan.FromSeconds(20), ct);
+        cluster.Release.SetResult();
+        var statuses = await Task.WhenAll(requests);
+        var after = await Poll.UntilAsync(() => clients[0].GetAsync("/slow", ct), r => r.StatusCode == HttpStatusCode.OK);
+
+        statuses.Count(s => s == HttpStatusCode.OK).ShouldBe(RedisClusterFixture.SlotLimit);
+        statuses.Count(s => s == HttpStatusCode.TooManyRequests).ShouldBe(10 - RedisClusterFixture.SlotLimit);
+        after.StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var c in clients) c.Dispose();
+    }
 }

@@ -52,10 +52,7 @@ public sealed class StoreDownTests
         await redis.StartAsync();
         await node.WaitForLogAsync(l => l.Contains("Redis connection to", StringComparison.Ordinal) && l.Contains("restored", StringComparison.Ordinal), TimeSpan.FromSeconds(20));
         // The restore event is the signal; a short bounded poll covers the multiplexer finishing its handshake.
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        HttpResponseMessage recovered;
-        do recovered = await client.GetAsync("/strict", ct);
-        while (recovered.StatusCode != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        var recovered = await Poll.UntilAsync(() => client.GetAsync("/strict", ct), r => r.StatusCode == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
 
         recovered.StatusCode.ShouldBe(HttpStatusCode.OK);
         recovered.Headers.GetValues("RateLimit").Single().ShouldStartWith("\"strict\";r=999");
