@@ -29,8 +29,9 @@ internal sealed class RateLimitPolicy(RateLimitDefinition definition, IRateLimit
 }
 
 /// The rate limit of one endpoint (route × gateway), in its metadata.
+/// <param name="Route">The route's name (for problem responses).</param>
 /// <param name="RouteKey">The value of the `route` key part for this endpoint.</param>
-internal sealed record RateLimitEndpointPolicy(RateLimitPolicy Policy, string RouteKey, ClientAddress ClientAddress)
+internal sealed record RateLimitEndpointPolicy(RateLimitPolicy Policy, string Route, string RouteKey, ClientAddress ClientAddress)
 {
     /// The counter key of a request: the policy's key parts joined. A `consumer` part without an authenticated
     /// caller, and a `header:` part without the header, count by client IP instead.

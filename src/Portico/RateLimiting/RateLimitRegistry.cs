@@ -62,6 +62,6 @@ internal sealed class CompiledRateLimits(IReadOnlyDictionary<string, RateLimitPo
     {
         var name = route.RateLimit ?? gateway.RateLimit;
         if (name is null || name == RateLimitDefinition.None || !policies.TryGetValue(name, out var policy)) return null;
-        return new RateLimitEndpointPolicy(policy, $"route:{gateway.Name}/{route.Name}", clientAddress);
+        return new RateLimitEndpointPolicy(policy, route.Name, $"route:{gateway.Name}/{route.Name}", clientAddress);
     }
 }

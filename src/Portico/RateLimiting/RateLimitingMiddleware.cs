@@ -31,7 +31,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
             }
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.RateLimitStoreUnavailable, "Rate Limit Store Unavailable",
                 $"The rate limit '{policy.Definition.Name}' cannot be checked right now, and it denies requests until it can.",
-                route: endpointPolicy.RouteKey["route:".Length..], retryAfter: TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+                route: endpointPolicy.Route, retryAfter: TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             return;
         }
         if (policy.UsesStore) fallbacks.Answered(policy.Definition);
@@ -44,7 +44,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
         {
             await Problem.WriteAsync(context, StatusCodes.Status429TooManyRequests, Problem.Types.RateLimited, "Too Many Requests",
                 $"The rate limit '{policy.Definition.Name}' ({policy.Definition.Limit} {Per(policy.Definition)}) is used up; retry after the time in Retry-After.",
-                route: endpointPolicy.RouteKey["route:".Length..], retryAfter: decision.RetryAfter).ConfigureAwait(false);
+                route: endpointPolicy.Route, retryAfter: decision.RetryAfter).ConfigureAwait(false);
             return;
         }
         try

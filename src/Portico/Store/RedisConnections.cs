@@ -33,10 +33,12 @@ public sealed partial class RedisConnections(ILogger<RedisConnections> logger) :
         options.ReconnectRetryPolicy = new ExponentialRetry(100, 2000);
         options.HeartbeatInterval = TimeSpan.FromMilliseconds(500);
         options.ClientName ??= "portico";
+        // Only the endpoints are logged: the options after them may hold a password.
+        var endpoints = string.Join(",", options.EndPoints.Select(EndPointCollection.ToString));
         var multiplexer = ConnectionMultiplexer.Connect(options);
-        multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(logger, connection, e.FailureType);
-        multiplexer.ConnectionRestored += (_, _) => LogConnectionRestored(logger, connection);
-        if (!multiplexer.IsConnected) LogNotConnected(logger, connection);
+        multiplexer.ConnectionFailed += (_, e) => LogConnectionFailed(logger, endpoints, e.FailureType);
+        multiplexer.ConnectionRestored += (_, _) => LogConnectionRestored(logger, endpoints);
+        if (!multiplexer.IsConnected) LogNotConnected(logger, endpoints);
         return multiplexer;
     }
 
@@ -55,6 +57,6 @@ public sealed partial class RedisConnections(ILogger<RedisConnections> logger) :
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Redis connection to {Endpoint} restored")]
     static partial void LogConnectionRestored(ILogger logger, string endpoint);
 
-    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Redis at {Connection} is not reachable yet; store-backed policies use their onStoreDown setting until it is")]
-    static partial void LogNotConnected(ILogger logger, string connection);
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Warning, Message = "Redis at {Endpoint} is not reachable yet; store-backed policies use their onStoreDown setting until it is")]
+    static partial void LogNotConnected(ILogger logger, string endpoint);
 }

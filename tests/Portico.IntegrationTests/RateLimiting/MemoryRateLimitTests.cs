@@ -75,7 +75,7 @@ public sealed class MemoryRateLimitTests
         var problem = await ProblemResponse.ReadAsync(third, TestContext.Current.CancellationToken);
         problem.ContentType.ShouldBe("application/problem+json");
         problem.Type.ShouldBe("urn:portico:problem:rate-limited");
-        problem.Route.ShouldBe("default/small");
+        problem.Route.ShouldBe("small");
         third.Headers.RetryAfter!.Delta!.Value.ShouldBeGreaterThan(TimeSpan.FromMinutes(59));
         third.Headers.GetValues("RateLimit-Policy").Single().ShouldBe("\"small\";q=2;w=3600");
         third.Headers.GetValues("RateLimit").Single().ShouldStartWith("\"small\";r=0;t=");

@@ -12,7 +12,7 @@ public sealed class RateLimitKeyTests
     {
         var definition = new RateLimitDefinition("p", RateLimitAlgorithm.FixedWindow, 5, TimeSpan.FromMinutes(1), key, StoreDownMode.Allow, 10);
         var counter = new MemoryRateLimitCounter(definition);
-        return new RateLimitEndpointPolicy(new RateLimitPolicy(definition, counter, usesStore: false), "route:web/user", ClientAddress.NoTrustedProxies);
+        return new RateLimitEndpointPolicy(new RateLimitPolicy(definition, counter, usesStore: false), "user", "route:web/user", ClientAddress.NoTrustedProxies);
     }
 
     static DefaultHttpContext Request()
