@@ -155,6 +155,32 @@ public sealed class MemoryRateLimitTests
     }
 
     [Fact]
+    public async Task SharedPolicy_CountsPerRouteOnlyWhenTheKeyNamesTheRoute()
+    {
+        await using var backend = await TestBackend.StartAsync("api");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              api: { urls: ["{{backend.Url}}"] }
+            rateLimits:
+              shared: { algorithm: fixed-window, limit: 1, window: 1h, key: ip }
+              split: { algorithm: fixed-window, limit: 1, window: 1h, key: [ip, route] }
+            routes:
+              - { name: shared-a, match: { path: /shared/a }, service: api, rateLimit: shared }
+              - { name: shared-b, match: { path: /shared/b }, service: api, rateLimit: shared }
+              - { name: split-a, match: { path: /split/a }, service: api, rateLimit: split }
+              - { name: split-b, match: { path: /split/b }, service: api, rateLimit: split }
+            """);
+        using var client = gateway.CreateClient();
+        async Task<HttpStatusCode> Get(string path) => (await client.GetAsync(path, TestContext.Current.CancellationToken)).StatusCode;
+
+        (await Get("/shared/a")).ShouldBe(HttpStatusCode.OK);
+        (await Get("/shared/b")).ShouldBe(HttpStatusCode.TooManyRequests);
+        (await Get("/split/a")).ShouldBe(HttpStatusCode.OK);
+        (await Get("/split/b")).ShouldBe(HttpStatusCode.OK);
+        (await Get("/split/a")).ShouldBe(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
     public async Task Concurrency_RequestsInFlightAtTheLimit_RejectsTheNextUntilOneCompletes()
     {
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -6,12 +6,15 @@ using Portico.RateLimiting;
 
 namespace Portico.Tests.RateLimiting;
 
-public sealed class RateLimitKeyTests
+public sealed class RateLimitKeyTests : IDisposable
 {
-    static RateLimitEndpointPolicy Policy(params string[] key)
+    readonly List<IDisposable> _counters = [];
+
+    RateLimitEndpointPolicy Policy(params string[] key)
     {
         var definition = new RateLimitDefinition("p", RateLimitAlgorithm.FixedWindow, 5, TimeSpan.FromMinutes(1), key, StoreDownMode.Allow, 10);
         var counter = new MemoryRateLimitCounter(definition);
+        _counters.Add(counter);
         return new RateLimitEndpointPolicy(new RateLimitPolicy(definition, counter, usesStore: false), "user", "route:web/user", ClientAddress.NoTrustedProxies);
     }
 
@@ -56,5 +59,10 @@ public sealed class RateLimitKeyTests
         context.Features.Set(new GatewayIdentity("bob", null, [], "jwt"));
 
         Policy("consumer", "route").KeyFor(context).ShouldBe("sub:bob|route:web/user");
+    }
+
+    public void Dispose()
+    {
+        foreach (var counter in _counters) counter.Dispose();
     }
 }
