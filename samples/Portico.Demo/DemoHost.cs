@@ -38,7 +38,11 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f --cookie portico-canary=checkout-v2 http://127.0.0.1:8080/api/checkout/cart",
         "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
         "curl -sS -f http://127.0.0.1:8080/readyz",
+        "curl -sS -f -i http://127.0.0.1:8080/api/limited/ping",
     ];
+
+    /// Shows a rate limit running out: five 200s, then 429 (not a `curl` line: it loops).
+    public const string RateLimitLoop = "for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/api/limited/ping; done; echo";
 
     readonly List<(string Name, string Url, WebApplication App)> _running;
 

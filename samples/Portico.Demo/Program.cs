@@ -49,6 +49,8 @@ foreach (var (name, url) in demo.Servers.Reverse()) Console.Out.WriteLine($"    
 Console.Out.WriteLine();
 Console.Out.WriteLine("    Try:");
 foreach (var line in DemoHost.CurlLines) Console.Out.WriteLine("      " + line);
+Console.Out.WriteLine("    Use up the rate limit (five 200s, then 429):");
+Console.Out.WriteLine("      " + DemoHost.RateLimitLoop);
 Console.Out.WriteLine();
 Console.Out.WriteLine("    Press Ctrl+C to stop.");
 Console.Out.WriteLine();

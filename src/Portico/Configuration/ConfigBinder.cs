@@ -26,8 +26,9 @@ public static partial class ConfigBinder
         var routes = BindRoutes(r, errors);
         var server = BindServer(r.Node("server"), errors);
         var auth = BindAuth(r.Node("auth"), errors);
+        var (store, rateLimits, trustedProxies) = BindTraffic(r, errors);
         r.Done();
-        return new PorticoConfig(gateways, services, routes, server, auth);
+        return new PorticoConfig(gateways, services, routes, server, auth, store, rateLimits, trustedProxies);
     }
 
     static ServerDefinition BindServer(ConfigNode? node, List<ConfigError> errors)
@@ -95,7 +96,7 @@ public static partial class ConfigBinder
                 tls = cert is null ? null : new TlsDefinition(cert, t.String("key"), t.String("password"));
                 t.Done();
             }
-            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null));
+            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit")));
             g.Done();
         }
         if (list.Count == 0) errors.Add(new ConfigError("gateways", "no gateway is defined", node.Location, "define at least one gateway, or remove 'gateways' for a single default one"));
@@ -227,7 +228,8 @@ public static partial class ConfigBinder
             headersNode.Done();
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
-                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0)));
+                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
+                RateLimit: r.String("rateLimit"))));
             r.Done();
         }
         return list;

@@ -6,7 +6,10 @@ public sealed record PorticoConfig(
     IReadOnlyList<ServiceDefinition> Services,
     IReadOnlyList<RouteDefinition> Routes,
     ServerDefinition Server,
-    AuthDefinition? Auth = null)
+    AuthDefinition? Auth = null,
+    StoreDefinition? Store = null,
+    IReadOnlyList<RateLimitDefinition>? RateLimits = null,
+    IReadOnlyList<string>? TrustedProxies = null)
 {
     public ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
@@ -27,7 +30,8 @@ public sealed record GatewayDefinition(
     string? LivePath,
     string? ReadyPath,
     TlsDefinition? Tls,
-    IReadOnlyList<string>? Auth = null)
+    IReadOnlyList<string>? Auth = null,
+    string? RateLimit = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -79,7 +83,8 @@ public sealed record RouteDefinition(
     IReadOnlyList<string>? Auth = null,
     IReadOnlyList<string>? Scopes = null,
     bool Anonymous = false,
-    bool PassCredentials = false)
+    bool PassCredentials = false,
+    string? RateLimit = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

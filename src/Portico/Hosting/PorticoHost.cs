@@ -12,6 +12,7 @@ using Portico.Auth;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Proxy;
+using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Runtime;
 using Portico.Services;
@@ -80,7 +81,8 @@ public static class PorticoHost
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<ReadinessEndpoints>();
         services.AddSingleton<ProxyHandler>();
-        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>()));
+        services.AddPorticoRateLimiting();
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(), sp.GetRequiredService<RateLimitRegistry>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
@@ -107,6 +109,8 @@ public static class PorticoHost
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
         app.UsePorticoAuth();
+        // After auth, so per-consumer limits see the caller's identity.
+        app.UsePorticoRateLimiting();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

@@ -27,6 +27,8 @@ public static class Problem
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
         public const string Unauthorized = "urn:portico:problem:unauthorized";
         public const string Forbidden = "urn:portico:problem:forbidden";
+        public const string RateLimited = "urn:portico:problem:rate-limited";
+        public const string RateLimitStoreUnavailable = "urn:portico:problem:rate-limit-store-unavailable";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

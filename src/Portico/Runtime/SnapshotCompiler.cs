@@ -5,6 +5,7 @@ using Portico.Configuration;
 using Portico.Health;
 using Portico.Problems;
 using Portico.Proxy;
+using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
@@ -18,12 +19,14 @@ public sealed class SnapshotCompiler
     const int BuiltInOrder = -1_000_000;
     readonly ProxyHandler _proxy;
     readonly ReadinessEndpoints _readiness;
+    readonly RateLimitRegistry? _rateLimits;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness)
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, RateLimitRegistry? rateLimits = null)
     {
         _proxy = proxy;
         _readiness = readiness;
+        _rateLimits = rateLimits;
     }
 
     public RuntimeSnapshot Compile(PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
@@ -32,6 +35,7 @@ public sealed class SnapshotCompiler
         var compiledRoutes = new List<ProxyRoute>();
         var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
+        var rateLimits = _rateLimits?.Compile(config);
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
@@ -59,6 +63,7 @@ public sealed class SnapshotCompiler
                 if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(MethodsOf(route.Match)));
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 AuthServiceExtensions.AddRouteAuth(builder.Metadata, route, gateway, auth);
+                if (rateLimits?.For(route, gateway) is { } rateLimit) builder.Metadata.Add(rateLimit);
                 endpoints.Add(builder.Build());
             }
         }

@@ -23,7 +23,7 @@ public sealed class SchemaTests
             listen: https://0.0.0.0:8443
             health: false
             tls: { certificate: server.pem, key: server.key, password: secret }
-          quiet: { listen: ["http://127.0.0.1:8082"], health: off }
+          quiet: { listen: ["http://127.0.0.1:8082"], health: off, rateLimit: standard }
         services:
           users:
             <<: *common
@@ -56,6 +56,7 @@ public sealed class SchemaTests
             auth: [apikey, jwt]
             scopes: [users:read]
             passCredentials: false
+            rateLimit: burst
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
             split: { users: 90, users-v2: 10 }
@@ -87,6 +88,12 @@ public sealed class SchemaTests
                 - { hash: sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, expires: 2027-01-31 }
           consumersFile: portico-consumers.json
           identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method }
+        store: { kind: redis, connection: "127.0.0.1:6379", timeout: 250ms }
+        trustedProxies: [10.0.0.0/8, 127.0.0.1]
+        rateLimits:
+          standard: { algorithm: sliding-window, limit: 100, window: 1m, key: [consumer, route], onStoreDown: deny, segments: 6 }
+          burst: { algorithm: token-bucket, limit: 10, window: 1s, key: "header:X-Tenant", onStoreDown: allow }
+          slots: { algorithm: concurrency, limit: 4, key: ip }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
@@ -164,6 +171,9 @@ public sealed class SchemaTests
     [InlineData("services:\n  users: { urls: [http://127.0.0.1:5101], retry: { onStatus: [404] } }\n")]
     [InlineData("server: { limits: { maxRequestBodySize: 10 TB } }\n")]
     [InlineData("server: { logging: { level: verbose } }\n")]
+    [InlineData("rateLimits:\n  p: { algorithm: leaky, limit: 5, window: 1m }\n")]
+    [InlineData("rateLimits:\n  p: { algorithm: fixed-window, window: 1m }\n")]
+    [InlineData("store: { kind: etcd }\n")]
     public void Schema_ConfigTheLoaderRejects_IsRejectedToo(string yaml)
     {
         var errors = SchemaFixture.ValidateYaml(yaml);

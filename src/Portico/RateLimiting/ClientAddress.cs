@@ -1,0 +1,51 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+
+namespace Portico.RateLimiting;
+
+/// The client's IP address: the connection's peer, or — when the peer is a trusted proxy — the right-most
+/// X-Forwarded-For entry that is not itself a trusted proxy (entries further left are the client's own claims).
+public sealed class ClientAddress
+{
+    public static readonly ClientAddress NoTrustedProxies = new([]);
+
+    readonly IPNetwork[] _trusted;
+
+    public ClientAddress(IEnumerable<string> trustedProxies)
+    {
+        _trusted = [.. trustedProxies.Select(t => IPNetwork.TryParse(t, out var n) ? n : new IPNetwork(IPAddress.Parse(t), IPAddress.Parse(t).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))];
+    }
+
+    public string Resolve(HttpContext context)
+    {
+        var peer = Normalize(context.Connection.RemoteIpAddress);
+        if (peer is null) return "unknown";
+        if (!IsTrusted(peer)) return peer.ToString();
+        var forwarded = context.Request.Headers["X-Forwarded-For"];
+        string? leftmost = null;
+        // Several X-Forwarded-For fields are one comma-separated list in order (RFC 9110 §5.3).
+        for (var f = forwarded.Count - 1; f >= 0; f--)
+        {
+            var entries = (forwarded[f] ?? "").Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            for (var i = entries.Length - 1; i >= 0; i--)
+            {
+                if (!IPAddress.TryParse(entries[i], out var hop)) return entries[i];
+                hop = Normalize(hop)!;
+                if (!IsTrusted(hop)) return hop.ToString();
+                leftmost = hop.ToString();
+            }
+        }
+        return leftmost ?? peer.ToString();
+    }
+
+    bool IsTrusted(IPAddress address)
+    {
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(address)) return true;
+        }
+        return false;
+    }
+
+    static IPAddress? Normalize(IPAddress? address) => address is { IsIPv4MappedToIPv6: true } ? address.MapToIPv4() : address;
+}

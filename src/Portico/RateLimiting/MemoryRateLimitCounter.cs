@@ -1,0 +1,73 @@
+using System.Threading.RateLimiting;
+using Portico.Configuration;
+
+namespace Portico.RateLimiting;
+
+/// A policy's counters in this process, one System.Threading.RateLimiting limiter per key. The partitioned
+/// limiter replenishes all keys from one timer and drops a key's limiter once it has been idle (all permits
+/// back) for a few seconds, so memory follows the number of active keys, not every key ever seen.
+internal sealed class MemoryRateLimitCounter : IRateLimitCounter
+{
+    readonly PartitionedRateLimiter<string> _limiter;
+    readonly bool _holdsLease;
+
+    public MemoryRateLimitCounter(RateLimitDefinition definition)
+    {
+        _holdsLease = definition.Algorithm == RateLimitAlgorithm.Concurrency;
+        var d = definition;
+        _limiter = PartitionedRateLimiter.Create<string, string>(key => d.Algorithm switch
+        {
+            RateLimitAlgorithm.FixedWindow => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
+            {
+                PermitLimit = d.Limit,
+                Window = d.Window,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            }),
+            RateLimitAlgorithm.SlidingWindow => RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
+            {
+                PermitLimit = d.Limit,
+                Window = d.Window,
+                SegmentsPerWindow = d.Segments,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            }),
+            RateLimitAlgorithm.TokenBucket => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = d.Limit,
+                // One token every window/limit: `limit` tokens per window, the same rate as the Redis bucket.
+                ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, d.Window.Ticks / d.Limit)),
+                TokensPerPeriod = 1,
+                QueueLimit = 0,
+                AutoReplenishment = false,
+            }),
+            _ => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = d.Limit, QueueLimit = 0 }),
+        });
+    }
+
+    public ValueTask<RateLimitDecision> AcquireAsync(string key)
+    {
+        RateLimitLease lease;
+        try
+        {
+            lease = _limiter.AttemptAcquire(key);
+        }
+        catch (ObjectDisposedException)
+        {
+            // A reload replaced this policy while the request was routed to it; the new policy counts from now on.
+            return ValueTask.FromResult(new RateLimitDecision(true, null, null, null));
+        }
+        var remaining = _limiter.GetStatistics(key)?.CurrentAvailablePermits;
+        TimeSpan? retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : null;
+        if (!lease.IsAcquired)
+        {
+            lease.Dispose();
+            return ValueTask.FromResult(new RateLimitDecision(false, 0, retryAfter, retryAfter ?? TimeSpan.FromSeconds(1)));
+        }
+        if (_holdsLease) return ValueTask.FromResult(new RateLimitDecision(true, remaining, null, null, lease));
+        lease.Dispose();
+        return ValueTask.FromResult(new RateLimitDecision(true, remaining, null, null));
+    }
+
+    public void Dispose() => _limiter.Dispose();
+}

@@ -1,0 +1,71 @@
+using Microsoft.AspNetCore.Http;
+using Portico.Configuration;
+using Portico.Problems;
+
+namespace Portico.RateLimiting;
+
+/// Runs after routing: asks the endpoint's policy for a decision, writes RateLimit-Policy / RateLimit, and
+/// answers 429 (over the limit) or 503 (store down, onStoreDown: deny) before anything reaches the handler.
+internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetrics metrics, StoreFallbackLog fallbacks)
+{
+    public const string PolicyHeader = "RateLimit-Policy";
+    public const string RateLimitHeader = "RateLimit";
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var endpointPolicy = context.GetEndpoint()?.Metadata.GetMetadata<RateLimitEndpointPolicy>();
+        if (endpointPolicy is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        var policy = endpointPolicy.Policy;
+        var decision = await policy.Counter.AcquireAsync(endpointPolicy.KeyFor(context)).ConfigureAwait(false);
+        if (decision.StoreDown)
+        {
+            fallbacks.FellBack(policy.Definition, decision.StoreError);
+            if (policy.Definition.OnStoreDown == StoreDownMode.Allow)
+            {
+                await next(context).ConfigureAwait(false);
+                return;
+            }
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.RateLimitStoreUnavailable, "Rate Limit Store Unavailable",
+                $"The rate limit '{policy.Definition.Name}' cannot be checked right now, and it denies requests until it can.",
+                route: endpointPolicy.Route, retryAfter: TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return;
+        }
+        if (policy.UsesStore) fallbacks.Answered(policy.Definition);
+        metrics.Decided(policy.Definition.Name, decision.Allowed);
+
+        var headers = context.Response.Headers;
+        headers[PolicyHeader] = policy.PolicyHeader;
+        headers[RateLimitHeader] = policy.RateLimitHeader(decision);
+        if (!decision.Allowed)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status429TooManyRequests, Problem.Types.RateLimited, "Too Many Requests",
+                $"The rate limit '{policy.Definition.Name}' ({policy.Definition.Limit} {Per(policy.Definition)}) is used up; retry after the time in Retry-After.",
+                route: endpointPolicy.Route, retryAfter: decision.RetryAfter).ConfigureAwait(false);
+            return;
+        }
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            decision.Lease?.Dispose();
+        }
+    }
+
+    static string Per(RateLimitDefinition d) => d.Algorithm switch
+    {
+        RateLimitAlgorithm.Concurrency => "requests at a time",
+        RateLimitAlgorithm.TokenBucket => $"requests per {Duration(d.Window)}, bursts up to {d.Limit}",
+        _ => $"requests per {Duration(d.Window)}",
+    };
+
+    static string Duration(TimeSpan t) => t.TotalHours >= 1 && t.TotalHours % 1 == 0 ? $"{t.TotalHours}h"
+        : t.TotalMinutes >= 1 && t.TotalMinutes % 1 == 0 ? $"{t.TotalMinutes}m"
+        : t.TotalSeconds >= 1 && t.TotalSeconds % 1 == 0 ? $"{t.TotalSeconds}s"
+        : $"{t.TotalMilliseconds}ms";
+}

@@ -1,0 +1,57 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Portico.RateLimiting;
+
+namespace Portico.Tests.RateLimiting;
+
+public sealed class ClientAddressTests
+{
+    static DefaultHttpContext Request(string peer, params string[] forwardedFor)
+    {
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
+        if (forwardedFor.Length > 0) context.Request.Headers["X-Forwarded-For"] = forwardedFor;
+        return context;
+    }
+
+    [Fact]
+    public void Resolve_UntrustedPeer_IgnoresXForwardedFor()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+
+        address.Resolve(Request("203.0.113.9", "198.51.100.1")).ShouldBe("203.0.113.9");
+    }
+
+    [Fact]
+    public void Resolve_TrustedPeer_TakesTheRightMostUntrustedEntry()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+
+        // The client claimed 1.1.1.1; 198.51.100.7 is who connected to our first proxy (10.1.1.1).
+        address.Resolve(Request("10.0.0.2", "1.1.1.1, 198.51.100.7, 10.1.1.1")).ShouldBe("198.51.100.7");
+    }
+
+    [Fact]
+    public void Resolve_SeveralHeaderFields_AreOneListInOrder()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+
+        address.Resolve(Request("10.0.0.2", "1.1.1.1, 198.51.100.7", "10.1.1.1")).ShouldBe("198.51.100.7");
+    }
+
+    [Fact]
+    public void Resolve_EveryHopTrusted_TakesTheLeftMost()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+
+        address.Resolve(Request("10.0.0.2", "10.9.9.9, 10.1.1.1")).ShouldBe("10.9.9.9");
+    }
+
+    [Fact]
+    public void Resolve_SingleAddressAndMappedPeer_AreTrusted()
+    {
+        var address = new ClientAddress(["127.0.0.1"]);
+
+        address.Resolve(Request("::ffff:127.0.0.1", "198.51.100.7")).ShouldBe("198.51.100.7");
+    }
+}
