@@ -226,7 +226,8 @@ public static partial class ConfigBinder
             headersNode.Done();
             list.Add(new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
-                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0));
+                r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
+                BindAggregate(r, errors)));
             r.Done();
         }
         return list;

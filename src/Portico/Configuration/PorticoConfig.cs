@@ -73,7 +73,8 @@ public sealed record RouteDefinition(
     HeaderTransforms RequestHeaders,
     HeaderTransforms ResponseHeaders,
     TimeSpan? Timeout,
-    int Order)
+    int Order,
+    AggregateDefinition? Aggregate = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

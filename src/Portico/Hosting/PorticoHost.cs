@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Portico.Aggregation;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Proxy;
@@ -79,7 +80,8 @@ public static class PorticoHost
         services.AddSingleton<ServiceRegistry>();
         services.AddSingleton<ReadinessEndpoints>();
         services.AddSingleton<ProxyHandler>();
-        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>()));
+        services.AddPorticoAggregation();
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(), sp.GetRequiredService<AggregateHandler>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

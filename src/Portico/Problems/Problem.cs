@@ -25,6 +25,8 @@ public static class Problem
         public const string BadRequest = "urn:portico:problem:bad-request";
         public const string RequestTooLarge = "urn:portico:problem:request-too-large";
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
+        public const string AggregatePartFailed = "urn:portico:problem:aggregate-part-failed";
+        public const string AggregateDeadline = "urn:portico:problem:aggregate-deadline";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)
