@@ -61,6 +61,23 @@ public sealed class SchemaTests
             match: { path: "/api/orders/{**rest}" }
             split: { users: 1, other: 1 }
             sticky: { header: X-User-Id }
+          - name: profile
+            match: { path: "/api/profile/{id}" }
+            aggregate:
+              shape: merged
+              deadline: 3s
+              maxResponseSize: 1MiB
+              parts:
+                user: { service: users, path: "/users/{id}", select: [id, name, orders], rename: { name: fullName }, timeout: 1s }
+                credit:
+                  service: other
+                  method: POST
+                  path: "/credits/{user.id}"
+                  query: { owner: "{user.name}" }
+                  headers: { X-Caller: "{id}" }
+                  body: true
+                  optional: true
+                products: { service: other, path: "/products/{item.id}", forEach: user.orders, concurrency: 2, maxItems: 50 }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
