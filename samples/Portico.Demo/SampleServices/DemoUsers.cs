@@ -1,6 +1,6 @@
 namespace Portico.Demo.SampleServices;
 
-/// The fixed demo users (ids 1, 2, 3), shared by `users` and `users-v2` so both versions tell the same story.
+/// The fixed demo users (ids 1 to 4; user 4's credit account is closed, so `credits` does not know it), shared by `users` and `users-v2` so both versions tell the same story.
 internal static class DemoUsers
 {
     public static readonly IReadOnlyList<DemoUser> All =
@@ -8,6 +8,7 @@ internal static class DemoUsers
         new(1, "Ada Lovelace", "ada@example.com", "ACC-1001"),
         new(2, "Grace Hopper", "grace@example.com", "ACC-1002"),
         new(3, "Alan Turing", "alan@example.com", "ACC-1003"),
+        new(4, "Edsger Dijkstra", "edsger@example.com", "ACC-1004"),
     ];
 
     public static DemoUser? Find(int id) => All.FirstOrDefault(u => u.Id == id);

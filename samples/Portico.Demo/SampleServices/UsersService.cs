@@ -15,7 +15,7 @@ internal static class UsersService
         SampleApp.MapHealth(app);
         app.MapGet("/users/{id:int}", (int id) => DemoUsers.Find(id) is { } user
             ? Results.Ok(user)
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No user {id}; the demo has users 1, 2 and 3."));
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No user {id}; the demo has users 1 to 4."));
         return app;
     }
 }

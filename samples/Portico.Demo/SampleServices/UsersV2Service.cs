@@ -15,7 +15,7 @@ internal static class UsersV2Service
         SampleApp.MapHealth(app);
         app.MapGet("/v2/people/{id:int}", (int id) => DemoUsers.Find(id) is { } user
             ? Results.Ok(new Person(user.Id, user.Name, new Contact(user.Email), [new Account("credit", user.CreditAccount)]))
-            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No person {id}; the demo has people 1, 2 and 3."));
+            : Results.Problem(statusCode: StatusCodes.Status404NotFound, title: "Not Found", detail: $"No person {id}; the demo has people 1 to 4."));
         return app;
     }
 }
