@@ -25,7 +25,9 @@ public sealed record GatewayDefinition(
     HeaderTransforms ResponseHeaders,
     string? LivePath,
     string? ReadyPath,
-    TlsDefinition? Tls)
+    TlsDefinition? Tls,
+    IReadOnlyList<string>? Formats = null,
+    XmlFormatDefinition? Xml = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -74,7 +76,9 @@ public sealed record RouteDefinition(
     HeaderTransforms ResponseHeaders,
     TimeSpan? Timeout,
     int Order,
-    AggregateDefinition? Aggregate = null)
+    AggregateDefinition? Aggregate = null,
+    IReadOnlyList<string>? Formats = null,
+    XmlFormatDefinition? Xml = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portico.Aggregation;
 using Portico.Configuration;
+using Portico.Formats;
 using Portico.Health;
 using Portico.Proxy;
 using Portico.Routing;
@@ -106,6 +107,7 @@ public static class PorticoHost
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
+        app.UsePorticoFormats();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Portico.Aggregation;
 using Portico.Configuration;
+using Portico.Formats;
 using Portico.Health;
 using Portico.Problems;
 using Portico.Proxy;
@@ -57,6 +58,7 @@ public sealed class SnapshotCompiler
                 builder.Metadata.Add(proxyRoute);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
+                if (FormatsMetadata.For(route, gateway) is { } formats) builder.Metadata.Add(formats);
                 if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(MethodsOf(route.Match)));
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 endpoints.Add(builder.Build());
