@@ -10,12 +10,13 @@ public static partial class ConfigBinder
         var node = r.Node("formats");
         if (node is null) return null;
         var list = new List<string>();
-        foreach (var value in r.StringList(node))
+        var values = r.StringList(node);
+        foreach (var value in values)
         {
             if (FormatNames.ContainsKey(value)) list.Add(value);
             else r.Error(node, $"'{value}' is not a format", Suggest.DidYouMean(value, FormatNames.Keys));
         }
-        if (list.Count == 0) r.Error(node, "no format is listed", "list json, xml or both");
+        if (values.Count == 0) r.Error(node, "no format is listed", "list json, xml or both");
         return list;
     }
 

@@ -10,7 +10,7 @@ namespace Portico.IntegrationTests.Aggregation;
 public sealed class DemoProfileTests
 {
     [Fact]
-    public async Task Profile_KnownAndClosedCreditAccount_FullThenPartialAnswer()
+    public async Task Profile_KnownAndClosedCreditAccountAndXml_FullPartialAndXmlAnswers()
     {
         var ct = TestContext.Current.CancellationToken;
         await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
@@ -18,6 +18,9 @@ public sealed class DemoProfileTests
 
         using var full = await client.GetAsync("/api/profile/1", ct);
         using var partial = await client.GetAsync("/api/profile/4", ct);
+        using var xmlRequest = new HttpRequestMessage(HttpMethod.Get, "/api/profile/1");
+        xmlRequest.Headers.Add("Accept", "application/xml");
+        using var xml = await client.SendAsync(xmlRequest, ct);
 
         full.StatusCode.ShouldBe(HttpStatusCode.OK);
         var profile = JsonNode.Parse(await full.Content.ReadAsStringAsync(ct))!;
@@ -33,5 +36,11 @@ public sealed class DemoProfileTests
         partialProfile["user"]!["creditAccount"]!.GetValue<string>().ShouldBe("ACC-1004");
         partialProfile["credit"].ShouldBeNull();
         partialProfile["_errors"]![0]!["detail"]!.GetValue<string>().ShouldBe("service 'credits' answered 404");
+
+        xml.StatusCode.ShouldBe(HttpStatusCode.OK);
+        xml.Content.Headers.ContentType!.MediaType.ShouldBe("application/xml");
+        var document = System.Xml.Linq.XElement.Parse(await xml.Content.ReadAsStringAsync(ct));
+        document.Element("user")!.Element("name")!.Value.ShouldBe("Ada Lovelace");
+        document.Element("credit")!.Element("balance")!.Value.ShouldBe("120.50");
     }
 }

@@ -260,4 +260,40 @@ public sealed class FormatsTests
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+xml");
         XElement.Parse(await response.Content.ReadAsStringAsync(Token)).Element("type")!.Value.ShouldBe("urn:portico:problem:bad-xml");
     }
+
+    [Fact]
+    public async Task Proxy_JsonStillArriving_XmlIsSentAsItComes()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var users = await TestBackend.StartAsync("users", app => app.MapGet("/stream", async (HttpContext context) =>
+        {
+            context.Response.ContentType = "application/json";
+            await context.Response.WriteAsync("[{\"n\":1},", context.RequestAborted);
+            await context.Response.Body.FlushAsync(context.RequestAborted);
+            await release.Task.WaitAsync(context.RequestAborted);
+            await context.Response.WriteAsync("{\"n\":2}]", context.RequestAborted);
+        }));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/stream");
+        request.Headers.Add("Accept", "application/xml");
+
+        using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Token);
+        var body = await response.Content.ReadAsStreamAsync(Token);
+        var received = new StringBuilder();
+        var chunk = new byte[4096];
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        bounded.CancelAfter(TimeSpan.FromSeconds(10));
+        // The first element's XML arrives while the service still holds back the rest of its JSON.
+        while (!received.ToString().Contains("<n>1</n>", StringComparison.Ordinal))
+        {
+            var read = await body.ReadAsync(chunk, bounded.Token);
+            read.ShouldBeGreaterThan(0);
+            received.Append(Encoding.UTF8.GetString(chunk, 0, read));
+        }
+        release.SetResult();
+        received.Append(await new StreamReader(body).ReadToEndAsync(Token));
+
+        XElement.Parse(received.ToString()).Elements("item").Select(e => e.Element("n")!.Value).ShouldBe(["1", "2"]);
+    }
 }

@@ -22,7 +22,7 @@ public sealed class SchemaTests
             listen: https://0.0.0.0:8443
             health: false
             tls: { certificate: server.pem, key: server.key, password: secret }
-          quiet: { listen: ["http://127.0.0.1:8082"], health: off }
+          quiet: { listen: ["http://127.0.0.1:8082"], health: off, formats: [json, xml], xml: { root: doc, itemName: entry, formatQuery: true, maxDepth: 32, maxBodySize: 64KiB } }
         services:
           users:
             <<: *common
@@ -78,6 +78,8 @@ public sealed class SchemaTests
                   body: true
                   optional: true
                 products: { service: other, path: "/products/{item.id}", forEach: user.orders, concurrency: 2, maxItems: 50 }
+            formats: xml
+            xml: { root: profile }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
