@@ -405,4 +405,100 @@ public sealed class AggregationTests
         response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         (await ProblemResponse.ReadAsync(response, Token)).Text.ShouldContain("size limit");
     }
+
+    [Fact]
+    public async Task Aggregate_PartWithBody_GetsTheClientBodyOthersDoNot()
+    {
+        await using var orders = await TestBackend.StartAsync("orders", app => app.MapPost("/orders", async (HttpRequest request) =>
+            Results.Json(new { received = await new StreamReader(request.Body).ReadToEndAsync(), type = request.ContentType })));
+        await using var audit = await TestBackend.StartAsync("audit", app => app.MapPost("/audit", (HttpRequest request) =>
+            Results.Json(new { length = request.ContentLength ?? 0 })));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              orders: { urls: ["{{orders.Url}}"] }
+              audit: { urls: ["{{audit.Url}}"] }
+            routes:
+              - name: place
+                match: { path: "/place", methods: [POST] }
+                aggregate:
+                  parts:
+                    order: { service: orders, method: POST, path: /orders, body: true }
+                    audit: { service: audit, method: POST, path: /audit }
+            """);
+        using var client = gateway.CreateClient();
+        using var content = new StringContent("""{"sku":"A-1"}""", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await client.PostAsync("/place", content, Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var body = await ReadObjectAsync(response);
+        body["order"].ShouldNotBeNull(body.ToJsonString());
+        body["order"]!["received"]!.GetValue<string>().ShouldBe("""{"sku":"A-1"}""");
+        body["order"]!["type"]!.GetValue<string>().ShouldStartWith("application/json");
+        body["audit"]!["length"]!.GetValue<long>().ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task Aggregate_OptionalPartOverItsTimeout_MissingWhileTheRestAnswers()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var fast = await TestBackend.StartAsync("fast");
+        await using var slow = await TestBackend.StartAsync("slow", app => app.MapGet("/slow", async () =>
+        {
+            await release.Task;
+            return Results.Json(new { late = true });
+        }));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              fast: { urls: ["{{fast.Url}}"] }
+              slow: { urls: ["{{slow.Url}}"], timeout: 30s }
+            routes:
+              - name: mixed
+                match: { path: "/mixed" }
+                aggregate:
+                  deadline: 30s
+                  parts:
+                    main: { service: fast, path: /main }
+                    extra: { service: slow, path: /slow, optional: true, timeout: 200ms }
+            """);
+        using var client = gateway.CreateClient();
+        try
+        {
+            var response = await client.GetAsync("/mixed", Token);
+
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            var body = await ReadObjectAsync(response);
+            body["main"]!["path"]!.GetValue<string>().ShouldBe("/main");
+            body["_errors"]![0]!["detail"]!.GetValue<string>().ShouldBe("service 'slow' did not answer in time");
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+    }
+
+    [Fact]
+    public async Task Aggregate_PartServiceWithRetry_RetriesA503()
+    {
+        var calls = 0;
+        await using var flaky = await TestBackend.StartAsync("flaky", app => app.MapGet("/data", () =>
+            Interlocked.Increment(ref calls) == 1 ? Results.StatusCode(503) : Results.Json(new { ok = true })));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              flaky: { urls: ["{{flaky.Url}}"], retry: { attempts: 2, backoff: 10ms, onStatus: [503] } }
+            routes:
+              - name: data
+                match: { path: "/data" }
+                aggregate:
+                  parts:
+                    data: { service: flaky, path: /data }
+            """);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/data", Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await ReadObjectAsync(response))["data"]!["ok"]!.GetValue<bool>().ShouldBeTrue();
+        flaky.CallsTo("/data").ShouldBe(2);
+    }
 }
