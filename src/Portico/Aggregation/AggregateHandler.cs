@@ -15,6 +15,7 @@ namespace Portico.Aggregation;
 internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider time, ILogger<AggregateHandler> logger)
 {
     readonly PartCaller _caller = caller;
+    readonly ILogger _logger = logger;
 
     public const string MissingPartsHeader = "Portico-Missing-Parts";
     public const string ErrorsMember = "_errors";
@@ -59,6 +60,13 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away; the part calls were cancelled with it.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAggregateCrashed(logger, route.Name, ex);
+            if (context.Response.HasStarted) context.Abort();
+            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                "The aggregate could not be built.", null, route.Name).ConfigureAwait(false);
         }
     }
 
@@ -158,6 +166,12 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             catch (OperationCanceledException) when (cancel.IsCancellationRequested)
             {
                 outcome = PartOutcome.Failure("cancelled", hitDeadline: !context.RequestAborted.IsCancellationRequested && _firstRequiredFailure < 0);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug on a part's path fails that part, never the whole request with a bare 500.
+                LogPartCrashed(owner._logger, route.Name, part.Name, ex);
+                outcome = PartOutcome.Failure("the gateway could not call it");
             }
             if (outcome.Succeeded) _results[part.Index] = outcome.Value;
             else if (!part.Definition.Optional && !outcome.HitDeadline && Interlocked.CompareExchange(ref _firstRequiredFailure, part.Index, -1) == -1)
@@ -259,6 +273,12 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             return list;
         }
     }
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Route {Route}: part {Part} failed unexpectedly")]
+    static partial void LogPartCrashed(ILogger logger, string route, string part, Exception exception);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Route {Route}: the aggregate failed unexpectedly")]
+    static partial void LogAggregateCrashed(ILogger logger, string route, Exception exception);
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Route {Route}: required part {Part} failed: {Reason}")]
     static partial void LogRequiredPartFailed(ILogger logger, string route, string part, string? reason);
