@@ -501,4 +501,27 @@ public sealed class AggregationTests
         (await ReadObjectAsync(response))["data"]!["ok"]!.GetValue<bool>().ShouldBeTrue();
         flaky.CallsTo("/data").ShouldBe(2);
     }
+
+    [Fact]
+    public async Task Aggregate_PartServiceCircuitOpen_PartFailsWithoutCallingIt()
+    {
+        await using var failing = await TestBackend.StartAsync("failing", app => app.MapGet("/data", () => Results.StatusCode(500)));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              failing: { urls: ["{{failing.Url}}"], circuitBreaker: { failureRatio: 0.5, minimumThroughput: 2, breakFor: 1m } }
+            routes:
+              - name: data
+                match: { path: "/data" }
+                aggregate:
+                  parts:
+                    data: { service: failing, path: /data, optional: true }
+            """);
+        using var client = gateway.CreateClient();
+
+        for (var i = 0; i < 2; i++) (await client.GetAsync("/data", Token)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        var response = await client.GetAsync("/data", Token);
+
+        (await ReadObjectAsync(response))["_errors"]![0]!["detail"]!.GetValue<string>().ShouldBe("service 'failing' is failing (circuit open)");
+        failing.CallsTo("/data").ShouldBe(2);
+    }
 }
