@@ -150,7 +150,6 @@ public sealed partial class AggregationPlan
     static List<IReadOnlyList<PlanPart>>? Order(PlanPart[] parts, out List<string>? cycle)
     {
         cycle = null;
-        var depth = new int[parts.Length];
         var done = new bool[parts.Length];
         var stages = new List<IReadOnlyList<PlanPart>>();
         var remaining = parts.Length;
@@ -162,11 +161,7 @@ public sealed partial class AggregationPlan
                 cycle = FindCycle(parts, done);
                 return null;
             }
-            foreach (var p in stage)
-            {
-                done[p.Index] = true;
-                depth[p.Index] = stages.Count;
-            }
+            foreach (var p in stage) done[p.Index] = true;
             remaining -= stage.Count;
             stages.Add(stage);
         }
