@@ -1,6 +1,6 @@
 namespace Portico.Demo.SampleServices;
 
-/// The fixed demo users (ids 1 to 4; 4 is alice, who can log in at the identity service), shared by `users` and `users-v2` so both versions tell the same story.
+/// The fixed demo users (ids 1 to 4; 4 is alice, who can log in at the identity service, and whose credit account is closed, so `credits` does not know it), shared by `users` and `users-v2` so both versions tell the same story.
 internal static class DemoUsers
 {
     public static readonly IReadOnlyList<DemoUser> All =

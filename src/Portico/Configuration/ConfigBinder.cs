@@ -96,7 +96,7 @@ public static partial class ConfigBinder
                 tls = cert is null ? null : new TlsDefinition(cert, t.String("key"), t.String("password"));
                 t.Done();
             }
-            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit")));
+            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit"), BindFormats(g), BindXmlFormat(g, errors)));
             g.Done();
         }
         if (list.Count == 0) errors.Add(new ConfigError("gateways", "no gateway is defined", node.Location, "define at least one gateway, or remove 'gateways' for a single default one"));
@@ -229,7 +229,7 @@ public static partial class ConfigBinder
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
-                RateLimit: r.String("rateLimit"))));
+                RateLimit: r.String("rateLimit"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors))));
             r.Done();
         }
         return list;

@@ -95,7 +95,7 @@ public static partial class ConfigValidator
             foreach (var host in r.Match.Hosts.Where(h => h.Length == 0 || h.Contains('/')))
                 Error($"{rp}.match.hosts", $"'{host}' is not a host", "e.g. api.example.com, *.example.com or api.example.com:8443");
 
-            if (r.Service is null && r.Split is null)
+            if (r.Service is null && r.Split is null && r.Aggregate is null)
                 Error(rp, "the route has no target", "add service: <name> (or split: { a: 90, b: 10 })");
             if (r.Service is not null && r.Split is not null)
                 Error(rp, "the route has both 'service' and 'split'", "keep one: 'split' already names its services");
@@ -126,6 +126,8 @@ public static partial class ConfigValidator
 
         ValidateAuth(config, where, errors);
         ValidateTraffic(config, Error);
+        ValidateAggregates(config, where, errors);
+        ValidateFormats(config, where, errors);
 
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
         for (var i = 0; i < compiled.Count; i++)

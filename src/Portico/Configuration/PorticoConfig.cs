@@ -31,7 +31,9 @@ public sealed record GatewayDefinition(
     string? ReadyPath,
     TlsDefinition? Tls,
     IReadOnlyList<string>? Auth = null,
-    string? RateLimit = null)
+    string? RateLimit = null,
+    IReadOnlyList<string>? Formats = null,
+    XmlFormatDefinition? Xml = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -84,7 +86,10 @@ public sealed record RouteDefinition(
     IReadOnlyList<string>? Scopes = null,
     bool Anonymous = false,
     bool PassCredentials = false,
-    string? RateLimit = null)
+    string? RateLimit = null,
+    AggregateDefinition? Aggregate = null,
+    IReadOnlyList<string>? Formats = null,
+    XmlFormatDefinition? Xml = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -8,8 +8,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Configuration;
+using Portico.Formats;
 using Portico.Health;
 using Portico.Proxy;
 using Portico.RateLimiting;
@@ -82,7 +84,9 @@ public static class PorticoHost
         services.AddSingleton<ReadinessEndpoints>();
         services.AddSingleton<ProxyHandler>();
         services.AddPorticoRateLimiting();
-        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(), sp.GetRequiredService<RateLimitRegistry>()));
+        services.AddPorticoAggregation();
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
+            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
@@ -108,6 +112,8 @@ public static class PorticoHost
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
+        // Formats first, so the gateway's own problems (401, 429, …) reach XML clients as problem+xml.
+        app.UsePorticoFormats();
         app.UsePorticoAuth();
         // After auth, so per-consumer limits see the caller's identity.
         app.UsePorticoRateLimiting();

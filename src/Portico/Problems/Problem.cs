@@ -29,6 +29,10 @@ public static class Problem
         public const string Forbidden = "urn:portico:problem:forbidden";
         public const string RateLimited = "urn:portico:problem:rate-limited";
         public const string RateLimitStoreUnavailable = "urn:portico:problem:rate-limit-store-unavailable";
+        public const string AggregatePartFailed = "urn:portico:problem:aggregate-part-failed";
+        public const string AggregateDeadline = "urn:portico:problem:aggregate-deadline";
+        public const string NotAcceptable = "urn:portico:problem:not-acceptable";
+        public const string BadXml = "urn:portico:problem:bad-xml";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

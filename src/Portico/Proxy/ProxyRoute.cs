@@ -25,4 +25,7 @@ public sealed class ProxyRoute
     internal ForwarderRequestConfig[] Configs { get; }
     public SplitSelector? Split { get; }
     internal HttpTransformer Transformer { get; }
+
+    /// Set for an aggregate route: the endpoint runs the aggregation instead of forwarding.
+    public Aggregation.AggregateRoute? Aggregate { get; init; }
 }

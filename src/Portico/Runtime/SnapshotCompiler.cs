@@ -1,7 +1,9 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Configuration;
+using Portico.Formats;
 using Portico.Health;
 using Portico.Problems;
 using Portico.Proxy;
@@ -19,13 +21,15 @@ public sealed class SnapshotCompiler
     const int BuiltInOrder = -1_000_000;
     readonly ProxyHandler _proxy;
     readonly ReadinessEndpoints _readiness;
+    readonly AggregateHandler _aggregate;
     readonly RateLimitRegistry? _rateLimits;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, RateLimitRegistry? rateLimits = null)
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null)
     {
         _proxy = proxy;
         _readiness = readiness;
+        _aggregate = aggregate;
         _rateLimits = rateLimits;
     }
 
@@ -60,6 +64,7 @@ public sealed class SnapshotCompiler
                 builder.Metadata.Add(proxyRoute);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
+                if (FormatsMetadata.For(route, gateway) is { } formats) builder.Metadata.Add(formats);
                 if (route.Match.Methods.Count > 0) builder.Metadata.Add(new HttpMethodMetadata(MethodsOf(route.Match)));
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 AuthServiceExtensions.AddRouteAuth(builder.Metadata, route, gateway, auth);
@@ -89,7 +94,8 @@ public sealed class SnapshotCompiler
         }
         try
         {
-            await _proxy.HandleAsync(context, route).ConfigureAwait(false);
+            if (route.Aggregate is { } aggregate) await _aggregate.HandleAsync(context, route, aggregate).ConfigureAwait(false);
+            else await _proxy.HandleAsync(context, route).ConfigureAwait(false);
         }
         finally
         {
@@ -115,6 +121,7 @@ public sealed class SnapshotCompiler
 
     ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth)
     {
+        if (route.Aggregate is not null) return CompileAggregate(route, gateway, services);
         var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
         var targets = targetNames.Select(n => services[n]).ToArray();
         var configs = targets.Select(s => new ForwarderRequestConfig
@@ -129,6 +136,25 @@ public sealed class SnapshotCompiler
             identity: IdentityForwarding.For(route, gateway, auth));
         var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
         return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer);
+    }
+
+    /// An aggregate route: its plan (validated at load, so it compiles), part services and time limits. Targets
+    /// list the services the parts call, so the route appears like any other in the snapshot.
+    static ProxyRoute CompileAggregate(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services)
+    {
+        var template = PathTemplate.TryParse(route.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {route.Name} was not validated");
+        var plan = AggregationPlan.Compile(route.Aggregate!, route.ConfigPath, template.Parameters, static (path, message, _) => throw new InvalidOperationException($"{path}: {message} (not validated)"))!;
+        var partServices = plan.Parts.Select(p => services[p.Definition.Service]).ToArray();
+        var timeouts = plan.Parts.Select(p => p.Definition.Timeout ?? partServices[p.Index].Definition.Timeout).ToArray();
+        var deadline = route.Aggregate!.Deadline ?? route.Timeout ?? gateway.Timeout ?? TimeSpan.FromSeconds(30);
+        var targets = partServices.Distinct().ToArray();
+        var requestHeaders = HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders);
+        var responseHeaders = HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders);
+        var transformer = new RouteTransformer(null, requestHeaders, responseHeaders, mayRetry: false);
+        return new ProxyRoute(route, gateway.Name, targets, [.. targets.Select(_ => new ForwarderRequestConfig())], null, transformer)
+        {
+            Aggregate = new AggregateRoute(plan, partServices, timeouts, deadline, requestHeaders, responseHeaders),
+        };
     }
 }
 

@@ -23,7 +23,7 @@ public sealed class SchemaTests
             listen: https://0.0.0.0:8443
             health: false
             tls: { certificate: server.pem, key: server.key, password: secret }
-          quiet: { listen: ["http://127.0.0.1:8082"], health: off, rateLimit: standard }
+          quiet: { listen: ["http://127.0.0.1:8082"], health: off, rateLimit: standard, formats: [json, xml], xml: { root: doc, itemName: entry, formatQuery: true, maxDepth: 32, maxBodySize: 64KiB } }
         services:
           users:
             <<: *common
@@ -94,6 +94,25 @@ public sealed class SchemaTests
           standard: { algorithm: sliding-window, limit: 100, window: 1m, key: [consumer, route], onStoreDown: deny, segments: 6 }
           burst: { algorithm: token-bucket, limit: 10, window: 1s, key: "header:X-Tenant", onStoreDown: allow }
           slots: { algorithm: concurrency, limit: 4, key: ip }
+          - name: profile
+            match: { path: "/api/profile/{id}" }
+            aggregate:
+              shape: merged
+              deadline: 3s
+              maxResponseSize: 1MiB
+              parts:
+                user: { service: users, path: "/users/{id}", select: [id, name, orders], rename: { name: fullName }, timeout: 1s }
+                credit:
+                  service: other
+                  method: POST
+                  path: "/credits/{user.id}"
+                  query: { owner: "{user.name}" }
+                  headers: { X-Caller: "{id}" }
+                  body: true
+                  optional: true
+                products: { service: other, path: "/products/{item.id}", forEach: user.orders, concurrency: 2, maxItems: 50 }
+            formats: xml
+            xml: { root: profile }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }

@@ -1,0 +1,293 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portico.Identity;
+using Portico.Problems;
+using Portico.Proxy;
+
+namespace Portico.Aggregation;
+
+/// Answers an aggregate route: runs its parts (each as soon as the parts it needs are done, fan-outs bounded),
+/// shapes their results into one JSON document, and applies the failure policy: a failed optional part is
+/// reported missing, a failed required part answers 502 naming it, the deadline answers 504.
+internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider time, ILogger<AggregateHandler> logger)
+{
+    readonly PartCaller _caller = caller;
+    readonly ILogger _logger = logger;
+
+    public const string MissingPartsHeader = "Portico-Missing-Parts";
+    public const string ErrorsMember = "_errors";
+
+    /// Request headers that carry the trace context to every part.
+    static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id", "X-Correlation-Id"];
+
+    public async Task HandleAsync(HttpContext context, ProxyRoute route, AggregateRoute aggregate)
+    {
+        using var deadline = new CancellationTokenSource(aggregate.Deadline, time);
+        using var run = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
+        try
+        {
+            var body = aggregate.ReadsBody ? await ReadBodyAsync(context, run.Token).ConfigureAwait(false) : null;
+            var state = new Run(this, context, route, aggregate, body, run);
+            var outcomes = await state.ExecuteAsync().ConfigureAwait(false);
+            if (context.RequestAborted.IsCancellationRequested) return;
+
+            var plan = aggregate.Plan;
+            for (var i = 0; i < outcomes.Length; i++)
+            {
+                var part = plan.Parts[i];
+                if (outcomes[i].Succeeded || part.Definition.Optional) continue;
+                if (outcomes[i].HitDeadline || (deadline.IsCancellationRequested && state.FirstRequiredFailure is null))
+                {
+                    await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, Problem.Types.AggregateDeadline, "Gateway Timeout",
+                        $"The aggregate did not complete within {aggregate.Deadline.TotalSeconds:0.###}s (part '{part.Name}' was still running).", null, route.Name).ConfigureAwait(false);
+                    return;
+                }
+            }
+            if (state.FirstRequiredFailure is { } failed)
+            {
+                var reason = outcomes[failed].Reason;
+                LogRequiredPartFailed(logger, route.Name, plan.Parts[failed].Name, reason);
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.AggregatePartFailed, "Bad Gateway",
+                    $"Required part '{plan.Parts[failed].Name}' failed: {reason}.", aggregate.Services[failed].Name, route.Name).ConfigureAwait(false);
+                return;
+            }
+            if (!aggregate.ResponseHeaders.IsEmpty) aggregate.ResponseHeaders.ApplyTo(context.Response.Headers);
+            await WriteAnswerAsync(context, plan, outcomes, state.CacheControls).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; the part calls were cancelled with it.
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogAggregateCrashed(logger, route.Name, ex);
+            if (context.Response.HasStarted) context.Abort();
+            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                "The aggregate could not be built.", null, route.Name).ConfigureAwait(false);
+        }
+    }
+
+    static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        while (true)
+        {
+            var read = await context.Request.Body.ReadAsync(buffer.GetMemory(8192), cancellationToken).ConfigureAwait(false);
+            if (read == 0) return buffer.WrittenSpan.ToArray();
+            buffer.Advance(read);
+        }
+    }
+
+    static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls)
+    {
+        var document = new JsonObject();
+        List<(string Part, string Reason)>? missing = null;
+        for (var i = 0; i < outcomes.Length; i++)
+        {
+            var part = plan.Parts[i];
+            var outcome = outcomes[i];
+            if (!outcome.Succeeded)
+            {
+                (missing ??= []).Add((part.Name, outcome.Reason ?? "failed"));
+                if (plan.Definition.Shape == Configuration.AggregateShape.Nested) document[part.Name] = null;
+                continue;
+            }
+            var value = ResultShaper.Shape(part, outcome.Value);
+            if (plan.Definition.Shape == Configuration.AggregateShape.Merged && value is JsonObject fields)
+            {
+                var members = fields.ToList();
+                fields.Clear();
+                foreach (var (name, member) in members) document[name] = member;
+            }
+            else document[part.Name] = value;
+        }
+        var response = context.Response;
+        if (missing is not null)
+        {
+            var errors = new JsonArray();
+            foreach (var (part, reason) in missing) errors.Add((JsonNode)new JsonObject { ["part"] = part, ["detail"] = reason });
+            document[ErrorsMember] = errors;
+            response.Headers[MissingPartsHeader] = string.Join(", ", missing.Select(m => m.Part));
+        }
+        if (CacheControlMerge.Combine(cacheControls, missing is not null) is { } cacheControl) response.Headers.CacheControl = cacheControl;
+
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            document.WriteTo(writer);
+        }
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = buffer.WrittenCount;
+        return response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).AsTask();
+    }
+
+    /// One request's run of the plan.
+    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel)
+    {
+        readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
+        readonly List<string?> _cacheControls = [];
+        readonly ResponseBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
+        readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context);
+        int _firstRequiredFailure = -1;
+
+        public int? FirstRequiredFailure => _firstRequiredFailure < 0 ? null : _firstRequiredFailure;
+
+        public IReadOnlyList<string?> CacheControls
+        {
+            get
+            {
+                lock (_cacheControls) return [.. _cacheControls];
+            }
+        }
+
+        public async Task<PartOutcome[]> ExecuteAsync()
+        {
+            var plan = aggregate.Plan;
+            var tasks = new Task<PartOutcome>[plan.Parts.Count];
+            // Stages are in dependency order, so every part's dependencies have a task before it starts.
+            foreach (var stage in plan.Stages)
+            {
+                foreach (var part in stage) tasks[part.Index] = RunPartAsync(part, tasks);
+            }
+            return await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+
+        async Task<PartOutcome> RunPartAsync(PlanPart part, Task<PartOutcome>[] tasks)
+        {
+            PartOutcome outcome;
+            try
+            {
+                outcome = await ComputeAsync(part, tasks).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancel.IsCancellationRequested)
+            {
+                outcome = PartOutcome.Failure("cancelled", hitDeadline: !context.RequestAborted.IsCancellationRequested && _firstRequiredFailure < 0);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // A bug on a part's path fails that part, never the whole request with a bare 500.
+                LogPartCrashed(owner._logger, route.Name, part.Name, ex);
+                outcome = PartOutcome.Failure("the gateway could not call it");
+            }
+            if (outcome.Succeeded) _results[part.Index] = outcome.Value;
+            else if (!part.Definition.Optional && !outcome.HitDeadline && Interlocked.CompareExchange(ref _firstRequiredFailure, part.Index, -1) == -1)
+            {
+                // A required part failed: the answer is a 502 now, so the other calls stop.
+                await cancel.CancelAsync().ConfigureAwait(false);
+            }
+            return outcome;
+        }
+
+        async Task<PartOutcome> ComputeAsync(PlanPart part, Task<PartOutcome>[] tasks)
+        {
+            foreach (var dependency in part.Dependencies)
+            {
+                if (!(await tasks[dependency].ConfigureAwait(false)).Succeeded)
+                    return PartOutcome.Failure($"it needs part '{aggregate.Plan.Parts[dependency].Name}', which is missing");
+            }
+            cancel.Token.ThrowIfCancellationRequested();
+            if (part.ForEach is not { } forEach)
+            {
+                var result = await CallAsync(part, null).ConfigureAwait(false);
+                return result.Succeeded ? PartOutcome.Success(result.Value) : PartOutcome.Failure(result.Error!);
+            }
+
+            if (ValueTemplate.NodeAt(_results[forEach.PartIndex], forEach.Path) is not JsonArray items)
+                return PartOutcome.Failure($"'{forEach.Text}' is not an array");
+            if (items.Count > part.Definition.MaxItems)
+                return PartOutcome.Failure($"'{forEach.Text}' has {items.Count} items, over the limit of {part.Definition.MaxItems}");
+            var results = new JsonNode?[items.Count];
+            using var slots = new SemaphoreSlim(part.Definition.Concurrency);
+            string? error = null;
+            var calls = new Task[items.Count];
+            for (var i = 0; i < items.Count; i++) calls[i] = CallItemAsync(i);
+            await Task.WhenAll(calls).ConfigureAwait(false);
+            return error is null ? PartOutcome.Success(new JsonArray(results)) : PartOutcome.Failure(error);
+
+            async Task CallItemAsync(int index)
+            {
+                await slots.WaitAsync(cancel.Token).ConfigureAwait(false);
+                try
+                {
+                    if (Volatile.Read(ref error) is not null) return;
+                    var result = await CallAsync(part, items[index]).ConfigureAwait(false);
+                    if (result.Succeeded) results[index] = result.Value;
+                    else Interlocked.CompareExchange(ref error, $"item {index}: {result.Error}", null);
+                }
+                finally
+                {
+                    slots.Release();
+                }
+            }
+        }
+
+        async Task<CallResult> CallAsync(PlanPart part, JsonNode? item)
+        {
+            var scope = new PartScope(context.Request.RouteValues, _results, item);
+            var path = part.Path.Render(scope, Uri.EscapeDataString, out var missing);
+            if (path is null) return new CallResult(null, null, missing);
+            var target = new System.Text.StringBuilder(path);
+            foreach (var (name, template) in part.Query)
+            {
+                var value = template.Render(scope, Uri.EscapeDataString, out missing);
+                if (value is null) return new CallResult(null, null, missing);
+                target.Append(target.Length == path.Length && !path.Contains('?') ? '?' : '&').Append(Uri.EscapeDataString(name)).Append('=').Append(value);
+            }
+            var headers = new List<KeyValuePair<string, string>>(_flowHeaders);
+            foreach (var (name, template) in part.Headers)
+            {
+                var value = template.Render(scope, static v => v, out missing);
+                if (value is null) return new CallResult(null, null, missing);
+                if (value.AsSpan().IndexOfAny('\r', '\n') >= 0) return new CallResult(null, null, $"the value of header '{name}' has a line break");
+                headers.Add(new(name, value));
+            }
+            var definition = part.Definition;
+            var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.Services[part.Index], new HttpMethod(definition.Method),
+                target.ToString(), headers, definition.Body ? body : null, definition.Body ? context.Request.ContentType : null,
+                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders), cancel.Token).ConfigureAwait(false);
+            if (result.Succeeded)
+            {
+                lock (_cacheControls) _cacheControls.Add(result.CacheControl);
+            }
+            return result;
+        }
+
+        /// Headers every part receives: the trace context and the caller's identity (set by edge authentication).
+        static List<KeyValuePair<string, string>> FlowHeaders(HttpContext context)
+        {
+            var list = new List<KeyValuePair<string, string>>();
+            foreach (var name in TracingHeaders)
+            {
+                if (context.Request.Headers.TryGetValue(name, out var value)) list.Add(new(name, value.ToString()));
+            }
+            if (context.Features.Get<GatewayIdentity>() is { } identity)
+            {
+                list.Add(new(IdentityHeaders.Subject, identity.Subject));
+                if (identity.Consumer is not null) list.Add(new(IdentityHeaders.Consumer, identity.Consumer));
+                if (identity.Scopes.Count > 0) list.Add(new(IdentityHeaders.Scopes, string.Join(' ', identity.Scopes)));
+            }
+            return list;
+        }
+    }
+
+    [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Route {Route}: part {Part} failed unexpectedly")]
+    static partial void LogPartCrashed(ILogger logger, string route, string part, Exception exception);
+
+    [LoggerMessage(EventId = 6004, Level = LogLevel.Error, Message = "Route {Route}: the aggregate failed unexpectedly")]
+    static partial void LogAggregateCrashed(ILogger logger, string route, Exception exception);
+
+    [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Route {Route}: required part {Part} failed: {Reason}")]
+    static partial void LogRequiredPartFailed(ILogger logger, string route, string part, string? reason);
+}
+
+/// Header names that carry the caller's identity to aggregate parts (the defaults of DESIGN's `auth.identityHeaders`).
+public static class IdentityHeaders
+{
+    public const string Subject = "X-User-Id";
+    public const string Consumer = "X-Consumer";
+    public const string Scopes = "X-User-Scopes";
+}

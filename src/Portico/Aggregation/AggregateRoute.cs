@@ -1,0 +1,36 @@
+using Portico.Proxy;
+using Portico.Services;
+
+namespace Portico.Aggregation;
+
+/// An aggregate route compiled for one gateway: the plan, the service each part calls, and the time limits.
+public sealed class AggregateRoute
+{
+    internal AggregateRoute(AggregationPlan plan, ServiceRuntime[] services, TimeSpan[] partTimeouts, TimeSpan deadline, HeaderTransformPlan requestHeaders, HeaderTransformPlan responseHeaders)
+    {
+        RequestHeaders = requestHeaders;
+        ResponseHeaders = responseHeaders;
+        Plan = plan;
+        Services = services;
+        PartTimeouts = partTimeouts;
+        Deadline = deadline;
+        ReadsBody = plan.Parts.Any(p => p.Definition.Body);
+    }
+
+    public AggregationPlan Plan { get; }
+
+    /// The service of each part, by part index.
+    public IReadOnlyList<ServiceRuntime> Services { get; }
+
+    /// Time one call of a part may take (part timeout, else the service's).
+    public IReadOnlyList<TimeSpan> PartTimeouts { get; }
+
+    /// Time the whole aggregate may take.
+    public TimeSpan Deadline { get; }
+
+    public bool ReadsBody { get; }
+
+    /// The gateway's and route's header edits: request edits apply to every part call, response edits to the answer.
+    public HeaderTransformPlan RequestHeaders { get; }
+    public HeaderTransformPlan ResponseHeaders { get; }
+}

@@ -1,0 +1,32 @@
+namespace Portico.Configuration;
+
+/// How an aggregate route places its parts in the answer: each under its name, or fields merged into one object.
+public enum AggregateShape { Nested, Merged }
+
+/// An aggregate route: named calls to services whose results make one JSON document.
+public sealed record AggregateDefinition(IReadOnlyList<AggregatePartDefinition> Parts, AggregateShape Shape, TimeSpan? Deadline, long MaxResponseSize)
+{
+    public const long DefaultMaxResponseSize = 4 * 1024 * 1024;
+}
+
+/// One part of an aggregate route: a call to a service. Path, query and header values are templates over route
+/// values (`{id}`), earlier parts' results (`{user.creditAccount}`) and, with <see cref="ForEach"/>, the current element (`{item.id}`).
+public sealed record AggregatePartDefinition(
+    string Name,
+    string Service,
+    string Method,
+    string Path,
+    IReadOnlyList<KeyValuePair<string, string>> Query,
+    IReadOnlyList<KeyValuePair<string, string>> Headers,
+    bool Body,
+    bool Optional,
+    TimeSpan? Timeout,
+    string? ForEach,
+    int Concurrency,
+    int MaxItems,
+    IReadOnlyList<string> Select,
+    IReadOnlyList<KeyValuePair<string, string>> Rename)
+{
+    public const int DefaultConcurrency = 4;
+    public const int DefaultMaxItems = 100;
+}

@@ -1,0 +1,139 @@
+using System.Buffers;
+using System.Text.Json;
+using System.Xml;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Portico.Problems;
+
+namespace Portico.Formats;
+
+/// Content negotiation for routes that serve XML, around whatever handler the route has (proxy, aggregate…):
+/// an XML request body becomes JSON before the handler; a JSON response becomes XML for a client that asked
+/// for it; an Accept that allows neither answers 406.
+internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<FormatsMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var formats = context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>();
+        if (formats is null)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+        context.Response.Headers.Append(HeaderNames.Vary, HeaderNames.Accept);
+        var format = FormatNegotiation.Choose(context.Request, formats);
+        if (format == ResponseFormat.None)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status406NotAcceptable, Problem.Types.NotAcceptable, "Not Acceptable",
+                formats.Json ? "This route answers application/json or application/xml." : "This route answers application/xml.").ConfigureAwait(false);
+            return;
+        }
+        if (IsXml(context.Request.ContentType) && !await ConvertRequestAsync(context, formats.Xml, format).ConfigureAwait(false)) return;
+        if (format == ResponseFormat.Json)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var original = context.Response.Body;
+        var xml = new XmlResponseStream(original, context.Response, formats.Xml);
+        context.Response.Body = xml;
+        context.Response.OnStarting(static state =>
+        {
+            ((XmlResponseStream)state).Decide();
+            return Task.CompletedTask;
+        }, xml);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+            await xml.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (JsonException ex)
+        {
+            // The service said JSON but sent something else; the XML already sent cannot be taken back.
+            LogBadJson(logger, context.GetEndpoint()?.DisplayName, ex.Message);
+            context.Abort();
+        }
+        finally
+        {
+            context.Response.Body = original;
+            await xml.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    static bool IsXml(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && type.Type.Value is "application" or "text"
+        && ((type.SubType.Value?.Equals("xml", StringComparison.OrdinalIgnoreCase) ?? false) || type.Suffix.Value is "xml");
+
+    /// Replaces an XML request body with its JSON; false when it answered an error instead.
+    static async Task<bool> ConvertRequestAsync(HttpContext context, XmlFormatOptions options, ResponseFormat format)
+    {
+        var request = context.Request;
+        if (request.ContentLength > options.MaxBodySize)
+        {
+            await TooLargeAsync(context, options).ConfigureAwait(false);
+            return false;
+        }
+        var body = new ArrayBufferWriter<byte>(4096);
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(body.GetMemory(8192), context.RequestAborted).ConfigureAwait(false);
+            if (read == 0) break;
+            body.Advance(read);
+            if (body.WrittenCount > options.MaxBodySize)
+            {
+                await TooLargeAsync(context, options).ConfigureAwait(false);
+                return false;
+            }
+        }
+        var json = new ArrayBufferWriter<byte>(body.WrittenCount + 64);
+        try
+        {
+            using var stream = new MemoryStream(body.WrittenMemory.ToArray(), writable: false);
+            using var reader = XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
+            using var writer = new Utf8JsonWriter(json);
+            XmlToJsonConverter.Convert(reader, writer, options.MaxDepth);
+        }
+        catch (Exception ex) when (ex is XmlException or XmlBodyException or InvalidOperationException or ArgumentException)
+        {
+            var detail = ex is XmlBodyException ? ex.Message : $"The XML body could not be read: {ex.Message}";
+            await WriteProblemAsync(context, format, StatusCodes.Status400BadRequest, Problem.Types.BadXml, "Bad Request", detail).ConfigureAwait(false);
+            return false;
+        }
+        request.Body = new MemoryStream(json.WrittenMemory.ToArray(), writable: false);
+        request.ContentType = "application/json; charset=utf-8";
+        request.ContentLength = json.WrittenCount;
+        return true;
+    }
+
+    static Task TooLargeAsync(HttpContext context, XmlFormatOptions options) =>
+        WriteProblemAsync(context, ResponseFormat.Json, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Content Too Large",
+            $"The XML body is over the limit of {options.MaxBodySize} bytes.");
+
+    /// Problems written before the response stream is wrapped still reach an XML client as problem+xml.
+    static async Task WriteProblemAsync(HttpContext context, ResponseFormat format, int status, string type, string title, string detail)
+    {
+        if (format != ResponseFormat.Xml || context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is not { } formats)
+        {
+            await Problem.WriteAsync(context, status, type, title, detail).ConfigureAwait(false);
+            return;
+        }
+        var original = context.Response.Body;
+        await using var xml = new XmlResponseStream(original, context.Response, formats.Xml);
+        context.Response.Body = xml;
+        try
+        {
+            await Problem.WriteAsync(context, status, type, title, detail).ConfigureAwait(false);
+            await xml.CompleteAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+    }
+
+    [LoggerMessage(EventId = 7001, Level = LogLevel.Warning, Message = "Endpoint {Endpoint}: the JSON response could not be converted to XML: {Reason}")]
+    static partial void LogBadJson(ILogger logger, string? endpoint, string reason);
+}

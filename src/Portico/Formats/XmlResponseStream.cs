@@ -1,0 +1,110 @@
+using System.Xml;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Net.Http.Headers;
+
+namespace Portico.Formats;
+
+/// Replaces the response body of a request that asked for XML. Whether to convert is decided when the response
+/// starts (first write or headers sent): a JSON body (application/json, any +json type) is transcoded chunk by
+/// chunk into XML; anything else, or a content-encoded body, passes through untouched.
+internal sealed class XmlResponseStream : Stream
+{
+    readonly Stream _inner;
+    readonly HttpResponse _response;
+    readonly XmlFormatOptions _options;
+    readonly MemoryStream _pending = new();
+    XmlWriter? _xml;
+    JsonToXmlTranscoder? _transcoder;
+    bool _decided;
+    bool _received;
+
+    public XmlResponseStream(Stream inner, HttpResponse response, XmlFormatOptions options)
+    {
+        _inner = inner;
+        _response = response;
+        _options = options;
+    }
+
+    bool Transcoding => _transcoder is not null;
+
+    /// Called before headers go out; rewrites them when the body will be converted.
+    public void Decide()
+    {
+        if (_decided) return;
+        _decided = true;
+        var response = _response;
+        if (response.Headers.ContainsKey(HeaderNames.ContentEncoding)) return;
+        if (!MediaTypeHeaderValue.TryParse(response.ContentType, out var type)) return;
+        var subtype = type.SubType.Value ?? "";
+        var isJson = type.Type.Value == "application" && (subtype.Equals("json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Value is "json");
+        if (!isJson) return;
+        var problem = subtype.Equals("problem+json", StringComparison.OrdinalIgnoreCase);
+        response.ContentType = problem ? "application/problem+xml; charset=utf-8" : "application/xml; charset=utf-8";
+        response.ContentLength = null;
+        _xml = XmlWriter.Create(_pending, JsonToXmlTranscoder.WriterSettings);
+        _transcoder = new JsonToXmlTranscoder(_xml, _options);
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        Decide();
+        if (!Transcoding)
+        {
+            await _inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        if (buffer.Length == 0) return;
+        _received = true;
+        _transcoder!.Write(buffer.Span);
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    /// Ends the XML document once the handler is done; a JSON body that stops early breaks the connection.
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        Decide();
+        if (!Transcoding || !_received) return;
+        _transcoder!.Complete();
+        await DrainAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    async Task DrainAsync(CancellationToken cancellationToken)
+    {
+        if (_pending.Length == 0) return;
+        await _inner.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), cancellationToken).ConfigureAwait(false);
+        _pending.SetLength(0);
+    }
+
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Decide();
+        return _inner.FlushAsync(cancellationToken);
+    }
+
+    public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _transcoder?.Dispose();
+            _xml?.Dispose();
+            _pending.Dispose();
+        }
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => false;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+}

@@ -1,0 +1,70 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Portico.Configuration;
+using Portico.Hosting;
+using Portico.Identity;
+using Portico.IntegrationTests.Infrastructure;
+
+namespace Portico.IntegrationTests.Aggregation;
+
+public sealed class AggregationIdentityTests
+{
+    /// Stands in for edge authentication: sets the identity feature the way it does, before routing.
+    sealed class FixedIdentity : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                context.Features.Set(new GatewayIdentity("user-42", "mobile-app", ["profile:read", "credits:read"], "jwt"));
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+
+    [Fact]
+    public async Task Aggregate_AuthenticatedCaller_IdentityReachesEveryPart()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var users = await TestBackend.StartAsync("users");
+        await using var credits = await TestBackend.StartAsync("credits");
+        var loaded = ConfigLoader.LoadText($$"""
+            gateways:
+              default: { listen: ["http://127.0.0.1:0"] }
+            services:
+              users: { urls: ["{{users.Url}}"] }
+              credits: { urls: ["{{credits.Url}}"] }
+            routes:
+              - name: profile
+                match: { path: "/profile" }
+                aggregate:
+                  parts:
+                    user: { service: users, path: /me }
+                    credit: { service: credits, path: /mine }
+            """, "identity.yaml", _ => null, []);
+        loaded.Errors.ShouldBeEmpty();
+        await using var app = PorticoHost.Create(new PorticoHostOptions
+        {
+            Config = loaded.Config,
+            WatchConfigFile = false,
+            LogFormat = "text",
+            ConfigureServices = services => services.AddSingleton<IStartupFilter, FixedIdentity>(),
+        });
+        await app.StartAsync(ct);
+        using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PorticoHost.PortsOf(app, "default")[0]}") };
+
+        var response = await client.GetAsync("/profile", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var received in new[] { users.Received.ShouldHaveSingleItem(), credits.Received.ShouldHaveSingleItem() })
+        {
+            received.Headers["X-User-Id"].ShouldBe("user-42");
+            received.Headers["X-Consumer"].ShouldBe("mobile-app");
+            received.Headers["X-User-Scopes"].ShouldBe("profile:read credits:read");
+        }
+        await app.StopAsync(ct);
+    }
+}
