@@ -67,6 +67,25 @@ public sealed class SchemaTests
             match: { path: "/api/orders/{**rest}" }
             split: { users: 1, other: 1 }
             sticky: { header: X-User-Id }
+          - name: profile
+            match: { path: "/api/profile/{id}" }
+            aggregate:
+              shape: merged
+              deadline: 3s
+              maxResponseSize: 1MiB
+              parts:
+                user: { service: users, path: "/users/{id}", select: [id, name, orders], rename: { name: fullName }, timeout: 1s }
+                credit:
+                  service: other
+                  method: POST
+                  path: "/credits/{user.id}"
+                  query: { owner: "{user.name}" }
+                  headers: { X-Caller: "{id}" }
+                  body: true
+                  optional: true
+                products: { service: other, path: "/products/{item.id}", forEach: user.orders, concurrency: 2, maxItems: 50 }
+            formats: xml
+            xml: { root: profile }
         auth:
           apikey: { header: X-Api-Key, query: api_key }
           jwt:
@@ -94,25 +113,6 @@ public sealed class SchemaTests
           standard: { algorithm: sliding-window, limit: 100, window: 1m, key: [consumer, route], onStoreDown: deny, segments: 6 }
           burst: { algorithm: token-bucket, limit: 10, window: 1s, key: "header:X-Tenant", onStoreDown: allow }
           slots: { algorithm: concurrency, limit: 4, key: ip }
-          - name: profile
-            match: { path: "/api/profile/{id}" }
-            aggregate:
-              shape: merged
-              deadline: 3s
-              maxResponseSize: 1MiB
-              parts:
-                user: { service: users, path: "/users/{id}", select: [id, name, orders], rename: { name: fullName }, timeout: 1s }
-                credit:
-                  service: other
-                  method: POST
-                  path: "/credits/{user.id}"
-                  query: { owner: "{user.name}" }
-                  headers: { X-Caller: "{id}" }
-                  body: true
-                  optional: true
-                products: { service: other, path: "/products/{item.id}", forEach: user.orders, concurrency: 2, maxItems: 50 }
-            formats: xml
-            xml: { root: profile }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
