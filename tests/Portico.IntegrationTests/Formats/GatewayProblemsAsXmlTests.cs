@@ -1,0 +1,58 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Xml.Linq;
+using Portico.Auth;
+using Portico.IntegrationTests.Infrastructure;
+
+namespace Portico.IntegrationTests.Formats;
+
+/// Format negotiation sits in front of edge auth and rate limiting, so the gateway's own refusals reach an XML
+/// client as application/problem+xml too.
+public sealed class GatewayProblemsAsXmlTests
+{
+    [Fact]
+    public async Task XmlClient_RefusedByAuthAndByRateLimit_GetsProblemXml()
+    {
+        var key = ApiKeys.Generate();
+        await using var backend = await TestBackend.StartAsync("users");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              users: { urls: ["{{backend.Url}}"] }
+            auth:
+              apikey: { header: X-Api-Key }
+              consumers:
+                app: { keys: ["{{ApiKeys.Hash(key)}}"] }
+            rateLimits:
+              one: { algorithm: fixed-window, limit: 1, window: 1h, key: consumer }
+            routes:
+              - name: users
+                match: { path: "/users/{id}" }
+                service: users
+                auth: [apikey]
+                rateLimit: one
+                formats: [json, xml]
+            """);
+        using var client = gateway.CreateClient();
+        client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/xml"));
+        var ct = TestContext.Current.CancellationToken;
+
+        using var unauthenticated = await client.GetAsync("/users/1", ct);
+        async Task<HttpResponseMessage> WithKey()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/users/1");
+            request.Headers.Add("X-Api-Key", key);
+            return await client.SendAsync(request, ct);
+        }
+        using var first = await WithKey();
+        using var limited = await WithKey();
+
+        unauthenticated.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        unauthenticated.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+xml");
+        XDocument.Parse(await unauthenticated.Content.ReadAsStringAsync(ct)).Descendants().ShouldContain(e => e.Name.LocalName == "status" && e.Value == "401");
+        first.StatusCode.ShouldBe(HttpStatusCode.OK);
+        first.Content.Headers.ContentType!.MediaType.ShouldBe("application/xml");
+        limited.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        limited.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+xml");
+        backend.Received.Count.ShouldBe(1);
+    }
+}
