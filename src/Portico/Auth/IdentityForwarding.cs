@@ -33,7 +33,7 @@ internal sealed class IdentityForwarding
         string? query = null;
         if (!route.PassCredentials)
         {
-            if (schemes.Contains(AuthSchemes.Jwt)) strip.Add(HeaderNames.Authorization);
+            if (schemes.Contains(AuthSchemes.Jwt) || schemes.Contains(AuthSchemes.Basic)) strip.Add(HeaderNames.Authorization);
             if (schemes.Contains(AuthSchemes.ApiKey) && auth.ApiKey is { } key)
             {
                 strip.Add(key.Header);

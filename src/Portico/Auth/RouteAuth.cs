@@ -32,6 +32,7 @@ internal sealed class RouteAuth
     static string Challenge(string scheme, AuthDefinition auth) => scheme switch
     {
         AuthSchemes.Jwt => "Bearer realm=\"portico\"",
+        AuthSchemes.Basic => $"Basic realm=\"{auth.Basic!.Realm}\", charset=\"UTF-8\"",
         AuthSchemes.ApiKey => $"ApiKey realm=\"portico\", header=\"{auth.ApiKey!.Header}\"",
         _ => scheme,
     };

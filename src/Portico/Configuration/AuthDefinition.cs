@@ -7,7 +7,8 @@ public sealed record AuthDefinition(
     JwtDefinition? Jwt,
     IReadOnlyList<ConsumerDefinition> Consumers,
     IdentityHeadersDefinition IdentityHeaders,
-    string ConsumersFile = AuthDefinition.DefaultConsumersFile)
+    string ConsumersFile = AuthDefinition.DefaultConsumersFile,
+    BasicDefinition? Basic = null)
 {
     /// Where consumers and keys created at runtime (`portico consumers add`, `portico keys create -c`) are kept,
     /// relative to the config file's folder.
@@ -16,7 +17,7 @@ public sealed record AuthDefinition(
     public static readonly AuthDefinition None = new(null, null, [], IdentityHeadersDefinition.Default);
 
     /// The scheme names this config defines, in a stable order.
-    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt }.OfType<string>()];
+    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt, Basic is null ? null : AuthSchemes.Basic }.OfType<string>()];
 }
 
 /// Scheme names as routes and gateways write them.
@@ -24,8 +25,12 @@ public static class AuthSchemes
 {
     public const string ApiKey = "apikey";
     public const string Jwt = "jwt";
-    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt];
+    public const string Basic = "basic";
+    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt, Basic];
 }
+
+/// HTTP Basic for legacy clients: user name = consumer id, password = one of that consumer's API keys.
+public sealed record BasicDefinition(string Realm);
 
 /// API keys are read from <see cref="Header"/> and, only when <see cref="QueryParameter"/> is set, from the query.
 public sealed record ApiKeyDefinition(string Header, string? QueryParameter)

@@ -62,8 +62,15 @@ public static partial class ConfigBinder
             h.Done();
         }
         var consumersFile = a.String("consumersFile") ?? AuthDefinition.DefaultConsumersFile;
+        BasicDefinition? basic = null;
+        if (a.Node("basic") is { } basicNode)
+        {
+            var b = new MappingReader(basicNode, errors, "Basic settings");
+            basic = new BasicDefinition(b.String("realm") ?? "portico");
+            b.Done();
+        }
         a.Done();
-        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile);
+        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile, basic);
     }
 
     static JwtDefinition? BindJwt(ConfigNode node, List<ConfigError> errors)

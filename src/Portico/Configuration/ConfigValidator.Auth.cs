@@ -55,7 +55,7 @@ public static partial class ConfigValidator
         {
             var cp = $"auth.consumers.{c.Id}";
             if (!NameRegex().IsMatch(c.Id)) Error(cp, $"'{c.Id}' is not a valid consumer id", "use letters, digits, '.', '_' and '-'");
-            if (c.Keys.Count > 0 && auth.ApiKey is null) Error($"{cp}.keys", "the consumer has API keys but auth.apikey is not configured", "add auth: { apikey: { header: X-Api-Key } }");
+            if (c.Keys.Count > 0 && auth.ApiKey is null && auth.Basic is null) Error($"{cp}.keys", "the consumer has API keys but neither auth.apikey nor auth.basic is configured", "add auth: { apikey: { header: X-Api-Key } }");
             for (var i = 0; i < c.Keys.Count; i++)
             {
                 var kp = where.Has($"{cp}.keys[{i}]") ? $"{cp}.keys[{i}]" : $"{cp}.keys";
@@ -67,6 +67,8 @@ public static partial class ConfigValidator
                 else hashes[hash] = c.Id;
             }
         }
+        if (auth.Basic is { } basic && (basic.Realm.Length == 0 || basic.Realm.Contains('"')))
+            Error("auth.basic.realm", $"'{basic.Realm}' is not a usable realm", "a short name without quotes, e.g. portico");
         if (auth.Jwt is { } jwt)
         {
             foreach (var alg in jwt.Algorithms.Where(a => !JwtDefinition.SupportedAlgorithms.Contains(a)))

@@ -53,7 +53,7 @@ public sealed class SchemaTests
             timeout: 2s
             order: -1
             gateways: [web, quiet]
-            auth: [apikey, jwt]
+            auth: [apikey, jwt, basic]
             scopes: [users:read]
             passCredentials: false
           - name: canary
@@ -86,6 +86,7 @@ public sealed class SchemaTests
                 - sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
                 - { hash: sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, expires: 2027-01-31 }
           consumersFile: portico-consumers.json
+          basic: { realm: portico }
           identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method }
         server:
           shutdownTimeout: 30s
