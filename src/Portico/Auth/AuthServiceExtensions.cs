@@ -42,7 +42,7 @@ public static class AuthServiceExtensions
     {
         var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
         if (auth is null || schemes.Count == 0) return;
-        var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Name);
+        var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Claims ?? [], route.Name);
         metadata.Add(routeAuth);
         metadata.Add(routeAuth.Policy);
     }

@@ -48,7 +48,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : 
                     context.Fail("the token names no usable subject");
                     return Task.CompletedTask;
                 }
-                context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim));
+                context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim), claims.Claims);
                 return Task.CompletedTask;
             },
             OnAuthenticationFailed = context =>

@@ -11,6 +11,7 @@ public static partial class ConfigBinder
         Scopes = r.StringList("scopes"),
         Anonymous = r.Bool("anonymous") ?? false,
         PassCredentials = r.Bool("passCredentials") ?? false,
+        Claims = BindConditions(r, "claims"),
     };
 
     static AuthDefinition? BindAuth(ConfigNode? node, List<ConfigError> errors)

@@ -40,6 +40,8 @@ public static partial class ConfigValidator
                 var schemes = RouteAuthPolicy.SchemesOf(r, gateway);
                 if (schemes.Count == 0 && r.Scopes is { Count: > 0 })
                     Error($"{rp}.scopes", $"the route requires scopes but accepts no credentials on gateway '{gateway.Name}'", "add auth: [apikey, jwt] to the route (or to the gateway)");
+                if (schemes.Count == 0 && r.Claims is { Count: > 0 })
+                    Error($"{rp}.claims", $"the route requires claims but accepts no credentials on gateway '{gateway.Name}'", "add auth: [jwt] to the route (or to the gateway)");
                 if (schemes.Count == 0 && r.Rewrite is { } rw && RewriteTemplate.ParameterNames(rw, out _).Any(RewriteTemplate.IsIdentityValue))
                     Error($"{rp}.rewrite", $"the rewrite uses the caller's identity but the route is anonymous on gateway '{gateway.Name}'", "add auth: [jwt] (or another scheme) to the route");
             }

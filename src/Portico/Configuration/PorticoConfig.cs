@@ -79,7 +79,8 @@ public sealed record RouteDefinition(
     IReadOnlyList<string>? Auth = null,
     IReadOnlyList<string>? Scopes = null,
     bool Anonymous = false,
-    bool PassCredentials = false)
+    bool PassCredentials = false,
+    IReadOnlyList<ValueCondition>? Claims = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -50,6 +50,11 @@ public sealed class EdgeAuthTests : IAsyncLifetime
                 service: users
                 auth: [apikey, jwt]
                 scopes: [users:read]
+              - name: admin
+                match: { path: "/admin/{id}" }
+                service: users
+                auth: [jwt, apikey]
+                claims: { role: [admin, ops], tenant: "*" }
               - name: me
                 match: { path: /users/me }
                 service: users
@@ -298,6 +303,42 @@ public sealed class EdgeAuthTests : IAsyncLifetime
             problem.Text.ShouldContain("users:read");
             NeverForwarded(path);
         }
+    }
+
+    [Fact]
+    public async Task Claims_RequiredByRoute_PresentPasses_MissingOrOtherValueIs403()
+    {
+        var ok = Unique("/admin");
+        var arrayRole = Unique("/admin");
+        var wrongRole = Unique("/admin");
+        var noTenant = Unique("/admin");
+        var byKey = Unique("/admin");
+
+        using var a = await SendAsync(ok, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "ops", ["tenant"] = "t1" }));
+        using var b = await SendAsync(arrayRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = new[] { "user", "admin" }, ["tenant"] = "t1" }));
+        using var c = await SendAsync(wrongRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "user", ["tenant"] = "t1" }));
+        using var d = await SendAsync(noTenant, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "admin" }));
+        using var e = await SendAsync(byKey, key: GoodKey);
+
+        a.StatusCode.ShouldBe(HttpStatusCode.OK);
+        b.StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var (response, path, claim) in new[] { (c, wrongRole, "role"), (d, noTenant, "tenant"), (e, byKey, "role") })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await ProblemResponse.ReadAsync(response, TestContext.Current.CancellationToken)).Text.ShouldContain($"claim {claim}");
+            NeverForwarded(path);
+        }
+    }
+
+    [Fact]
+    public async Task Jwt_ClaimNamedLikeTheConsumerClaim_DoesNotSetTheConsumer()
+    {
+        var path = Unique("/j");
+
+        using var response = await SendAsync(path, bearer: _idp.Token("mallory", claims: new Dictionary<string, object> { ["portico:consumer"] = "app" }));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Upstream(path).Headers.ShouldNotContainKey("X-Consumer");
     }
 
     [Fact]

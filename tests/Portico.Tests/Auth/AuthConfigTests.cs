@@ -85,6 +85,18 @@ public sealed class AuthConfigTests
     }
 
     [Fact]
+    public void Bind_RouteClaims_AreReadAsConditions_AndNeedAScheme()
+    {
+        var config = TestConfig.LoadValid(Config("  apikey: {}", "auth: [apikey]\n    claims: { role: [admin, ops], tenant: \"*\" }"));
+
+        var claims = config.Routes.Single().Claims!;
+        claims.Count.ShouldBe(2);
+        claims[0].Equivalent(new ValueCondition("role", ["admin", "ops"])).ShouldBeTrue();
+        claims[1].Equivalent(new ValueCondition("tenant", [])).ShouldBeTrue();
+        TestConfig.Errors(Config("  apikey: {}", "claims: { role: admin }")).ErrorAt("routes[0].claims").Message.ShouldContain("accepts no credentials");
+    }
+
+    [Fact]
     public void Validate_ScopesOnAnAnonymousRoute_IsAnError()
     {
         TestConfig.Errors(Config("  apikey: {}", "scopes: [users:read]")).ErrorAt("routes[0].scopes").Message.ShouldContain("accepts no credentials");

@@ -55,6 +55,7 @@ public sealed class SchemaTests
             gateways: [web, quiet]
             auth: [apikey, jwt, basic]
             scopes: [users:read]
+            claims: { role: [admin, ops], tenant: "*" }
             passCredentials: false
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
