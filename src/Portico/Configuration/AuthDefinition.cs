@@ -44,18 +44,20 @@ public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes,
 /// One API key as stored: `sha256:&lt;64 hex&gt;` of the key text, optionally expiring.
 public sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
 
-/// JWT bearer validation with signing keys from a JWKS URL, refreshed periodically and when a token names an unknown `kid`.
+/// JWT bearer validation with signing keys from a JWKS URL (refreshed periodically and when a token names an unknown
+/// `kid`) or, exactly one of the two, from a static PEM public key file (<see cref="KeyFile"/>, relative to the config).
 public sealed record JwtDefinition(
     string Issuer,
     IReadOnlyList<string> Audiences,
-    Uri Jwks,
+    Uri? Jwks,
     IReadOnlyList<string> Algorithms,
     TimeSpan ClockSkew,
     TimeSpan JwksRefresh,
     TimeSpan JwksMinRefresh,
     string SubjectClaim,
     string? ScopeClaim,
-    int MaxTokenSize)
+    int MaxTokenSize,
+    string? KeyFile = null)
 {
     public static readonly IReadOnlyList<string> DefaultAlgorithms = ["RS256"];
     public static readonly IReadOnlyList<string> SupportedAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];

@@ -82,21 +82,24 @@ public static partial class ConfigBinder
         var audiences = j.StringList(audiencesNode);
         if (audiencesNode is null) j.Missing("audience", "the `aud` tokens must carry for this gateway, e.g. audience: portico");
         Uri? jwks = null;
-        if (j.String("jwks", required: j.Exists, hint: "the JWKS URL of your identity provider, e.g. https://id.example/.well-known/jwks.json") is { } jwksText)
+        var keyFile = j.String("key");
+        if (j.Exists && keyFile is not null && j.Has("jwks"))
+            j.Error(node, "give either 'jwks' (a JWKS URL) or 'key' (a PEM public key file), not both", "jwks: https://id.example/.well-known/jwks.json");
+        if (j.String("jwks", required: j.Exists && keyFile is null, hint: "the JWKS URL of your identity provider, e.g. https://id.example/.well-known/jwks.json (or key: a PEM public key file)") is { } jwksText)
         {
             if (Uri.TryCreate(jwksText, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp)) jwks = u;
             else j.Error(j.Node("jwks")!, $"'{jwksText}' is not an http(s) URL", "e.g. jwks: https://id.example/.well-known/jwks.json");
         }
         var algorithms = j.StringList("algorithms");
-        var result = new JwtDefinition(issuer ?? "", audiences, jwks ?? new Uri("https://invalid.invalid/"),
+        var result = new JwtDefinition(issuer ?? "", audiences, jwks,
             algorithms.Count > 0 ? algorithms : JwtDefinition.DefaultAlgorithms,
             j.Duration("clockSkew", allowZero: true) ?? TimeSpan.FromSeconds(30),
             j.Duration("jwksRefresh") ?? TimeSpan.FromMinutes(10),
             j.Duration("jwksMinRefresh") ?? TimeSpan.FromSeconds(30),
             j.String("subjectClaim") ?? "sub",
             j.String("scopeClaim"),
-            j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024);
+            j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024, keyFile);
         j.Done();
-        return issuer is null || audiencesNode is null || jwks is null ? null : result;
+        return issuer is null || audiencesNode is null || (jwks is null && keyFile is null) ? null : result;
     }
 }

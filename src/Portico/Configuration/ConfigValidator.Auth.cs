@@ -77,7 +77,7 @@ public static partial class ConfigValidator
                 Error("auth.jwt.algorithms", $"'{alg}' is not an accepted algorithm",
                     $"use asymmetric algorithms only ({string.Join(", ", JwtDefinition.SupportedAlgorithms)}); 'none' and HMAC (HS256…) are refused so a public key can never sign a token");
             if (jwt.Audiences.Count == 0) Error("auth.jwt.audience", "no audience is given", "e.g. audience: portico");
-            if (jwt.Jwks.Scheme == Uri.UriSchemeHttp && !IsLoopback(jwt.Jwks))
+            if (jwt.Jwks is { } jwks && jwks.Scheme == Uri.UriSchemeHttp && !IsLoopback(jwks))
                 Error("auth.jwt.jwks", $"'{jwt.Jwks}' is fetched over plain http", "use https:// (plain http is accepted for loopback addresses only)");
             // The JWKS manager's own floors: a periodic refresh at most every 5 minutes, an unknown-kid refresh at most every second.
             if (jwt.JwksRefresh < TimeSpan.FromMinutes(5)) Error("auth.jwt.jwksRefresh", "the periodic JWKS refresh must be at least 5m", "e.g. jwksRefresh: 10m (unknown keys trigger an earlier refresh anyway)");
