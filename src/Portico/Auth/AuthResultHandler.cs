@@ -40,6 +40,12 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
             return;
         }
         var failure = context.Features.Get<AuthFailureFeature>();
+        if (failure is { Forbidden: true })
+        {
+            LogUnauthorized(logger, auth.Route, failure.Scheme, failure.Reason);
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", $"Refused: {failure.Reason}.", route: auth.Route).ConfigureAwait(false);
+            return;
+        }
         LogUnauthorized(logger, auth.Route, failure?.Scheme ?? "none", failure?.Reason ?? "no credentials");
         context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
         var detail = failure is null

@@ -16,10 +16,13 @@ public static class AuthServiceExtensions
     {
         services.AddSingleton<JwksKeyCache>();
         services.AddSingleton<RuntimeConsumers>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionEndpoints>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
             .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(AuthSchemes.Basic, null)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(AuthSchemes.Session, null)
             .AddJwtBearer(AuthSchemes.Jwt);
         services.AddAuthorization();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthResultHandler>();

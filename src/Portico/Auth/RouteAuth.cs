@@ -40,6 +40,7 @@ internal sealed class RouteAuth
     static string Challenge(string scheme, AuthDefinition auth) => scheme switch
     {
         AuthSchemes.Jwt => "Bearer realm=\"portico\"",
+        AuthSchemes.Session => $"Cookie realm=\"portico\", cookie=\"{auth.Session!.Cookie}\", login=\"{auth.Session.LoginPath}\"",
         AuthSchemes.Basic => $"Basic realm=\"{auth.Basic!.Realm}\", charset=\"UTF-8\"",
         AuthSchemes.ApiKey => $"ApiKey realm=\"portico\", header=\"{auth.ApiKey!.Header}\"",
         _ => scheme,

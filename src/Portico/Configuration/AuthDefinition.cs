@@ -8,7 +8,8 @@ public sealed record AuthDefinition(
     IReadOnlyList<ConsumerDefinition> Consumers,
     IdentityHeadersDefinition IdentityHeaders,
     string ConsumersFile = AuthDefinition.DefaultConsumersFile,
-    BasicDefinition? Basic = null)
+    BasicDefinition? Basic = null,
+    SessionDefinition? Session = null)
 {
     /// Where consumers and keys created at runtime (`portico consumers add`, `portico keys create -c`) are kept,
     /// relative to the config file's folder.
@@ -17,7 +18,7 @@ public sealed record AuthDefinition(
     public static readonly AuthDefinition None = new(null, null, [], IdentityHeadersDefinition.Default);
 
     /// The scheme names this config defines, in a stable order.
-    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt, Basic is null ? null : AuthSchemes.Basic }.OfType<string>()];
+    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt, Basic is null ? null : AuthSchemes.Basic, Session is null ? null : AuthSchemes.Session }.OfType<string>()];
 }
 
 /// Scheme names as routes and gateways write them.
@@ -26,8 +27,13 @@ public static class AuthSchemes
     public const string ApiKey = "apikey";
     public const string Jwt = "jwt";
     public const string Basic = "basic";
-    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt, Basic];
+    public const string Session = "session";
+    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt, Basic, Session];
 }
+
+/// Cookie sessions: POST <see cref="LoginPath"/> on the gateway passes the credentials to <see cref="LoginService"/>
+/// at <see cref="VerifyPath"/> (the service decides), then a session lives in the gateway's store behind an opaque cookie.
+public sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath);
 
 /// HTTP Basic for legacy clients: user name = consumer id, password = one of that consumer's API keys.
 public sealed record BasicDefinition(string Realm);

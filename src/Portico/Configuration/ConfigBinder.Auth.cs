@@ -70,8 +70,25 @@ public static partial class ConfigBinder
             basic = new BasicDefinition(b.String("realm") ?? "portico");
             b.Done();
         }
+        SessionDefinition? session = null;
+        if (a.Node("session") is { } sessionNode)
+        {
+            var s = new MappingReader(sessionNode, errors, "session settings");
+            var loginNode = s.Node("login");
+            var l = new MappingReader(loginNode, errors, "session login");
+            if (loginNode is null) s.Missing("login", "the service that checks credentials, e.g. login: { service: users, path: /auth/verify }");
+            var service = l.String("service", required: l.Exists, hint: "the service that checks credentials");
+            var verify = l.String("path", required: l.Exists, hint: "the path it checks them at, e.g. /auth/verify");
+            l.Done();
+            var store = s.String("store");
+            if (store is not null and not "memory") s.Error(s.Node("store")!, $"'{store}' is not an available session store", "memory (the default; redis is not available yet)");
+            session = new SessionDefinition(s.String("cookie") ?? "portico_session", service ?? "", verify ?? "/", s.Duration("ttl") ?? TimeSpan.FromHours(8),
+                s.Duration("idle") ?? TimeSpan.FromMinutes(30), s.Bool("secure") ?? true, s.String("loginPath") ?? "/auth/login", s.String("logoutPath") ?? "/auth/logout");
+            s.Done();
+            if (service is null || verify is null) session = null;
+        }
         a.Done();
-        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile, basic);
+        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile, basic, session);
     }
 
     static JwtDefinition? BindJwt(ConfigNode node, List<ConfigError> errors)

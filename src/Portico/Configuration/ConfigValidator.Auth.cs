@@ -71,6 +71,17 @@ public static partial class ConfigValidator
         }
         if (auth.Basic is { } basic && (basic.Realm.Length == 0 || basic.Realm.Contains('"')))
             Error("auth.basic.realm", $"'{basic.Realm}' is not a usable realm", "a short name without quotes, e.g. portico");
+        if (auth.Session is { } session)
+        {
+            if (!config.Services.Any(s => s.Name == session.LoginService))
+                Error("auth.session.login.service", $"unknown service '{session.LoginService}'", Suggest.DidYouMean(session.LoginService, config.Services.Select(s => s.Name)));
+            foreach (var (sessionKey, path) in new[] { ("login.path", session.VerifyPath), ("loginPath", session.LoginPath), ("logoutPath", session.LogoutPath) })
+            {
+                if (!path.StartsWith('/')) Error($"auth.session.{sessionKey}", $"'{path}' must start with '/'");
+            }
+            if (!TokenRegex().IsMatch(session.Cookie)) Error("auth.session.cookie", $"'{session.Cookie}' is not a valid cookie name");
+            if (session.Idle > session.Ttl) Error("auth.session.idle", "the idle timeout is longer than the session's lifetime (ttl)", "e.g. ttl: 8h, idle: 30m");
+        }
         if (auth.Jwt is { } jwt)
         {
             foreach (var alg in jwt.Algorithms.Where(a => !JwtDefinition.SupportedAlgorithms.Contains(a)))

@@ -27,6 +27,7 @@ public static class Problem
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
         public const string Unauthorized = "urn:portico:problem:unauthorized";
         public const string Forbidden = "urn:portico:problem:forbidden";
+        public const string CrossSiteRequest = "urn:portico:problem:cross-site-request";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

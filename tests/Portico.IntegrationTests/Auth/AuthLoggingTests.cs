@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
@@ -37,7 +38,10 @@ public sealed class AuthLoggingTests
     public async Task Logs_AfterGoodAndBadCredentials_ContainNoKeyTokenOrPassword()
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var backend = await TestBackend.StartAsync("users");
+        await using var backend = await TestBackend.StartAsync("users", b => b.MapPost("/auth/verify", async (Microsoft.AspNetCore.Http.HttpContext c) =>
+            (await c.Request.ReadFormAsync())["password"] == "s3cret-login-pass"
+                ? Microsoft.AspNetCore.Http.Results.Text("{\"sub\":\"alice\"}", "application/json")
+                : Microsoft.AspNetCore.Http.Results.StatusCode(401)));
         await using var idp = await TestIdentityProvider.StartAsync();
         var key = ApiKeys.Generate();
         var expired = ApiKeys.Generate();
@@ -51,6 +55,7 @@ public sealed class AuthLoggingTests
             auth:
               apikey: {}
               basic: {}
+              session: { login: { service: users, path: /auth/verify }, secure: false }
               jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{idp.JwksUrl}}" }
               consumers:
                 app: { keys: ["{{ApiKeys.Hash(key)}}", { hash: "{{ApiKeys.Hash(expired)}}", expires: 2020-01-01 }] }
@@ -58,7 +63,7 @@ public sealed class AuthLoggingTests
               - name: users
                 match: { path: "/users/{id}" }
                 service: users
-                auth: [apikey, jwt, basic]
+                auth: [apikey, jwt, basic, session]
                 scopes: [users:read]
             server:
               logging: { level: trace }
@@ -100,6 +105,19 @@ public sealed class AuthLoggingTests
             secrets.Add(basic.Headers.Authorization!.Parameter!);
             using var response = await client.SendAsync(basic, ct);
             statuses.Add(response.StatusCode);
+        }
+        foreach (var password in new[] { "s3cret-login-pass", "wrong-login-pass" })
+        {
+            using var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", password)]), ct);
+            secrets.Add(password);
+            if (!login.Headers.TryGetValues("Set-Cookie", out var setCookie)) continue;
+            var cookie = setCookie.Single().Split(';')[0];
+            secrets.Add(cookie["portico_session=".Length..]);
+            using var withCookie = new HttpRequestMessage(HttpMethod.Post, "/users/1");
+            withCookie.Headers.Add("Cookie", cookie);
+            withCookie.Headers.Add("Origin", "https://evil.example");
+            using var refused = await client.SendAsync(withCookie, ct);
+            statuses.Add(refused.StatusCode);
         }
         await app.StopAsync(ct);
         await app.DisposeAsync();

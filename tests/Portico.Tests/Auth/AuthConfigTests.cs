@@ -97,6 +97,23 @@ public sealed class AuthConfigTests
     }
 
     [Fact]
+    public void Bind_Session_DesignShape_IsAcceptedWithDefaults()
+    {
+        var config = TestConfig.LoadValid(Config("  session: { cookie: portico_session, login: { service: users, path: /auth/verify }, ttl: 8h, store: memory }", "auth: [session]"));
+
+        config.Auth!.Session.ShouldBe(new SessionDefinition("portico_session", "users", "/auth/verify", TimeSpan.FromHours(8), TimeSpan.FromMinutes(30), true, "/auth/login", "/auth/logout"));
+    }
+
+    [Fact]
+    public void Validate_SessionWithUnknownServiceRedisStoreOrIdleOverTtl_AreErrors()
+    {
+        TestConfig.Errors(Config("  session: { login: { service: user, path: /v } }", "auth: [session]")).ErrorAt("auth.session.login.service").Hint!.ShouldContain("users");
+        TestConfig.Errors(Config("  session: { login: { service: users, path: /v }, store: redis }", "auth: [session]")).ErrorAt("auth.session.store");
+        TestConfig.Errors(Config("  session: { login: { service: users, path: /v }, ttl: 1h, idle: 2h }", "auth: [session]")).ErrorAt("auth.session.idle");
+        TestConfig.Errors(Config("  session: { cookie: sid }", "auth: []")).ErrorAt("auth.session.login");
+    }
+
+    [Fact]
     public void Validate_ScopesOnAnAnonymousRoute_IsAnError()
     {
         TestConfig.Errors(Config("  apikey: {}", "scopes: [users:read]")).ErrorAt("routes[0].scopes").Message.ShouldContain("accepts no credentials");

@@ -53,7 +53,7 @@ public sealed class SchemaTests
             timeout: 2s
             order: -1
             gateways: [web, quiet]
-            auth: [apikey, jwt, basic]
+            auth: [apikey, jwt, basic, session]
             scopes: [users:read]
             claims: { role: [admin, ops], tenant: "*" }
             passCredentials: false
@@ -88,6 +88,7 @@ public sealed class SchemaTests
                 - { hash: sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, expires: 2027-01-31 }
           consumersFile: portico-consumers.json
           basic: { realm: portico }
+          session: { cookie: portico_session, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: true, store: memory, loginPath: /auth/login, logoutPath: /auth/logout }
           identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method }
         server:
           shutdownTimeout: 30s
