@@ -30,6 +30,7 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f -H 'X-Api-Key: pk_uyzu_UwW8g92jyuQqGuVQluf6UqawSSXfCOxOweOWU8' http://127.0.0.1:8080/api/users/1",
         "curl -sS -f -H \"Authorization: Bearer $(curl -sS -f -H 'Accept: text/plain' -d username=alice -d password=alice-demo-pass http://127.0.0.1:8080/auth/token)\" http://127.0.0.1:8080/api/users/2",
         "curl -sS -f -H \"Authorization: Bearer $(curl -sS -f -H 'Accept: text/plain' -d username=alice -d password=alice-demo-pass http://127.0.0.1:8080/auth/token)\" http://127.0.0.1:8080/users/me",
+        "curl -sS -f -o /dev/null -c /tmp/portico-demo.cookies -d username=alice -d password=alice-demo-pass http://127.0.0.1:8080/auth/login && curl -sS -f -b /tmp/portico-demo.cookies http://127.0.0.1:8080/users/me",
         "curl -sS -f -H 'Api-Version: 2' http://127.0.0.1:8080/api/users/1",
         "curl -sS -f http://127.0.0.1:8080/api/v2/users/2",
         "curl -sS -f -H 'Accept: application/vnd.portico.v2+json' http://127.0.0.1:8080/api/users/3",

@@ -16,4 +16,5 @@ internal sealed record ServedReply(string ServedBy, string Method, string Path, 
 [JsonSerializable(typeof(CreditBalance))]
 [JsonSerializable(typeof(TokenReply))]
 [JsonSerializable(typeof(JwksReply))]
+[JsonSerializable(typeof(VerifyReply))]
 internal sealed partial class DemoJsonContext : JsonSerializerContext;

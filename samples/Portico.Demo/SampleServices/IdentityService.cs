@@ -7,7 +7,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Portico.Demo.SampleServices;
 
 /// `identity`: a tiny identity provider for the demo. POST /auth/token with username and password (form fields)
-/// issues an RS256 JWT; GET /.well-known/jwks.json publishes the public key the gateway validates it with.
+/// issues an RS256 JWT; GET /.well-known/jwks.json publishes the public key the gateway validates it with;
+/// POST /auth/verify checks the same credentials for the gateway's cookie-session login.
 /// The signing key is made at start, so tokens from an earlier run are refused.
 internal static class IdentityService
 {
@@ -31,12 +32,12 @@ internal static class IdentityService
         var app = SampleApp.CreateBuilder(Port).Build();
         SampleApp.MapHealth(app);
         app.MapGet("/.well-known/jwks.json", () => jwks);
+        app.MapPost("/auth/verify", async (HttpContext context) => await CheckAsync(context)
+            ? Results.Ok(new VerifyReply(AliceId, ["users:read"]))
+            : Results.StatusCode(StatusCodes.Status401Unauthorized));
         app.MapPost("/auth/token", async (HttpContext context) =>
         {
-            var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
-            var user = form?["username"].ToString();
-            var password = form?["password"].ToString();
-            if (user != DemoUser || !CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(password ?? ""), System.Text.Encoding.UTF8.GetBytes(DemoPassword)))
+            if (!await CheckAsync(context))
                 return Results.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Unauthorized", detail: $"Unknown user or wrong password (the demo user is {DemoUser}).");
             var now = DateTime.UtcNow;
             var token = handler.CreateToken(new SecurityTokenDescriptor
@@ -56,7 +57,17 @@ internal static class IdentityService
         });
         return app;
     }
+
+    static async Task<bool> CheckAsync(HttpContext context)
+    {
+        var form = context.Request.HasFormContentType ? await context.Request.ReadFormAsync(context.RequestAborted) : null;
+        var user = form?["username"].ToString();
+        var password = form?["password"].ToString() ?? "";
+        return user == DemoUser && CryptographicOperations.FixedTimeEquals(System.Text.Encoding.UTF8.GetBytes(password), System.Text.Encoding.UTF8.GetBytes(DemoPassword));
+    }
 }
+
+internal sealed record VerifyReply(string Sub, IReadOnlyList<string> Scopes);
 
 internal sealed record TokenReply(
     [property: System.Text.Json.Serialization.JsonPropertyName("access_token")] string AccessToken,

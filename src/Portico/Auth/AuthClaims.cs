@@ -10,9 +10,11 @@ internal static class AuthClaims
     public const string Consumer = "portico:consumer";
     public const string Scope = "scope";
 
-    public static ClaimsPrincipal Principal(string scheme, string subject, string? consumer, IEnumerable<string> scopes)
+    public static ClaimsPrincipal Principal(string scheme, string subject, string? consumer, IEnumerable<string> scopes, IEnumerable<Claim>? other = null)
     {
         var claims = new List<Claim> { new(Subject, subject) };
+        // Other token claims stay available to routes' `claims:` requirements; ours are not taken from them.
+        foreach (var c in other ?? []) if (c.Type is not (Subject or Consumer or Scope)) claims.Add(new Claim(c.Type, c.Value));
         if (consumer is not null) claims.Add(new Claim(Consumer, consumer));
         foreach (var s in scopes.Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Scope, s));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, Subject, null));

@@ -5,4 +5,7 @@ internal sealed class AuthFailureFeature(string scheme, string reason)
 {
     public string Scheme { get; } = scheme;
     public string Reason { get; } = reason;
+
+    /// The credential is valid but may not be used this way (a cross-site request with a session cookie): 403, not 401.
+    public bool Forbidden { get; init; }
 }

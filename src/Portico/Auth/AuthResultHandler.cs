@@ -30,14 +30,22 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
         if (authorizeResult.Forbidden)
         {
             var granted = context.User.FindAll(AuthClaims.Scope).Select(c => c.Value).ToHashSet(StringComparer.Ordinal);
-            var missing = auth.Scopes.Where(s => !granted.Contains(s)).ToList();
+            var missing = auth.Scopes.Where(s => !granted.Contains(s))
+                .Concat(auth.Claims.Where(c => !context.User.HasClaim(x => x.Type == c.Name && (c.Values.Count == 0 || c.Values.Contains(x.Value, StringComparer.Ordinal)))).Select(c => $"claim {c.Name}"))
+                .ToList();
             var missingText = string.Join(", ", missing);
             LogForbidden(logger, auth.Route, missingText);
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.Forbidden, "Forbidden",
-                $"The caller lacks the scope(s) this route requires: {missingText}.", route: auth.Route).ConfigureAwait(false);
+                $"The caller lacks what this route requires: {missingText}.", route: auth.Route).ConfigureAwait(false);
             return;
         }
         var failure = context.Features.Get<AuthFailureFeature>();
+        if (failure is { Forbidden: true })
+        {
+            LogUnauthorized(logger, auth.Route, failure.Scheme, failure.Reason);
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", $"Refused: {failure.Reason}.", route: auth.Route).ConfigureAwait(false);
+            return;
+        }
         LogUnauthorized(logger, auth.Route, failure?.Scheme ?? "none", failure?.Reason ?? "no credentials");
         context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
         var detail = failure is null

@@ -16,9 +16,13 @@ public static class AuthServiceExtensions
     {
         services.AddSingleton<JwksKeyCache>();
         services.AddSingleton<RuntimeConsumers>();
+        services.AddSingleton<SessionStore>();
+        services.AddSingleton<SessionEndpoints>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddAuthentication()
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(AuthSchemes.ApiKey, null)
+            .AddScheme<AuthenticationSchemeOptions, BasicAuthenticationHandler>(AuthSchemes.Basic, null)
+            .AddScheme<AuthenticationSchemeOptions, SessionAuthenticationHandler>(AuthSchemes.Session, null)
             .AddJwtBearer(AuthSchemes.Jwt);
         services.AddAuthorization();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthResultHandler>();
@@ -41,7 +45,7 @@ public static class AuthServiceExtensions
     {
         var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
         if (auth is null || schemes.Count == 0) return;
-        var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Name);
+        var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Claims ?? [], route.Name);
         metadata.Add(routeAuth);
         metadata.Add(routeAuth.Policy);
     }

@@ -16,12 +16,14 @@ internal sealed class IdentityForwarding
     readonly IdentityHeadersDefinition _headers;
     readonly string[] _stripHeaders;
     readonly string? _stripQuery;
+    readonly string? _stripCookie;
 
-    IdentityForwarding(IdentityHeadersDefinition headers, string[] stripHeaders, string? stripQuery)
+    IdentityForwarding(IdentityHeadersDefinition headers, string[] stripHeaders, string? stripQuery, string? stripCookie)
     {
         _headers = headers;
         _stripHeaders = stripHeaders;
         _stripQuery = stripQuery;
+        _stripCookie = stripCookie;
     }
 
     /// Null when the config has no `auth:` section (no identity headers exist then).
@@ -31,16 +33,18 @@ internal sealed class IdentityForwarding
         var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
         var strip = new List<string>();
         string? query = null;
+        string? cookie = null;
         if (!route.PassCredentials)
         {
-            if (schemes.Contains(AuthSchemes.Jwt)) strip.Add(HeaderNames.Authorization);
+            if (schemes.Contains(AuthSchemes.Session) && auth.Session is { } session) cookie = session.Cookie;
+            if (schemes.Contains(AuthSchemes.Jwt) || schemes.Contains(AuthSchemes.Basic)) strip.Add(HeaderNames.Authorization);
             if (schemes.Contains(AuthSchemes.ApiKey) && auth.ApiKey is { } key)
             {
                 strip.Add(key.Header);
                 query = key.QueryParameter;
             }
         }
-        return new IdentityForwarding(auth.IdentityHeaders, [.. strip], query);
+        return new IdentityForwarding(auth.IdentityHeaders, [.. strip], query, cookie);
     }
 
     public void Apply(HttpContext context, HttpRequestMessage proxyRequest, string destinationPrefix)
@@ -56,6 +60,14 @@ internal sealed class IdentityForwarding
             query.Remove(_stripQuery);
             var rebuilt = new QueryBuilder(query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))));
             proxyRequest.RequestUri = new UriBuilder(uri) { Query = rebuilt.ToQueryString().Value?.TrimStart('?') ?? "" }.Uri;
+        }
+        if (_stripCookie is not null && headers.TryGetValues(HeaderNames.Cookie, out var cookies))
+        {
+            // Only the session cookie goes; the upstream's own cookies pass.
+            var kept = cookies.SelectMany(v => v.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+                .Where(c => !c.StartsWith(_stripCookie + "=", StringComparison.Ordinal)).ToList();
+            headers.Remove(HeaderNames.Cookie);
+            if (kept.Count > 0) headers.TryAddWithoutValidation(HeaderNames.Cookie, string.Join("; ", kept));
         }
         if (context.Features.Get<GatewayIdentity>() is not { } identity) return;
         headers.TryAddWithoutValidation(_headers.Subject, identity.Subject);

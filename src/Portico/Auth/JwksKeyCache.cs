@@ -14,7 +14,7 @@ internal sealed class JwksKeyCache : IDisposable
     readonly HttpClient _http = new(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) { Timeout = TimeSpan.FromSeconds(10) };
 
     public ConfigurationManager<OpenIdConnectConfiguration> For(JwtDefinition jwt) =>
-        _managers.GetOrAdd((jwt.Jwks, jwt.JwksRefresh, jwt.JwksMinRefresh), static (key, http) =>
+        _managers.GetOrAdd((jwt.Jwks!, jwt.JwksRefresh, jwt.JwksMinRefresh), static (key, http) =>
         {
             var (url, refresh, minRefresh) = key;
             // Plain http is accepted only for loopback JWKS URLs (the validator refuses others).

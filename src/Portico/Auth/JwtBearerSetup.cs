@@ -10,7 +10,7 @@ namespace Portico.Auth;
 /// Configures ASP.NET Core's JwtBearer handler for the `jwt` scheme from the live config (the options cache is
 /// cleared on every snapshot swap, see <see cref="AuthServiceExtensions"/>), and maps validated tokens to
 /// Portico's claims: subject from <see cref="JwtDefinition.SubjectClaim"/>, scopes from `scope`/`scp` or the configured claim.
-internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtime, JwksKeyCache keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(JwtBearerOptions options) => Configure(AuthSchemes.Jwt, options);
 
@@ -20,8 +20,18 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : 
         options.MapInboundClaims = false;
         options.TokenHandlers.Clear();
         options.TokenHandlers.Add(new JsonWebTokenHandler { MaximumTokenSizeInBytes = jwt.MaxTokenSize, MapInboundClaims = false });
-        options.ConfigurationManager = keys.For(jwt);
-        options.RefreshOnIssuerKeyNotFound = true;
+        SecurityKey? staticKey = null;
+        if (jwt.KeyFile is { } file)
+        {
+            var directory = runtime.ConfigPath is { } configPath ? Path.GetDirectoryName(Path.GetFullPath(configPath))! : Directory.GetCurrentDirectory();
+            // Checked when the config was loaded; a key that vanished since leaves no key, so every token is refused.
+            JwtKeyFile.TryLoad(Path.Combine(directory, file), out staticKey, out _);
+        }
+        else
+        {
+            options.ConfigurationManager = keys.For(jwt);
+            options.RefreshOnIssuerKeyNotFound = true;
+        }
         options.SaveToken = false;
         options.IncludeErrorDetails = false;
         options.TokenValidationParameters = new TokenValidationParameters
@@ -35,6 +45,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : 
             ValidateIssuer = true,
             ValidateAudience = true,
             ValidateLifetime = true,
+            IssuerSigningKey = staticKey,
         };
         options.Events = new JwtBearerEvents
         {
@@ -48,7 +59,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys) : 
                     context.Fail("the token names no usable subject");
                     return Task.CompletedTask;
                 }
-                context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim));
+                context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim), claims.Claims);
                 return Task.CompletedTask;
             },
             OnAuthenticationFailed = context =>

@@ -7,7 +7,9 @@ public sealed record AuthDefinition(
     JwtDefinition? Jwt,
     IReadOnlyList<ConsumerDefinition> Consumers,
     IdentityHeadersDefinition IdentityHeaders,
-    string ConsumersFile = AuthDefinition.DefaultConsumersFile)
+    string ConsumersFile = AuthDefinition.DefaultConsumersFile,
+    BasicDefinition? Basic = null,
+    SessionDefinition? Session = null)
 {
     /// Where consumers and keys created at runtime (`portico consumers add`, `portico keys create -c`) are kept,
     /// relative to the config file's folder.
@@ -16,7 +18,7 @@ public sealed record AuthDefinition(
     public static readonly AuthDefinition None = new(null, null, [], IdentityHeadersDefinition.Default);
 
     /// The scheme names this config defines, in a stable order.
-    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt }.OfType<string>()];
+    public IReadOnlyList<string> Schemes => [.. new[] { ApiKey is null ? null : AuthSchemes.ApiKey, Jwt is null ? null : AuthSchemes.Jwt, Basic is null ? null : AuthSchemes.Basic, Session is null ? null : AuthSchemes.Session }.OfType<string>()];
 }
 
 /// Scheme names as routes and gateways write them.
@@ -24,8 +26,17 @@ public static class AuthSchemes
 {
     public const string ApiKey = "apikey";
     public const string Jwt = "jwt";
-    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt];
+    public const string Basic = "basic";
+    public const string Session = "session";
+    public static readonly IReadOnlyList<string> Known = [ApiKey, Jwt, Basic, Session];
 }
+
+/// Cookie sessions: POST <see cref="LoginPath"/> on the gateway passes the credentials to <see cref="LoginService"/>
+/// at <see cref="VerifyPath"/> (the service decides), then a session lives in the gateway's store behind an opaque cookie.
+public sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath);
+
+/// HTTP Basic for legacy clients: user name = consumer id, password = one of that consumer's API keys.
+public sealed record BasicDefinition(string Realm);
 
 /// API keys are read from <see cref="Header"/> and, only when <see cref="QueryParameter"/> is set, from the query.
 public sealed record ApiKeyDefinition(string Header, string? QueryParameter)
@@ -39,18 +50,20 @@ public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes,
 /// One API key as stored: `sha256:&lt;64 hex&gt;` of the key text, optionally expiring.
 public sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
 
-/// JWT bearer validation with signing keys from a JWKS URL, refreshed periodically and when a token names an unknown `kid`.
+/// JWT bearer validation with signing keys from a JWKS URL (refreshed periodically and when a token names an unknown
+/// `kid`) or, exactly one of the two, from a static PEM public key file (<see cref="KeyFile"/>, relative to the config).
 public sealed record JwtDefinition(
     string Issuer,
     IReadOnlyList<string> Audiences,
-    Uri Jwks,
+    Uri? Jwks,
     IReadOnlyList<string> Algorithms,
     TimeSpan ClockSkew,
     TimeSpan JwksRefresh,
     TimeSpan JwksMinRefresh,
     string SubjectClaim,
     string? ScopeClaim,
-    int MaxTokenSize)
+    int MaxTokenSize,
+    string? KeyFile = null)
 {
     public static readonly IReadOnlyList<string> DefaultAlgorithms = ["RS256"];
     public static readonly IReadOnlyList<string> SupportedAlgorithms = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"];

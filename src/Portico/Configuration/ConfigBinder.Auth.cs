@@ -11,6 +11,7 @@ public static partial class ConfigBinder
         Scopes = r.StringList("scopes"),
         Anonymous = r.Bool("anonymous") ?? false,
         PassCredentials = r.Bool("passCredentials") ?? false,
+        Claims = BindConditions(r, "claims"),
     };
 
     static AuthDefinition? BindAuth(ConfigNode? node, List<ConfigError> errors)
@@ -62,8 +63,32 @@ public static partial class ConfigBinder
             h.Done();
         }
         var consumersFile = a.String("consumersFile") ?? AuthDefinition.DefaultConsumersFile;
+        BasicDefinition? basic = null;
+        if (a.Node("basic") is { } basicNode)
+        {
+            var b = new MappingReader(basicNode, errors, "Basic settings");
+            basic = new BasicDefinition(b.String("realm") ?? "portico");
+            b.Done();
+        }
+        SessionDefinition? session = null;
+        if (a.Node("session") is { } sessionNode)
+        {
+            var s = new MappingReader(sessionNode, errors, "session settings");
+            var loginNode = s.Node("login");
+            var l = new MappingReader(loginNode, errors, "session login");
+            if (loginNode is null) s.Missing("login", "the service that checks credentials, e.g. login: { service: users, path: /auth/verify }");
+            var service = l.String("service", required: l.Exists, hint: "the service that checks credentials");
+            var verify = l.String("path", required: l.Exists, hint: "the path it checks them at, e.g. /auth/verify");
+            l.Done();
+            var store = s.String("store");
+            if (store is not null and not "memory") s.Error(s.Node("store")!, $"'{store}' is not an available session store", "memory (the default; redis is not available yet)");
+            session = new SessionDefinition(s.String("cookie") ?? "portico_session", service ?? "", verify ?? "/", s.Duration("ttl") ?? TimeSpan.FromHours(8),
+                s.Duration("idle") ?? TimeSpan.FromMinutes(30), s.Bool("secure") ?? true, s.String("loginPath") ?? "/auth/login", s.String("logoutPath") ?? "/auth/logout");
+            s.Done();
+            if (service is null || verify is null) session = null;
+        }
         a.Done();
-        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile);
+        return new AuthDefinition(apiKey, jwt, consumers, ih, consumersFile, basic, session);
     }
 
     static JwtDefinition? BindJwt(ConfigNode node, List<ConfigError> errors)
@@ -74,21 +99,24 @@ public static partial class ConfigBinder
         var audiences = j.StringList(audiencesNode);
         if (audiencesNode is null) j.Missing("audience", "the `aud` tokens must carry for this gateway, e.g. audience: portico");
         Uri? jwks = null;
-        if (j.String("jwks", required: j.Exists, hint: "the JWKS URL of your identity provider, e.g. https://id.example/.well-known/jwks.json") is { } jwksText)
+        var keyFile = j.String("key");
+        if (j.Exists && keyFile is not null && j.Has("jwks"))
+            j.Error(node, "give either 'jwks' (a JWKS URL) or 'key' (a PEM public key file), not both", "jwks: https://id.example/.well-known/jwks.json");
+        if (j.String("jwks", required: j.Exists && keyFile is null, hint: "the JWKS URL of your identity provider, e.g. https://id.example/.well-known/jwks.json (or key: a PEM public key file)") is { } jwksText)
         {
             if (Uri.TryCreate(jwksText, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp)) jwks = u;
             else j.Error(j.Node("jwks")!, $"'{jwksText}' is not an http(s) URL", "e.g. jwks: https://id.example/.well-known/jwks.json");
         }
         var algorithms = j.StringList("algorithms");
-        var result = new JwtDefinition(issuer ?? "", audiences, jwks ?? new Uri("https://invalid.invalid/"),
+        var result = new JwtDefinition(issuer ?? "", audiences, jwks,
             algorithms.Count > 0 ? algorithms : JwtDefinition.DefaultAlgorithms,
             j.Duration("clockSkew", allowZero: true) ?? TimeSpan.FromSeconds(30),
             j.Duration("jwksRefresh") ?? TimeSpan.FromMinutes(10),
             j.Duration("jwksMinRefresh") ?? TimeSpan.FromSeconds(30),
             j.String("subjectClaim") ?? "sub",
             j.String("scopeClaim"),
-            j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024);
+            j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024, keyFile);
         j.Done();
-        return issuer is null || audiencesNode is null || jwks is null ? null : result;
+        return issuer is null || audiencesNode is null || (jwks is null && keyFile is null) ? null : result;
     }
 }

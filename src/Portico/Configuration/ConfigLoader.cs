@@ -51,6 +51,8 @@ public static class ConfigLoader
 
     static void CheckFiles(PorticoConfig config, ConfigSourceMap sources, string directory, List<ConfigError> errors)
     {
+        if (config.Auth?.Jwt?.KeyFile is { } jwtKey && !Auth.JwtKeyFile.TryLoad(Path.Combine(directory, jwtKey), out _, out var keyProblem))
+            errors.Add(new ConfigError("auth.jwt.key", keyProblem!, sources.Find("auth.jwt.key"), $"a PEM public key (RSA or EC), path relative to the config file's folder ({directory})"));
         foreach (var g in config.Gateways)
         {
             if (g.Tls is not { } tls) continue;

@@ -40,6 +40,8 @@ public static partial class ConfigValidator
                 var schemes = RouteAuthPolicy.SchemesOf(r, gateway);
                 if (schemes.Count == 0 && r.Scopes is { Count: > 0 })
                     Error($"{rp}.scopes", $"the route requires scopes but accepts no credentials on gateway '{gateway.Name}'", "add auth: [apikey, jwt] to the route (or to the gateway)");
+                if (schemes.Count == 0 && r.Claims is { Count: > 0 })
+                    Error($"{rp}.claims", $"the route requires claims but accepts no credentials on gateway '{gateway.Name}'", "add auth: [jwt] to the route (or to the gateway)");
                 if (schemes.Count == 0 && r.Rewrite is { } rw && RewriteTemplate.ParameterNames(rw, out _).Any(RewriteTemplate.IsIdentityValue))
                     Error($"{rp}.rewrite", $"the rewrite uses the caller's identity but the route is anonymous on gateway '{gateway.Name}'", "add auth: [jwt] (or another scheme) to the route");
             }
@@ -55,7 +57,7 @@ public static partial class ConfigValidator
         {
             var cp = $"auth.consumers.{c.Id}";
             if (!NameRegex().IsMatch(c.Id)) Error(cp, $"'{c.Id}' is not a valid consumer id", "use letters, digits, '.', '_' and '-'");
-            if (c.Keys.Count > 0 && auth.ApiKey is null) Error($"{cp}.keys", "the consumer has API keys but auth.apikey is not configured", "add auth: { apikey: { header: X-Api-Key } }");
+            if (c.Keys.Count > 0 && auth.ApiKey is null && auth.Basic is null) Error($"{cp}.keys", "the consumer has API keys but neither auth.apikey nor auth.basic is configured", "add auth: { apikey: { header: X-Api-Key } }");
             for (var i = 0; i < c.Keys.Count; i++)
             {
                 var kp = where.Has($"{cp}.keys[{i}]") ? $"{cp}.keys[{i}]" : $"{cp}.keys";
@@ -67,13 +69,26 @@ public static partial class ConfigValidator
                 else hashes[hash] = c.Id;
             }
         }
+        if (auth.Basic is { } basic && (basic.Realm.Length == 0 || basic.Realm.Contains('"')))
+            Error("auth.basic.realm", $"'{basic.Realm}' is not a usable realm", "a short name without quotes, e.g. portico");
+        if (auth.Session is { } session)
+        {
+            if (!config.Services.Any(s => s.Name == session.LoginService))
+                Error("auth.session.login.service", $"unknown service '{session.LoginService}'", Suggest.DidYouMean(session.LoginService, config.Services.Select(s => s.Name)));
+            foreach (var (sessionKey, path) in new[] { ("login.path", session.VerifyPath), ("loginPath", session.LoginPath), ("logoutPath", session.LogoutPath) })
+            {
+                if (!path.StartsWith('/')) Error($"auth.session.{sessionKey}", $"'{path}' must start with '/'");
+            }
+            if (!TokenRegex().IsMatch(session.Cookie)) Error("auth.session.cookie", $"'{session.Cookie}' is not a valid cookie name");
+            if (session.Idle > session.Ttl) Error("auth.session.idle", "the idle timeout is longer than the session's lifetime (ttl)", "e.g. ttl: 8h, idle: 30m");
+        }
         if (auth.Jwt is { } jwt)
         {
             foreach (var alg in jwt.Algorithms.Where(a => !JwtDefinition.SupportedAlgorithms.Contains(a)))
                 Error("auth.jwt.algorithms", $"'{alg}' is not an accepted algorithm",
                     $"use asymmetric algorithms only ({string.Join(", ", JwtDefinition.SupportedAlgorithms)}); 'none' and HMAC (HS256…) are refused so a public key can never sign a token");
             if (jwt.Audiences.Count == 0) Error("auth.jwt.audience", "no audience is given", "e.g. audience: portico");
-            if (jwt.Jwks.Scheme == Uri.UriSchemeHttp && !IsLoopback(jwt.Jwks))
+            if (jwt.Jwks is { } jwks && jwks.Scheme == Uri.UriSchemeHttp && !IsLoopback(jwks))
                 Error("auth.jwt.jwks", $"'{jwt.Jwks}' is fetched over plain http", "use https:// (plain http is accepted for loopback addresses only)");
             // The JWKS manager's own floors: a periodic refresh at most every 5 minutes, an unknown-kid refresh at most every second.
             if (jwt.JwksRefresh < TimeSpan.FromMinutes(5)) Error("auth.jwt.jwksRefresh", "the periodic JWKS refresh must be at least 5m", "e.g. jwksRefresh: 10m (unknown keys trigger an earlier refresh anyway)");

@@ -89,7 +89,8 @@ public sealed record RouteDefinition(
     string? RateLimit = null,
     AggregateDefinition? Aggregate = null,
     IReadOnlyList<string>? Formats = null,
-    XmlFormatDefinition? Xml = null)
+    XmlFormatDefinition? Xml = null,
+    IReadOnlyList<ValueCondition>? Claims = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -86,7 +86,7 @@ public static class PorticoHost
         services.AddPorticoRateLimiting();
         services.AddPorticoAggregation();
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
-            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>()));
+            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

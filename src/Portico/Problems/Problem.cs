@@ -33,6 +33,7 @@ public static class Problem
         public const string AggregateDeadline = "urn:portico:problem:aggregate-deadline";
         public const string NotAcceptable = "urn:portico:problem:not-acceptable";
         public const string BadXml = "urn:portico:problem:bad-xml";
+        public const string CrossSiteRequest = "urn:portico:problem:cross-site-request";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

@@ -23,14 +23,16 @@ public sealed class SnapshotCompiler
     readonly ReadinessEndpoints _readiness;
     readonly AggregateHandler _aggregate;
     readonly RateLimitRegistry? _rateLimits;
+    readonly SessionEndpoints? _sessions;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null)
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null)
     {
         _proxy = proxy;
         _readiness = readiness;
         _aggregate = aggregate;
         _rateLimits = rateLimits;
+        _sessions = sessions;
     }
 
     public RuntimeSnapshot Compile(PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
@@ -48,6 +50,7 @@ public sealed class SnapshotCompiler
             var gatewayMetadata = new GatewayMetadata(gateway.Name, gi);
             if (gateway.LivePath is { } live) endpoints.Add(BuiltIn(live, "live", gatewayMetadata, _readiness.LiveAsync, BuiltInOrder));
             if (gateway.ReadyPath is { } ready) endpoints.Add(BuiltIn(ready, "ready", gatewayMetadata, _readiness.ReadyAsync, BuiltInOrder + 1));
+            if (config.Auth?.Session is { } session && _sessions is not null) endpoints.AddRange(_sessions.For(session, gatewayMetadata, services[session.LoginService], BuiltInOrder + 2));
 
             var routes = RoutePrecedence.Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(gateway.Name)));
             for (var order = 0; order < routes.Count; order++)

@@ -27,6 +27,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
               users: { urls: ["{{_backend.Url}}"] }
             auth:
               apikey: { header: X-Api-Key, query: api_key }
+              basic: { realm: legacy }
               jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{_idp.JwksUrl}}", clockSkew: 0s, maxTokenSize: 4KiB }
               consumers:
                 app: { scopes: [users:read], keys: ["{{ApiKeys.Hash(GoodKey)}}", { hash: "{{ApiKeys.Hash(ExpiredKey)}}", expires: 2020-01-01 }] }
@@ -36,6 +37,10 @@ public sealed class EdgeAuthTests : IAsyncLifetime
                 match: { path: "/k/{id}" }
                 service: users
                 auth: [apikey]
+              - name: basic-only
+                match: { path: "/b/{id}" }
+                service: users
+                auth: [basic]
               - name: jwt-only
                 match: { path: "/j/{id}" }
                 service: users
@@ -45,6 +50,11 @@ public sealed class EdgeAuthTests : IAsyncLifetime
                 service: users
                 auth: [apikey, jwt]
                 scopes: [users:read]
+              - name: admin
+                match: { path: "/admin/{id}" }
+                service: users
+                auth: [jwt, apikey]
+                claims: { role: [admin, ops], tenant: "*" }
               - name: me
                 match: { path: /users/me }
                 service: users
@@ -77,7 +87,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (key is not null) request.Headers.Add("X-Api-Key", key);
         if (bearer is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
-        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.Add(name, value);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
         return await _client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
@@ -155,6 +165,45 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         text.ShouldNotContain(key);
         text.ShouldContain(kind == "expired" ? "expired" : "not valid");
         NeverForwarded(path);
+    }
+
+    static string Basic(string user, string password) => "Basic " + Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{user}:{password}"));
+
+    [Fact]
+    public async Task Basic_ConsumerIdAndKey_ForwardsIdentityAndStripsAuthorization()
+    {
+        var path = Unique("/b");
+
+        using var response = await SendAsync(path, headers: new Dictionary<string, string> { ["Authorization"] = Basic("app", GoodKey) });
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var upstream = Upstream(path);
+        upstream.Headers["X-Consumer"].ShouldBe("app");
+        upstream.Headers["X-Auth-Method"].ShouldBe("basic");
+        upstream.Headers.ShouldNotContainKey("Authorization");
+    }
+
+    [Theory]
+    [InlineData("other-consumers-name")]
+    [InlineData("wrong-password")]
+    [InlineData("expired-key")]
+    [InlineData("not-base64")]
+    [InlineData("no-colon")]
+    public async Task Basic_Refused_Is401WithBasicChallenge_UpstreamNotCalled(string kind)
+    {
+        var path = Unique("/b");
+        var header = kind switch
+        {
+            "other-consumers-name" => Basic("bare", GoodKey),
+            "wrong-password" => Basic("app", "pk_wrong"),
+            "expired-key" => Basic("app", ExpiredKey),
+            "not-base64" => "Basic ***",
+            _ => "Basic " + Convert.ToBase64String("appnocolon"u8.ToArray()),
+        };
+
+        using var response = await SendAsync(path, headers: new Dictionary<string, string> { ["Authorization"] = header });
+
+        await ShouldBeUnauthorizedAsync(response, path, "Basic realm=\"legacy\", charset=\"UTF-8\"");
     }
 
     [Fact]
@@ -254,6 +303,42 @@ public sealed class EdgeAuthTests : IAsyncLifetime
             problem.Text.ShouldContain("users:read");
             NeverForwarded(path);
         }
+    }
+
+    [Fact]
+    public async Task Claims_RequiredByRoute_PresentPasses_MissingOrOtherValueIs403()
+    {
+        var ok = Unique("/admin");
+        var arrayRole = Unique("/admin");
+        var wrongRole = Unique("/admin");
+        var noTenant = Unique("/admin");
+        var byKey = Unique("/admin");
+
+        using var a = await SendAsync(ok, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "ops", ["tenant"] = "t1" }));
+        using var b = await SendAsync(arrayRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = new[] { "user", "admin" }, ["tenant"] = "t1" }));
+        using var c = await SendAsync(wrongRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "user", ["tenant"] = "t1" }));
+        using var d = await SendAsync(noTenant, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "admin" }));
+        using var e = await SendAsync(byKey, key: GoodKey);
+
+        a.StatusCode.ShouldBe(HttpStatusCode.OK);
+        b.StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var (response, path, claim) in new[] { (c, wrongRole, "role"), (d, noTenant, "tenant"), (e, byKey, "role") })
+        {
+            response.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
+            (await ProblemResponse.ReadAsync(response, TestContext.Current.CancellationToken)).Text.ShouldContain($"claim {claim}");
+            NeverForwarded(path);
+        }
+    }
+
+    [Fact]
+    public async Task Jwt_ClaimNamedLikeTheConsumerClaim_DoesNotSetTheConsumer()
+    {
+        var path = Unique("/j");
+
+        using var response = await SendAsync(path, bearer: _idp.Token("mallory", claims: new Dictionary<string, object> { ["portico:consumer"] = "app" }));
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Upstream(path).Headers.ShouldNotContainKey("X-Consumer");
     }
 
     [Fact]

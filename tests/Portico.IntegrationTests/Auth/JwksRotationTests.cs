@@ -12,12 +12,12 @@ public sealed class JwksRotationTests : IAsyncLifetime
     GatewayUnderTest _gateway = null!;
     HttpClient _client = null!;
 
-    string Yaml(string consumers) => $$"""
+    string Yaml(string consumers, string audience = "portico") => $$"""
         services:
           users: { urls: ["{{_backend.Url}}"] }
         auth:
           apikey: {}
-          jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{_idp.JwksUrl}}", jwksMinRefresh: 1s }
+          jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: {{audience}}, jwks: "{{_idp.JwksUrl}}", jwksMinRefresh: 1s }
           consumers: {{consumers}}
         routes:
           - name: users
@@ -73,6 +73,19 @@ public sealed class JwksRotationTests : IAsyncLifetime
         status.ShouldBe(HttpStatusCode.OK);
         _idp.Fetches.ShouldBeGreaterThan(fetchesBefore);
         (await GetAsync(oldToken)).ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Reload_JwtAudienceChanged_AppliesToTheNextRequest()
+    {
+        (await GetAsync(_idp.Token(audience: "portico"))).ShouldBe(HttpStatusCode.OK);
+
+        await File.WriteAllTextAsync(_gateway.ConfigPath, "gateways:\n  default:\n    listen: [\"http://127.0.0.1:0\"]\n" + Yaml("{}", audience: "portico-v2"), TestContext.Current.CancellationToken);
+        var result = await _gateway.Runtime.ReloadAsync();
+
+        result.Applied.ShouldBeTrue(string.Join("; ", result.Errors));
+        (await GetAsync(_idp.Token(audience: "portico"))).ShouldBe(HttpStatusCode.Unauthorized);
+        (await GetAsync(_idp.Token(audience: "portico-v2"))).ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

@@ -46,4 +46,24 @@ public sealed class DemoAuthTests
         using var alice = JsonDocument.Parse(await meResponse.Content.ReadAsStringAsync(ct));
         alice.RootElement.GetProperty("email").GetString().ShouldBe("alice@example.com");
     }
+
+    [Fact]
+    public async Task Demo_CookieLogin_UsersMeAnswersForAlice()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
+        using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
+
+        using var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-demo-pass")]), ct);
+        var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
+        using var me = new HttpRequestMessage(HttpMethod.Get, "/users/me");
+        me.Headers.Add("Cookie", cookie);
+        using var meResponse = await client.SendAsync(me, ct);
+
+        login.StatusCode.ShouldBe(HttpStatusCode.OK);
+        cookie.ShouldStartWith("portico_session=");
+        meResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
+        using var alice = JsonDocument.Parse(await meResponse.Content.ReadAsStringAsync(ct));
+        alice.RootElement.GetProperty("email").GetString().ShouldBe("alice@example.com");
+    }
 }

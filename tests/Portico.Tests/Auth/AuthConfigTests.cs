@@ -85,6 +85,35 @@ public sealed class AuthConfigTests
     }
 
     [Fact]
+    public void Bind_RouteClaims_AreReadAsConditions_AndNeedAScheme()
+    {
+        var config = TestConfig.LoadValid(Config("  apikey: {}", "auth: [apikey]\n    claims: { role: [admin, ops], tenant: \"*\" }"));
+
+        var claims = config.Routes.Single().Claims!;
+        claims.Count.ShouldBe(2);
+        claims[0].Equivalent(new ValueCondition("role", ["admin", "ops"])).ShouldBeTrue();
+        claims[1].Equivalent(new ValueCondition("tenant", [])).ShouldBeTrue();
+        TestConfig.Errors(Config("  apikey: {}", "claims: { role: admin }")).ErrorAt("routes[0].claims").Message.ShouldContain("accepts no credentials");
+    }
+
+    [Fact]
+    public void Bind_Session_DesignShape_IsAcceptedWithDefaults()
+    {
+        var config = TestConfig.LoadValid(Config("  session: { cookie: portico_session, login: { service: users, path: /auth/verify }, ttl: 8h, store: memory }", "auth: [session]"));
+
+        config.Auth!.Session.ShouldBe(new SessionDefinition("portico_session", "users", "/auth/verify", TimeSpan.FromHours(8), TimeSpan.FromMinutes(30), true, "/auth/login", "/auth/logout"));
+    }
+
+    [Fact]
+    public void Validate_SessionWithUnknownServiceRedisStoreOrIdleOverTtl_AreErrors()
+    {
+        TestConfig.Errors(Config("  session: { login: { service: user, path: /v } }", "auth: [session]")).ErrorAt("auth.session.login.service").Hint!.ShouldContain("users");
+        TestConfig.Errors(Config("  session: { login: { service: users, path: /v }, store: redis }", "auth: [session]")).ErrorAt("auth.session.store");
+        TestConfig.Errors(Config("  session: { login: { service: users, path: /v }, ttl: 1h, idle: 2h }", "auth: [session]")).ErrorAt("auth.session.idle");
+        TestConfig.Errors(Config("  session: { cookie: sid }", "auth: []")).ErrorAt("auth.session.login");
+    }
+
+    [Fact]
     public void Validate_ScopesOnAnAnonymousRoute_IsAnError()
     {
         TestConfig.Errors(Config("  apikey: {}", "scopes: [users:read]")).ErrorAt("routes[0].scopes").Message.ShouldContain("accepts no credentials");

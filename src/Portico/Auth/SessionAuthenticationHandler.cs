@@ -1,0 +1,42 @@
+using System.Text.Encodings.Web;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
+
+namespace Portico.Auth;
+
+/// The `session` scheme: the session cookie set by the gateway's login endpoint. Requests with unsafe methods must
+/// come from the gateway's own origin (Origin, else Referer): a browser attaches the cookie to cross-site requests too.
+internal sealed class SessionAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SessionStore sessions)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var auth = Context.GetEndpoint()?.Metadata.GetMetadata<RouteAuth>();
+        if (auth?.Runtime.Definition.Session is not { } settings) return Task.FromResult(AuthenticateResult.NoResult());
+        if (!Request.Cookies.TryGetValue(settings.Cookie, out var id) || string.IsNullOrEmpty(id)) return Task.FromResult(AuthenticateResult.NoResult());
+        if (sessions.Find(id, settings.Ttl, settings.Idle) is not { } session) return Fail("the session is unknown or has expired", forbidden: false);
+        if (!HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method) && !HttpMethods.IsOptions(Request.Method) && !SameOrigin(Request))
+            return Fail("a cookie-authenticated request must come from this site (Origin or Referer)", forbidden: true);
+        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
+            AuthClaims.Principal(Scheme.Name, session.Subject, null, session.Scopes), Scheme.Name)));
+    }
+
+    /// CSRF defence: the request's Origin (or, without one, its Referer) names this gateway's scheme and host.
+    internal static bool SameOrigin(HttpRequest request)
+    {
+        var source = request.Headers.Origin.ToString();
+        if (source.Length == 0 || source == "null") source = request.Headers[HeaderNames.Referer].ToString();
+        if (!Uri.TryCreate(source, UriKind.Absolute, out var origin)) return false;
+        return string.Equals(origin.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(origin.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+    }
+
+    Task<AuthenticateResult> Fail(string reason, bool forbidden)
+    {
+        Context.Features.Set(new AuthFailureFeature(Scheme.Name, reason) { Forbidden = forbidden });
+        return Task.FromResult(AuthenticateResult.Fail(reason));
+    }
+}

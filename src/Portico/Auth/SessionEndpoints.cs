@@ -1,0 +1,171 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
+using Microsoft.Extensions.Logging;
+using Portico.Configuration;
+using Portico.Problems;
+using Portico.Routing;
+using Portico.Runtime;
+using Portico.Services;
+
+namespace Portico.Auth;
+
+/// The gateway's own POST /auth/login and /auth/logout. Login passes the request body, unread, to the configured
+/// service's verify path; the service decides and answers 2xx with `{"sub": "...", "scopes": [...]}`. The gateway
+/// stores no password and logs none: only the outcome.
+internal sealed partial class SessionEndpoints(SessionStore sessions, ILogger<SessionEndpoints> logger)
+{
+    const int MaxLoginBody = 16 * 1024;
+
+    public IEnumerable<Endpoint> For(SessionDefinition settings, GatewayMetadata gateway, ServiceRuntime service, int order)
+    {
+        yield return Build(settings.LoginPath, "login", gateway, context => LoginAsync(context, settings, service), order);
+        yield return Build(settings.LogoutPath, "logout", gateway, context => LogoutAsync(context, settings), order + 1);
+    }
+
+    static Endpoint Build(string path, string name, GatewayMetadata gateway, RequestDelegate handler, int order)
+    {
+        var builder = new RouteEndpointBuilder(handler, RoutePatternFactory.Parse(path), order) { DisplayName = $"portico {name} ({gateway.Gateway})" };
+        builder.Metadata.Add(gateway);
+        builder.Metadata.Add(new HttpMethodMetadata(["POST"]));
+        builder.Metadata.Add(BuiltInEndpointMetadata.Instance);
+        return builder.Build();
+    }
+
+    async Task LoginAsync(HttpContext context, SessionDefinition settings, ServiceRuntime service)
+    {
+        // Login CSRF: a browser on another site must not log its victim into the attacker's account.
+        if (HasForeignOrigin(context.Request))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", "Login must come from this site.").ConfigureAwait(false);
+            return;
+        }
+        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
+        if (body is null)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
+            return;
+        }
+        var available = service.Destinations.Available;
+        if (available.Length == 0)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable", $"Service '{service.Name}' cannot check logins right now.", service.Name).ConfigureAwait(false);
+            return;
+        }
+        var destination = service.Balancer.Pick(available);
+        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Prefix + settings.VerifyPath) { Content = new ByteArrayContent(body) };
+        if (context.Request.ContentType is { } contentType) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        timeout.CancelAfter(service.Definition.Timeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await service.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            LogVerifyFailed(logger, service.Name, ex.GetType().Name);
+            await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, "Bad Gateway", $"Service '{service.Name}' could not check the login.", service.Name).ConfigureAwait(false);
+            return;
+        }
+        using (response)
+        {
+            if (!response.IsSuccessStatusCode)
+            {
+                LogLoginRefused(logger, (int)response.StatusCode);
+                await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", "The credentials were refused.").ConfigureAwait(false);
+                return;
+            }
+            var (subject, scopes) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            if (subject is null)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
+                return;
+            }
+            // A new id on every login (session fixation): the one the browser brought, if any, ends here.
+            if (context.Request.Cookies.TryGetValue(settings.Cookie, out var previous) && previous.Length > 0) sessions.Remove(previous);
+            sessions.Sweep(settings.Ttl, settings.Idle);
+            var id = sessions.Create(subject, scopes);
+            context.Response.Cookies.Append(settings.Cookie, id, CookieOptions(settings));
+            context.Response.Headers.CacheControl = "no-store";
+            context.Response.ContentType = "application/json";
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(64);
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                json.WriteString("sub", subject);
+                json.WriteEndObject();
+            }
+            await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    async Task LogoutAsync(HttpContext context, SessionDefinition settings)
+    {
+        if (HasForeignOrigin(context.Request))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", "Logout must come from this site.").ConfigureAwait(false);
+            return;
+        }
+        if (context.Request.Cookies.TryGetValue(settings.Cookie, out var id) && id.Length > 0) sessions.Remove(id);
+        context.Response.Cookies.Delete(settings.Cookie, CookieOptions(settings));
+        context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    static CookieOptions CookieOptions(SessionDefinition settings) => new()
+    {
+        HttpOnly = true,
+        SameSite = SameSiteMode.Lax,
+        Secure = settings.Secure,
+        Path = "/",
+        MaxAge = settings.Ttl,
+    };
+
+    /// A browser always sends Origin on POST; clients that send neither Origin nor Referer (curl, apps) are not browsers.
+    static bool HasForeignOrigin(HttpRequest request) =>
+        (request.Headers.Origin.Count > 0 || request.Headers.Referer.Count > 0) && !SessionAuthenticationHandler.SameOrigin(request);
+
+    static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
+    {
+        if (request.ContentLength > MaxLoginBody) return null;
+        using var buffer = new MemoryStream();
+        var chunk = new byte[4096];
+        int read;
+        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
+        {
+            if (buffer.Length + read > MaxLoginBody) return null;
+            buffer.Write(chunk, 0, read);
+        }
+        return buffer.ToArray();
+    }
+
+    static async Task<(string? Subject, IReadOnlyList<string> Scopes)> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            var root = json.RootElement;
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return (null, []);
+            var subject = sub.ValueKind == JsonValueKind.String ? sub.GetString() : sub.ValueKind == JsonValueKind.Number ? sub.GetRawText() : null;
+            if (subject is null or "" or "." or "..") return (null, []);
+            var scopes = new List<string>();
+            if (root.TryGetProperty("scopes", out var list) && list.ValueKind == JsonValueKind.Array)
+                scopes.AddRange(list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
+            else if (root.TryGetProperty("scope", out var text) && text.ValueKind == JsonValueKind.String)
+                scopes.AddRange(text.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries));
+            return (subject, scopes);
+        }
+        catch (JsonException)
+        {
+            return (null, []);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Login refused by the verify service (status {Status})")]
+    static partial void LogLoginRefused(ILogger logger, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login could not be checked: service {Service} failed ({Error})")]
+    static partial void LogVerifyFailed(ILogger logger, string service, string error);
+}
