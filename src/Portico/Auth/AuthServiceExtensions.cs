@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Portico.Configuration;
@@ -37,7 +38,9 @@ public static class AuthServiceExtensions
         holder.Swapped += _ => cache.TryRemove(AuthSchemes.Jwt);
         // Created now, so the consumers file is read at start rather than on the first API-key request.
         app.ApplicationServices.GetRequiredService<RuntimeConsumers>();
-        return app.UseAuthorization();
+        // Only routes that carry a RouteAuth go through ASP.NET's authorization middleware; public routes skip
+        // its per-request async frame.
+        return app.UseWhen(static context => context.GetEndpoint()?.Metadata.GetMetadata<RouteAuth>() is not null, static branch => branch.UseAuthorization());
     }
 
     /// Adds a route's auth metadata (policy and challenge data) to its endpoint; nothing for anonymous routes.

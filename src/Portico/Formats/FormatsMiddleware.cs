@@ -13,14 +13,12 @@ namespace Portico.Formats;
 /// for it; an Accept that allows neither answers 406.
 internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<FormatsMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
+    // Routes without formats pass straight through: no async frame on the hot path.
+    public Task InvokeAsync(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats ? NegotiateAsync(context, formats) : next(context);
+
+    async Task NegotiateAsync(HttpContext context, FormatsMetadata formats)
     {
-        var formats = context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>();
-        if (formats is null)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
         context.Response.Headers.Append(HeaderNames.Vary, HeaderNames.Accept);
         var format = FormatNegotiation.Choose(context.Request, formats);
         if (format == ResponseFormat.None)

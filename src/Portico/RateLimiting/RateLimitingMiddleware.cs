@@ -11,14 +11,12 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
     public const string PolicyHeader = "RateLimit-Policy";
     public const string RateLimitHeader = "RateLimit";
 
-    public async Task InvokeAsync(HttpContext context)
+    // Routes without a policy pass straight through: no async frame on the hot path.
+    public Task InvokeAsync(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<RateLimitEndpointPolicy>() is { } endpointPolicy ? LimitAsync(context, endpointPolicy) : next(context);
+
+    async Task LimitAsync(HttpContext context, RateLimitEndpointPolicy endpointPolicy)
     {
-        var endpointPolicy = context.GetEndpoint()?.Metadata.GetMetadata<RateLimitEndpointPolicy>();
-        if (endpointPolicy is null)
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
         var policy = endpointPolicy.Policy;
         var decision = await policy.Counter.AcquireAsync(endpointPolicy.KeyFor(context)).ConfigureAwait(false);
         if (decision.StoreDown)
