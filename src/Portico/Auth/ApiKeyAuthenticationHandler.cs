@@ -24,13 +24,10 @@ internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<Authentication
         var key = values[0]!;
         if (key.Length > MaxKeyLength) return Fail("the API key is not valid");
         var now = time.GetUtcNow();
-        var outcome = auth.Runtime.Keys.Find(key, now, out var consumer);
-        // Config consumers first, then those created at runtime (the consumers file).
-        if (outcome == ConsumerKeyIndex.Outcome.Unknown) outcome = runtimeConsumers.Keys.Find(key, now, out consumer);
+        var outcome = ConsumerCredentials.Find(auth, runtimeConsumers, key, now, out var consumer);
         return outcome switch
         {
-            ConsumerKeyIndex.Outcome.Valid => Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
-                AuthClaims.Principal(Scheme.Name, consumer!.Id, consumer.Id, consumer.Scopes), Scheme.Name))),
+            ConsumerKeyIndex.Outcome.Valid => ConsumerCredentials.Success(consumer!, Scheme.Name),
             ConsumerKeyIndex.Outcome.Expired => Fail("the API key has expired"),
             _ => Fail("the API key is not valid"),
         };

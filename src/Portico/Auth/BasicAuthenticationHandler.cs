@@ -38,14 +38,12 @@ internal sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationS
         var user = decoded[..colon];
         var password = decoded[(colon + 1)..];
         var now = time.GetUtcNow();
-        var outcome = auth.Runtime.Keys.Find(password, now, out var consumer);
-        if (outcome == ConsumerKeyIndex.Outcome.Unknown) outcome = runtimeConsumers.Keys.Find(password, now, out consumer);
+        var outcome = ConsumerCredentials.Find(auth, runtimeConsumers, password, now, out var consumer);
         // The key must belong to the named consumer: a valid key under another name is refused like a wrong password.
         if (outcome == ConsumerKeyIndex.Outcome.Valid && consumer!.Id != user) outcome = ConsumerKeyIndex.Outcome.Unknown;
         return outcome switch
         {
-            ConsumerKeyIndex.Outcome.Valid => Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
-                AuthClaims.Principal(Scheme.Name, consumer!.Id, consumer.Id, consumer.Scopes), Scheme.Name))),
+            ConsumerKeyIndex.Outcome.Valid => ConsumerCredentials.Success(consumer!, Scheme.Name),
             ConsumerKeyIndex.Outcome.Expired => Fail("the Basic password (an API key) has expired"),
             _ => Fail("the Basic user name or password is not valid"),
         };
