@@ -6,7 +6,8 @@ namespace Portico.Proxy;
 
 /// What a proxied route does to the request and response on the way through: path/query rewrite,
 /// X-Forwarded-*, the upstream's own Host, configured header edits, and holding back retryable 5xx.
-internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry, Auth.IdentityForwarding? identity = null) : HttpTransformer
+internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry, Auth.IdentityForwarding? identity = null,
+    RateLimiting.ClientAddress? clients = null) : HttpTransformer
 {
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
@@ -20,14 +21,21 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         headers.Remove("X-Forwarded-Proto");
         headers.Remove("X-Forwarded-Host");
         headers.Remove("Forwarded");
+        // From a trusted proxy the chain it reports is kept and extended; from anyone else it is a claim, replaced.
+        var incoming = httpContext.Request.Headers;
+        var trustedPeer = clients?.IsTrustedPeer(httpContext) == true;
         var remote = httpContext.Connection.RemoteIpAddress;
         if (remote is not null)
         {
             if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
-            headers.TryAddWithoutValidation("X-Forwarded-For", remote.ToString());
+            var chain = incoming["X-Forwarded-For"];
+            headers.TryAddWithoutValidation("X-Forwarded-For", trustedPeer && chain.Count > 0 ? $"{string.Join(", ", chain.ToArray())}, {remote}" : remote.ToString());
         }
-        headers.TryAddWithoutValidation("X-Forwarded-Proto", httpContext.Request.Scheme);
-        if (httpContext.Request.Host.HasValue) headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        var proto = incoming["X-Forwarded-Proto"];
+        headers.TryAddWithoutValidation("X-Forwarded-Proto", trustedPeer && proto.Count > 0 ? proto.ToString() : httpContext.Request.Scheme);
+        var host = incoming["X-Forwarded-Host"];
+        if (trustedPeer && host.Count > 0) headers.TryAddWithoutValidation("X-Forwarded-Host", host.ToString());
+        else if (httpContext.Request.Host.HasValue) headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
 
         if (rewrite is not null)
         {

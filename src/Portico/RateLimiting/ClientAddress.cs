@@ -38,6 +38,10 @@ public sealed class ClientAddress
         return leftmost ?? peer.ToString();
     }
 
+    /// True when the connection's peer is one of the trusted proxies (so its X-Forwarded-* headers may be kept).
+    public bool IsTrustedPeer(HttpContext context) =>
+        _trusted.Length > 0 && Normalize(context.Connection.RemoteIpAddress) is { } peer && IsTrusted(peer);
+
     bool IsTrusted(IPAddress address)
     {
         foreach (var network in _trusted)

@@ -42,6 +42,7 @@ public sealed class SnapshotCompiler
         var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
         var rateLimits = _rateLimits?.Compile(config);
+        var clients = config.TrustedProxies is { Count: > 0 } trusted ? new ClientAddress(trusted) : ClientAddress.NoTrustedProxies;
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
@@ -56,7 +57,7 @@ public sealed class SnapshotCompiler
             for (var order = 0; order < routes.Count; order++)
             {
                 var route = routes[order];
-                var proxyRoute = CompileRoute(route, gateway, services, config.Auth);
+                var proxyRoute = CompileRoute(route, gateway, services, config.Auth, clients);
                 compiledRoutes.Add(proxyRoute);
                 var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, proxyRoute), templates[route].Pattern, order)
                 {
@@ -122,7 +123,7 @@ public sealed class SnapshotCompiler
         return builder.Build();
     }
 
-    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth)
+    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth, ClientAddress clients)
     {
         if (route.Aggregate is not null) return CompileAggregate(route, gateway, services);
         var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
@@ -136,7 +137,8 @@ public sealed class SnapshotCompiler
             HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
             HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
             mayRetry: targets.Any(t => t.Resilience.Retry is not null),
-            identity: IdentityForwarding.For(route, gateway, auth));
+            identity: IdentityForwarding.For(route, gateway, auth),
+            clients: clients);
         var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
         return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer);
     }
