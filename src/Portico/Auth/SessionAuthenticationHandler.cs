@@ -1,9 +1,11 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using Portico.Runtime;
 
 namespace Portico.Auth;
 
@@ -24,14 +26,32 @@ internal sealed class SessionAuthenticationHandler(IOptionsMonitor<Authenticatio
             AuthClaims.Principal(Scheme.Name, session.Subject, null, session.Scopes), Scheme.Name)));
     }
 
-    /// CSRF defence: the request's Origin (or, without one, its Referer) names this gateway's scheme and host.
+    /// CSRF defence: the request's Origin (or, without one, its Referer) names this gateway's scheme and host —
+    /// as the client saw them: behind a trusted proxy (TLS termination, another host name) those come from its
+    /// X-Forwarded-Proto / X-Forwarded-Host (the left-most entry, the client-facing hop).
     internal static bool SameOrigin(HttpRequest request)
     {
         var source = request.Headers.Origin.ToString();
         if (source.Length == 0 || source == "null") source = request.Headers[HeaderNames.Referer].ToString();
         if (!Uri.TryCreate(source, UriKind.Absolute, out var origin)) return false;
-        return string.Equals(origin.Scheme, request.Scheme, StringComparison.OrdinalIgnoreCase)
-            && string.Equals(origin.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+        var scheme = request.Scheme;
+        var host = request.Host.Value;
+        var holder = request.HttpContext.RequestServices.GetService<RuntimeHolder>();
+        if (holder is { HasSnapshot: true } && holder.Current.Clients.IsTrustedPeer(request.HttpContext))
+        {
+            if (FirstEntry(request.Headers["X-Forwarded-Proto"]) is { } forwardedScheme) scheme = forwardedScheme;
+            if (FirstEntry(request.Headers["X-Forwarded-Host"]) is { } forwardedHost) host = forwardedHost;
+        }
+        return string.Equals(origin.Scheme, scheme, StringComparison.OrdinalIgnoreCase)
+            && string.Equals(origin.Authority, host, StringComparison.OrdinalIgnoreCase);
+    }
+
+    static string? FirstEntry(Microsoft.Extensions.Primitives.StringValues values)
+    {
+        var first = values.Count > 0 ? values[0] : null;
+        if (string.IsNullOrEmpty(first)) return null;
+        var comma = first.IndexOf(',');
+        return (comma >= 0 ? first[..comma] : first).Trim();
     }
 
     Task<AuthenticateResult> Fail(string reason, bool forbidden)

@@ -42,7 +42,7 @@ public sealed class SnapshotCompiler
         var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
         var rateLimits = _rateLimits?.Compile(config);
-        var clients = config.TrustedProxies is { Count: > 0 } trusted ? new ClientAddress(trusted) : ClientAddress.NoTrustedProxies;
+        var clients = snapshot.Clients;
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
