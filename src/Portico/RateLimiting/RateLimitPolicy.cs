@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Identity;
 
 namespace Portico.RateLimiting;

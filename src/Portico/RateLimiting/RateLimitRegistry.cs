@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Store;
 
 namespace Portico.RateLimiting;
@@ -10,7 +11,7 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
     readonly Lock _gate = new();
     Dictionary<string, RateLimitPolicy> _live = new(StringComparer.Ordinal);
 
-    public CompiledRateLimits Compile(PorticoConfig config)
+    public CompiledRateLimits Compile(PorticoConfig config, ClientAddress clients)
     {
         var store = config.Store ?? StoreDefinition.Memory;
         var next = new Dictionary<string, RateLimitPolicy>(StringComparer.Ordinal);
@@ -41,7 +42,7 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
             }
             _live = next;
         }
-        return new CompiledRateLimits(byName, new ClientAddress(config.TrustedProxies ?? []));
+        return new CompiledRateLimits(byName, clients);
     }
 
     public void Dispose()

@@ -28,11 +28,11 @@ public sealed class RuntimeSnapshot
     public PorticoConfig Config { get; }
 
     /// The config's trusted proxies, compiled once: who may report the client's address, scheme and host.
-    public RateLimiting.ClientAddress Clients => _clients ??= Config.TrustedProxies is { Count: > 0 } trusted
-        ? new RateLimiting.ClientAddress(trusted)
-        : RateLimiting.ClientAddress.NoTrustedProxies;
+    public Hosting.ClientAddress Clients => _clients ??= Config.TrustedProxies is { Count: > 0 } trusted
+        ? new Hosting.ClientAddress(trusted)
+        : Hosting.ClientAddress.NoTrustedProxies;
 
-    RateLimiting.ClientAddress? _clients;
+    Hosting.ClientAddress? _clients;
     public IReadOnlyList<Endpoint> Endpoints { get; private set; } = [];
     public IReadOnlyDictionary<string, ServiceRuntime> Services { get; }
 

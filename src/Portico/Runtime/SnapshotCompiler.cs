@@ -5,6 +5,7 @@ using Portico.Auth;
 using Portico.Configuration;
 using Portico.Formats;
 using Portico.Health;
+using Portico.Hosting;
 using Portico.Problems;
 using Portico.Proxy;
 using Portico.RateLimiting;
@@ -41,8 +42,8 @@ public sealed class SnapshotCompiler
         var compiledRoutes = new List<ProxyRoute>();
         var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
-        var rateLimits = _rateLimits?.Compile(config);
         var clients = snapshot.Clients;
+        var rateLimits = _rateLimits?.Compile(config, clients);
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)

@@ -53,11 +53,9 @@ public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory lo
 
     async Task RetireAsync(ServiceRuntime runtime, Task retireAfter)
     {
-        // Requests that started on the old config keep using this runtime; wait for them (bounded).
-        var deadline = time.GetUtcNow() + TimeSpan.FromMinutes(10);
+        // Every request holds a lease on the snapshot it was routed with; once the older snapshots have drained
+        // nothing can reach this runtime any more (bounded, in case a request never ends).
         await retireAfter.WaitAsync(TimeSpan.FromMinutes(10), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        while (runtime.InFlight > 0 && time.GetUtcNow() < deadline)
-            await Task.Delay(TimeSpan.FromMilliseconds(500), time).ConfigureAwait(false);
         LogRetired(_logger, runtime.Name);
         await runtime.DisposeAsync().ConfigureAwait(false);
     }

@@ -38,7 +38,6 @@ public sealed class ServiceRuntime : IAsyncDisposable
     /// Ready when some destination can take traffic and, with active checks, the first probes have answered.
     public bool IsReady => (_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0;
 
-    public int InFlight => Destinations.All.Sum(d => d.InFlight);
 
     internal void Start() => _prober?.Start();
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Identity;
 using Portico.RateLimiting;
 

@@ -1,8 +1,8 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using Portico.RateLimiting;
+using Portico.Hosting;
 
-namespace Portico.Tests.RateLimiting;
+namespace Portico.Tests.Hosting;
 
 public sealed class ClientAddressTests
 {

@@ -1,7 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
 
-namespace Portico.RateLimiting;
+namespace Portico.Hosting;
 
 /// The client's IP address: the connection's peer, or — when the peer is a trusted proxy — the right-most
 /// X-Forwarded-For entry that is not itself a trusted proxy (entries further left are the client's own claims).
