@@ -18,13 +18,7 @@ public sealed partial class CliTests : IDisposable
         return path;
     }
 
-    static async Task<(int ExitCode, string Output)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var configuration = new InvocationConfiguration { Output = output, Error = output, ProcessTerminationTimeout = null };
-        var exit = await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(configuration, TestContext.Current.CancellationToken);
-        return (exit, output.ToString());
-    }
+    static Task<(int ExitCode, string Output)> InvokeAsync(params string[] args) => CliRunner.InvokeAsync(args);
 
     const string ThreeMistakes = """
         services:

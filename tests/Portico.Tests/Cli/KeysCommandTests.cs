@@ -1,20 +1,12 @@
-using System.CommandLine;
 using System.Text.RegularExpressions;
 using Portico.Auth;
-using Portico.Cli;
 using Portico.Tests.Configuration;
 
 namespace Portico.Tests.Cli;
 
 public sealed partial class KeysCommandTests
 {
-    static async Task<(int ExitCode, string Output)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var configuration = new InvocationConfiguration { Output = output, Error = output, ProcessTerminationTimeout = null };
-        var exit = await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(configuration, TestContext.Current.CancellationToken);
-        return (exit, output.ToString());
-    }
+    static Task<(int ExitCode, string Output)> InvokeAsync(params string[] args) => CliRunner.InvokeAsync(args);
 
     [GeneratedRegex(@"^key:  (?<key>\S+)\r?$", RegexOptions.Multiline)]
     private static partial Regex KeyLine();
@@ -80,13 +72,7 @@ public sealed partial class RuntimeConsumerCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    static async Task<(int ExitCode, string Output)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        var configuration = new InvocationConfiguration { Output = output, Error = output, ProcessTerminationTimeout = null };
-        var exit = await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(configuration, TestContext.Current.CancellationToken);
-        return (exit, output.ToString());
-    }
+    static Task<(int ExitCode, string Output)> InvokeAsync(params string[] args) => CliRunner.InvokeAsync(args);
 
     [GeneratedRegex(@"^key:  (?<key>\S+)\r?$", RegexOptions.Multiline)]
     private static partial Regex KeyLine();
