@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Portico build entry point.
-#   ./build.sh test    restore, build (warnings are errors), check formatting, run every test
+#   ./build.sh test    restore, build (warnings are errors), check formatting, run every test, smoke-run the benchmark
 #   ./build.sh build   restore and build only
 #   ./build.sh format  apply dotnet format
 # Installs on a fresh Debian machine whatever the tests need (Debian packages listed in APT_PACKAGES).
@@ -45,6 +45,8 @@ case "$cmd" in
     dotnet build Portico.sln -c Release
     dotnet format Portico.sln --verify-no-changes --no-restore
     dotnet test --solution Portico.sln -c Release --no-build
+    # The benchmark in smoke mode: proves it still builds, starts every target and writes a report (no timing).
+    bench/run.sh --smoke
     ;;
   format)
     ensure_dotnet

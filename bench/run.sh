@@ -1,42 +1,39 @@
 #!/usr/bin/env bash
-# Side-by-side proxy benchmark: Portico (pure-proxy route, bench/portico.bench.yaml) as the harness's extra
-# target, against the same backend behind bare YARP, nginx and direct, in one interleaved run.
+# Portico's benchmark, one command: installs what is missing (Debian: wrk nginx haproxy redis-server; npm: the
+# express-http-proxy peer), publishes the backend, bare YARP, Portico and the driver in Release, then runs every
+# target and scenario side by side and writes bench/results/<stamp>.md and .tsv.
 #
-#   bench/run.sh [duration_s=10] [connections=50]
-#
-# Environment: TARGETS (harness peers, default "direct yarp nginx"), ROUNDS (3), WARMUP (10), PATHS,
-# HARNESS (path of the shared harness, default ../shared/bench beside the repo).
-# Results: bench/results/<timestamp>.md and .tsv (the harness's report, Portico as "portico").
+#   bench/run.sh                 full run: 3 rounds x 10 s, 50 connections, then the growth series (~35 min)
+#   bench/run.sh --smoke         CI mode: everything once for a second (results go to a temp folder)
+#   bench/run.sh --rounds 5 --duration 15 --no-growth --only portico,yarp
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-HARNESS=${HARNESS:-$ROOT/../shared/bench}
-# Outside the repo: the harness projects must not inherit our Directory.Build/Packages props.
-WORK=${BENCH_WORK:-${TMPDIR:-/tmp}/portico-bench}
-DUR=${1:-10}
-CONNS=${2:-50}
-export TARGETS=${TARGETS:-"direct yarp nginx"}
-export ROUNDS=${ROUNDS:-3} WARMUP=${WARMUP:-10}
+OUT=$ROOT/bench/.out
+cd "$ROOT"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
-[[ -d $HARNESS ]] || { echo "harness not found at $HARNESS (set HARNESS=...)" >&2; exit 1; }
-mkdir -p "$WORK"
-if [[ ! -f $WORK/harness/run.sh ]]; then
-  rm -rf "$WORK/harness"
-  cp -r "$HARNESS" "$WORK/harness"
-  chmod -R u+w "$WORK/harness"
-fi
-(cd "$WORK/harness" && ./setup.sh)
-
-echo "[bench] publishing Portico (Release)"
-dotnet publish "$ROOT/src/Portico.Cli/Portico.Cli.csproj" -c Release -o "$WORK/portico" --nologo -v quiet
-
-"$WORK/portico/Portico.Cli" run -c "$ROOT/bench/portico.bench.yaml" --no-watch > "$WORK/portico.log" 2>&1 &
-PORTICO_PID=$!
-trap 'kill -TERM $PORTICO_PID 2>/dev/null || true; wait $PORTICO_PID 2>/dev/null || true' EXIT
-for _ in $(seq 100); do
-  curl -s -o /dev/null http://127.0.0.1:8091/ 2>/dev/null && break
-  kill -0 $PORTICO_PID 2>/dev/null || { cat "$WORK/portico.log"; exit 1; }
-  sleep 0.1
+missing=()
+for pkg in wrk nginx haproxy redis-server curl; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "bench: installing ${missing[*]}"
+  sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The Debian packages start system services; the benchmark runs its own instances on its own ports.
+command -v node >/dev/null || { echo "bench: Node.js (20+) is required for the express-http-proxy peer" >&2; exit 1; }
+(cd bench/peers/node && npm ci --no-audit --no-fund --silent)
 
-EXTRA_NAME=portico EXTRA_URL=http://127.0.0.1:8091 EXTRA_PID=$PORTICO_PID RESULTS_DIR="${RESULTS_DIR:-$ROOT/bench/results}" \
-  "$WORK/harness/run.sh" "$DUR" "$CONNS"
+dotnet publish bench/Bench.Backend/Bench.Backend.csproj -c Release -o "$OUT/backend" --nologo -v quiet
+dotnet publish bench/Bench.Yarp/Bench.Yarp.csproj -c Release -o "$OUT/yarp" --nologo -v quiet
+dotnet publish bench/Portico.Bench/Portico.Bench.csproj -c Release -o "$OUT/driver" --nologo -v quiet
+dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -o "$OUT/portico" --nologo -v quiet
+
+ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
+args=("$@")
+if [[ " $* " == *" --smoke "* ]]; then
+  args+=(--results "$(mktemp -d)")
+fi
+exec dotnet "$OUT/driver/Portico.Bench.dll" --root "$ROOT" --out "$OUT" "${args[@]}"
