@@ -1,41 +1,58 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Xml;
 
 namespace Portico.Formats;
 
 /// Converts JSON to XML as it arrives: bytes are fed in chunks to a Utf8JsonReader (its state carried between
-/// chunks) and each token is written to the XmlWriter at once, so no document model of the body is built.
-/// Only the token being read is buffered.
+/// chunks) and each token is written at once as UTF-8 XML into <see cref="Output"/>, so no document model of the
+/// body is built and, on the usual path, nothing is allocated per token: names and text are copied byte for byte,
+/// escaped where XML needs it. Only the token being read is buffered.
 public sealed class JsonToXmlTranscoder : IDisposable
 {
-    readonly XmlWriter _xml;
+    static ReadOnlySpan<byte> Declaration => "<?xml version=\"1.0\" encoding=\"utf-8\"?>"u8;
+    static ReadOnlySpan<byte> RootNamespaces => " xmlns:j=\"urn:portico:json\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""u8;
+    static ReadOnlySpan<byte> ArrayAttribute => " j:type=\"array\""u8;
+    static ReadOnlySpan<byte> ObjectAttribute => " j:type=\"object\""u8;
+    static ReadOnlySpan<byte> StringAttribute => " j:type=\"string\""u8;
+    static ReadOnlySpan<byte> JsonAttribute => " j:type=\"json\""u8;
+    static ReadOnlySpan<byte> NilAttribute => " xsi:nil=\"true\""u8;
+    static ReadOnlySpan<byte> EmptyNameElement => "_ j:name=\"\""u8;
+
     readonly XmlFormatOptions _options;
+    readonly byte[] _root;
+    readonly byte[] _item;
     readonly Stack<(bool IsArray, bool Empty)> _frames = new();
+    readonly OutputBuffer _out = new();
+    // Open elements' names, end to end; _nameEnds[i] is where the i-th name ends.
+    byte[] _names = ArrayPool<byte>.Shared.Rent(256);
+    int[] _nameEnds = ArrayPool<int>.Shared.Rent(32);
+    int _nameCount;
+    // The member whose value comes next, already in element-name form (empty: the JSON name was "").
+    byte[] _member = ArrayPool<byte>.Shared.Rent(64);
+    int _memberLength;
     JsonReaderState _state = new(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
     byte[] _buffer = ArrayPool<byte>.Shared.Rent(4096);
+    byte[] _scratch = ArrayPool<byte>.Shared.Rent(256);
     int _count;
-    string? _member;
     bool _started;
+    bool _tagOpen;
 
-    public JsonToXmlTranscoder(XmlWriter xml, XmlFormatOptions options)
+    public JsonToXmlTranscoder(XmlFormatOptions options)
     {
-        _xml = xml;
         _options = options;
+        _root = Encoding.UTF8.GetBytes(options.Root);
+        _item = Encoding.UTF8.GetBytes(options.ItemName);
     }
 
     /// True once a whole JSON value was converted.
     public bool Completed { get; private set; }
 
-    public static XmlWriterSettings WriterSettings { get; } = new()
-    {
-        Encoding = new UTF8Encoding(false),
-        // \r must survive a round trip; parsers normalize a literal one to \n.
-        NewLineHandling = NewLineHandling.Entitize,
-        CloseOutput = false,
-        Async = false,
-    };
+    /// XML written so far and not yet taken (<see cref="Consume"/>).
+    public ReadOnlyMemory<byte> Output => _out.Written;
+
+    /// Marks <see cref="Output"/> as sent; the buffer is reused.
+    public void Consume() => _out.Clear();
 
     /// Feeds the next chunk; throws JsonException on malformed JSON.
     public void Write(ReadOnlySpan<byte> data)
@@ -57,8 +74,6 @@ public sealed class JsonToXmlTranscoder : IDisposable
     {
         Process(isFinalBlock: true);
         if (!Completed) throw new JsonException("The JSON body ended early.");
-        _xml.WriteEndDocument();
-        _xml.Flush();
     }
 
     void Process(bool isFinalBlock)
@@ -69,7 +84,6 @@ public sealed class JsonToXmlTranscoder : IDisposable
         var consumed = (int)reader.BytesConsumed;
         _buffer.AsSpan(consumed, _count - consumed).CopyTo(_buffer);
         _count -= consumed;
-        _xml.Flush();
     }
 
     void Handle(ref Utf8JsonReader reader)
@@ -77,7 +91,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
         switch (reader.TokenType)
         {
             case JsonTokenType.PropertyName:
-                _member = reader.GetString();
+                SetMember(ref reader);
                 break;
             case JsonTokenType.StartObject:
                 StartElement();
@@ -85,12 +99,11 @@ public sealed class JsonToXmlTranscoder : IDisposable
                 break;
             case JsonTokenType.StartArray:
                 StartElement();
-                _xml.WriteAttributeString(JsonXmlMapping.AnnotationPrefix, JsonXmlMapping.TypeAttribute, JsonXmlMapping.AnnotationNamespace, JsonXmlMapping.ArrayType);
+                _out.Write(ArrayAttribute);
                 _frames.Push((true, true));
                 break;
             case JsonTokenType.EndObject:
-                if (_frames.Pop().Empty)
-                    _xml.WriteAttributeString(JsonXmlMapping.AnnotationPrefix, JsonXmlMapping.TypeAttribute, JsonXmlMapping.AnnotationNamespace, JsonXmlMapping.ObjectType);
+                if (_frames.Pop().Empty) _out.Write(ObjectAttribute);
                 EndElement();
                 break;
             case JsonTokenType.EndArray:
@@ -99,43 +112,158 @@ public sealed class JsonToXmlTranscoder : IDisposable
                 break;
             case JsonTokenType.String:
                 StartElement();
-                WriteString(reader.GetString()!);
+                WriteString(ref reader);
                 EndElement();
                 break;
             case JsonTokenType.Number:
                 StartElement();
                 // Verbatim: big and precise numbers keep every digit (number tokens are never escaped).
-                _xml.WriteString(Encoding.ASCII.GetString(reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan));
+                CloseTag();
+                _out.Write(reader.ValueSpan);
                 EndElement();
                 break;
             case JsonTokenType.True:
+                StartElement();
+                CloseTag();
+                _out.Write("true"u8);
+                EndElement();
+                break;
             case JsonTokenType.False:
                 StartElement();
-                _xml.WriteString(reader.TokenType == JsonTokenType.True ? "true" : "false");
+                CloseTag();
+                _out.Write("false"u8);
                 EndElement();
                 break;
             case JsonTokenType.Null:
                 StartElement();
-                _xml.WriteAttributeString("xsi", "nil", JsonXmlMapping.XsiNamespace, "true");
+                _out.Write(NilAttribute);
                 EndElement();
                 break;
         }
     }
 
-    void WriteString(string value)
+    /// The member name in element-name form: as it is when it is a plain ASCII name, else XmlConvert's reversible
+    /// _xHHHH_ escapes (which also escape a literal "_x" that could read as one).
+    void SetMember(ref Utf8JsonReader reader)
     {
-        if (!JsonXmlMapping.IsXmlText(value))
+        var raw = reader.ValueSpan;
+        if (!reader.ValueIsEscaped && IsPlainName(raw))
         {
-            _xml.WriteAttributeString(JsonXmlMapping.AnnotationPrefix, JsonXmlMapping.TypeAttribute, JsonXmlMapping.AnnotationNamespace, JsonXmlMapping.JsonType);
-            var literal = new ArrayBufferWriter<byte>();
-            using (var json = new Utf8JsonWriter(literal)) json.WriteStringValue(value);
-            _xml.WriteString(Encoding.UTF8.GetString(literal.WrittenSpan));
+            SetMember(raw);
             return;
         }
-        if (JsonXmlMapping.ReadsAsNonString(value))
-            _xml.WriteAttributeString(JsonXmlMapping.AnnotationPrefix, JsonXmlMapping.TypeAttribute, JsonXmlMapping.AnnotationNamespace, JsonXmlMapping.StringType);
-        if (value.Length > 0) _xml.WriteString(value);
+        var name = reader.GetString()!;
+        SetMember(name.Length == 0 ? [] : Encoding.UTF8.GetBytes(JsonXmlMapping.ElementName(name)!));
     }
+
+    void SetMember(ReadOnlySpan<byte> name)
+    {
+        if (name.Length > _member.Length)
+        {
+            ArrayPool<byte>.Shared.Return(_member);
+            _member = ArrayPool<byte>.Shared.Rent(name.Length);
+        }
+        name.CopyTo(_member);
+        _memberLength = name.Length;
+    }
+
+    static bool IsPlainName(ReadOnlySpan<byte> name)
+    {
+        if (name.Length == 0 || !(IsAsciiLetter(name[0]) || name[0] == '_')) return false;
+        for (var i = 1; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (IsAsciiLetter(c) || c is (>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'.') continue;
+            if (c == '_' && (i + 1 >= name.Length || name[i + 1] != 'x')) continue;
+            return false;
+        }
+        return name[0] != '_' || name.Length == 1 || name[1] != 'x';
+    }
+
+    static bool IsAsciiLetter(byte c) => (uint)((c | 0x20) - 'a') <= 'z' - 'a';
+
+    void WriteString(ref Utf8JsonReader reader)
+    {
+        ReadOnlySpan<byte> text;
+        if (reader.ValueIsEscaped)
+        {
+            var max = reader.ValueSpan.Length;
+            if (_scratch.Length < max)
+            {
+                ArrayPool<byte>.Shared.Return(_scratch);
+                _scratch = ArrayPool<byte>.Shared.Rent(max);
+            }
+            text = _scratch.AsSpan(0, reader.CopyString(_scratch));
+        }
+        else
+        {
+            text = reader.ValueSpan;
+        }
+
+        if (!IsXmlText(text))
+        {
+            // XML 1.0 cannot carry it (control characters, U+FFFE/U+FFFF): the string travels as a JSON literal.
+            _out.Write(JsonAttribute);
+            CloseTag();
+            var literal = new ArrayBufferWriter<byte>();
+            using (var json = new Utf8JsonWriter(literal)) json.WriteStringValue(text);
+            WriteEscaped(literal.WrittenSpan);
+            return;
+        }
+        if (ReadsAsNonString(text))
+        {
+            _out.Write(StringAttribute);
+        }
+        if (text.Length > 0)
+        {
+            CloseTag();
+            WriteEscaped(text);
+        }
+    }
+
+    /// Element text as XmlWriter writes it with NewLineHandling.Entitize: &amp;, &lt;, &gt; and CR as &#xD;.
+    void WriteEscaped(ReadOnlySpan<byte> text)
+    {
+        while (text.Length > 0)
+        {
+            var i = text.IndexOfAny("&<>\r"u8);
+            if (i < 0)
+            {
+                _out.Write(text);
+                return;
+            }
+            _out.Write(text[..i]);
+            _out.Write(text[i] switch
+            {
+                (byte)'&' => "&amp;"u8,
+                (byte)'<' => "&lt;"u8,
+                (byte)'>' => "&gt;"u8,
+                _ => "&#xD;"u8,
+            });
+            text = text[(i + 1)..];
+        }
+    }
+
+    /// Valid UTF-8 (the reader checked) holding only characters XML 1.0 allows.
+    static bool IsXmlText(ReadOnlySpan<byte> text)
+    {
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c < 0x20)
+            {
+                if (c is (byte)'\t' or (byte)'\n' or (byte)'\r') continue;
+                return false;
+            }
+            // U+FFFE and U+FFFF: EF BF BE / EF BF BF.
+            if (c == 0xEF && i + 2 < text.Length && text[i + 1] == 0xBF && text[i + 2] >= 0xBE) return false;
+        }
+        return true;
+    }
+
+    /// Text that an unannotated element would read back as a number or boolean.
+    static bool ReadsAsNonString(ReadOnlySpan<byte> text) =>
+        text.SequenceEqual("true"u8) || text.SequenceEqual("false"u8) || JsonXmlMapping.IsJsonNumber(text);
 
     void StartElement()
     {
@@ -143,34 +271,113 @@ public sealed class JsonToXmlTranscoder : IDisposable
         {
             if (_started) throw new JsonException("More than one JSON value in the body.");
             _started = true;
-            _xml.WriteStartDocument();
-            _xml.WriteStartElement(_options.Root);
-            _xml.WriteAttributeString("xmlns", JsonXmlMapping.AnnotationPrefix, null, JsonXmlMapping.AnnotationNamespace);
-            _xml.WriteAttributeString("xmlns", "xsi", null, JsonXmlMapping.XsiNamespace);
+            _out.Write(Declaration);
+            _out.Write("<"u8);
+            _out.Write(_root);
+            PushName(_root);
+            _out.Write(RootNamespaces);
+            _tagOpen = true;
             return;
         }
         var (isArray, _) = _frames.Pop();
         _frames.Push((isArray, false));
+        CloseTag();
+        _out.Write("<"u8);
         if (isArray)
         {
-            _xml.WriteStartElement(_options.ItemName);
-            return;
+            _out.Write(_item);
+            PushName(_item);
         }
-        var member = _member!;
-        var name = JsonXmlMapping.ElementName(member);
-        _xml.WriteStartElement(name ?? JsonXmlMapping.EmptyNameElement);
-        if (name is null) _xml.WriteAttributeString(JsonXmlMapping.AnnotationPrefix, JsonXmlMapping.NameAttribute, JsonXmlMapping.AnnotationNamespace, member);
+        else if (_memberLength == 0)
+        {
+            _out.Write(EmptyNameElement);
+            PushName("_"u8);
+        }
+        else
+        {
+            var name = _member.AsSpan(0, _memberLength);
+            _out.Write(name);
+            PushName(name);
+        }
+        _tagOpen = true;
+    }
+
+    void CloseTag()
+    {
+        if (!_tagOpen) return;
+        _out.Write(">"u8);
+        _tagOpen = false;
     }
 
     void EndElement()
     {
-        _xml.WriteEndElement();
+        var start = _nameCount > 1 ? _nameEnds[_nameCount - 2] : 0;
+        var name = _names.AsSpan(start, _nameEnds[_nameCount - 1] - start);
+        if (_tagOpen)
+        {
+            _out.Write(" />"u8);
+            _tagOpen = false;
+        }
+        else
+        {
+            _out.Write("</"u8);
+            _out.Write(name);
+            _out.Write(">"u8);
+        }
+        _nameCount--;
         if (_frames.Count == 0) Completed = true;
+    }
+
+    void PushName(ReadOnlySpan<byte> name)
+    {
+        var start = _nameCount > 0 ? _nameEnds[_nameCount - 1] : 0;
+        if (start + name.Length > _names.Length) Grow(ref _names, start + name.Length, start);
+        if (_nameCount == _nameEnds.Length) Grow(ref _nameEnds, _nameCount + 1, _nameCount);
+        name.CopyTo(_names.AsSpan(start));
+        _nameEnds[_nameCount++] = start + name.Length;
+    }
+
+    static void Grow<T>(ref T[] array, int needed, int used)
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(array.Length * 2, needed));
+        array.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<T>.Shared.Return(array);
+        array = bigger;
     }
 
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_buffer);
-        _buffer = [];
+        ArrayPool<byte>.Shared.Return(_scratch);
+        ArrayPool<byte>.Shared.Return(_member);
+        ArrayPool<byte>.Shared.Return(_names);
+        ArrayPool<int>.Shared.Return(_nameEnds);
+        _buffer = _scratch = _member = _names = [];
+        _nameEnds = [];
+        _out.Dispose();
+    }
+
+    /// A growable byte buffer on the shared pool.
+    sealed class OutputBuffer : IDisposable
+    {
+        byte[] _bytes = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        int _length;
+
+        public ReadOnlyMemory<byte> Written => _bytes.AsMemory(0, _length);
+
+        public void Clear() => _length = 0;
+
+        public void Write(ReadOnlySpan<byte> data)
+        {
+            if (_length + data.Length > _bytes.Length) Grow(ref _bytes, _length + data.Length, _length);
+            data.CopyTo(_bytes.AsSpan(_length));
+            _length += data.Length;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<byte>.Shared.Return(_bytes);
+            _bytes = [];
+        }
     }
 }

@@ -1,11 +1,11 @@
-using System.Text.RegularExpressions;
+using System.Numerics;
 using System.Xml;
 
 namespace Portico.Formats;
 
 /// The JSON ↔ XML mapping both directions share (documented in docs/configuration.md, "Formats").
 /// Annotations live in their own namespace, so they never clash with member names.
-public static partial class JsonXmlMapping
+public static class JsonXmlMapping
 {
     public const string AnnotationNamespace = "urn:portico:json";
     public const string AnnotationPrefix = "j";
@@ -24,32 +24,44 @@ public static partial class JsonXmlMapping
     public const string NameAttribute = "name";
     public const string EmptyNameElement = "_";
 
-    [GeneratedRegex(@"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$")]
-    private static partial Regex JsonNumberRegex();
+    /// Whether the text is a JSON number: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?
+    public static bool IsJsonNumber(string text) => IsJsonNumber<char>(text);
 
-    public static bool IsJsonNumber(string text) => JsonNumberRegex().IsMatch(text);
+    /// <inheritdoc cref="IsJsonNumber(string)"/>
+    public static bool IsJsonNumber(ReadOnlySpan<byte> utf8) => IsJsonNumber<byte>(utf8);
 
-    /// Text that an unannotated element would read back as a number or boolean.
-    public static bool ReadsAsNonString(string text) => text is "true" or "false" || IsJsonNumber(text);
+    static bool IsJsonNumber<T>(ReadOnlySpan<T> text) where T : unmanaged, IBinaryInteger<T>
+    {
+        var i = 0;
+        if (At(text, i) == '-') i++;
+        if (At(text, i) == '0') i++;
+        else if (!Digits(text, ref i)) return false;
+        if (At(text, i) == '.')
+        {
+            i++;
+            if (!Digits(text, ref i)) return false;
+        }
+        if (At(text, i) is 'e' or 'E')
+        {
+            i++;
+            if (At(text, i) is '+' or '-') i++;
+            if (!Digits(text, ref i)) return false;
+        }
+        return i == text.Length;
+    }
+
+    static int At<T>(ReadOnlySpan<T> text, int i) where T : unmanaged, IBinaryInteger<T> => i < text.Length ? int.CreateTruncating(text[i]) : -1;
+
+    /// Skips one or more digits; false when there is none.
+    static bool Digits<T>(ReadOnlySpan<T> text, ref int i) where T : unmanaged, IBinaryInteger<T>
+    {
+        var start = i;
+        while (At(text, i) is >= '0' and <= '9') i++;
+        return i > start;
+    }
 
     /// Element name for a member: reversible (XmlConvert's _xHHHH_ escapes); null for the empty name.
     public static string? ElementName(string member) => member.Length == 0 ? null : XmlConvert.EncodeLocalName(member);
 
     public static string MemberName(string localName) => XmlConvert.DecodeName(localName);
-
-    public static bool IsXmlText(string text)
-    {
-        for (var i = 0; i < text.Length; i++)
-        {
-            var c = text[i];
-            if (XmlConvert.IsXmlChar(c)) continue;
-            if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], c))
-            {
-                i++;
-                continue;
-            }
-            return false;
-        }
-        return true;
-    }
 }

@@ -1,4 +1,3 @@
-using System.Xml;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
 
@@ -12,8 +11,6 @@ internal sealed class XmlResponseStream : Stream
     readonly Stream _inner;
     readonly HttpResponse _response;
     readonly XmlFormatOptions _options;
-    readonly MemoryStream _pending = new();
-    XmlWriter? _xml;
     JsonToXmlTranscoder? _transcoder;
     bool _decided;
     bool _received;
@@ -41,8 +38,7 @@ internal sealed class XmlResponseStream : Stream
         var problem = subtype.Equals("problem+json", StringComparison.OrdinalIgnoreCase);
         response.ContentType = problem ? "application/problem+xml; charset=utf-8" : "application/xml; charset=utf-8";
         response.ContentLength = null;
-        _xml = XmlWriter.Create(_pending, JsonToXmlTranscoder.WriterSettings);
-        _transcoder = new JsonToXmlTranscoder(_xml, _options);
+        _transcoder = new JsonToXmlTranscoder(_options);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
@@ -75,9 +71,10 @@ internal sealed class XmlResponseStream : Stream
 
     async Task DrainAsync(CancellationToken cancellationToken)
     {
-        if (_pending.Length == 0) return;
-        await _inner.WriteAsync(_pending.GetBuffer().AsMemory(0, (int)_pending.Length), cancellationToken).ConfigureAwait(false);
-        _pending.SetLength(0);
+        var output = _transcoder!.Output;
+        if (output.Length == 0) return;
+        await _inner.WriteAsync(output, cancellationToken).ConfigureAwait(false);
+        _transcoder.Consume();
     }
 
     public override Task FlushAsync(CancellationToken cancellationToken)
@@ -93,8 +90,6 @@ internal sealed class XmlResponseStream : Stream
         if (disposing)
         {
             _transcoder?.Dispose();
-            _xml?.Dispose();
-            _pending.Dispose();
         }
         base.Dispose(disposing);
     }

@@ -12,16 +12,19 @@ public sealed class JsonXmlRoundTripTests
 {
     internal static string ToXml(string json, int chunk = 7, XmlFormatOptions? options = null)
     {
-        using var output = new MemoryStream();
-        using (var xml = XmlWriter.Create(output, JsonToXmlTranscoder.WriterSettings))
-        using (var transcoder = new JsonToXmlTranscoder(xml, options ?? XmlFormatOptions.Default))
+        var output = new ArrayBufferWriter<byte>();
+        using var transcoder = new JsonToXmlTranscoder(options ?? XmlFormatOptions.Default);
+        var bytes = Encoding.UTF8.GetBytes(json);
+        // Small chunks: tokens are split across writes, as they are on the wire; output is taken as it comes.
+        for (var i = 0; i < bytes.Length; i += chunk)
         {
-            var bytes = Encoding.UTF8.GetBytes(json);
-            // Small chunks: tokens are split across writes, as they are on the wire.
-            for (var i = 0; i < bytes.Length; i += chunk) transcoder.Write(bytes.AsSpan(i, Math.Min(chunk, bytes.Length - i)));
-            transcoder.Complete();
+            transcoder.Write(bytes.AsSpan(i, Math.Min(chunk, bytes.Length - i)));
+            output.Write(transcoder.Output.Span);
+            transcoder.Consume();
         }
-        return Encoding.UTF8.GetString(output.ToArray());
+        transcoder.Complete();
+        output.Write(transcoder.Output.Span);
+        return Encoding.UTF8.GetString(output.WrittenSpan);
     }
 
     internal static string ToJson(string xml, int maxDepth = 64)
