@@ -15,6 +15,50 @@ namespace Portico.Proxy;
 /// the service, never its address. Retries and the circuit breaker apply where the service configures them.
 internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<ProxyHandler> logger)
 {
+    /// The common case in one async frame: one target without retries or a breaker, forwarded once; the snapshot
+    /// lease the request holds is released when the response is done.
+    public bool IsDirect(ProxyRoute route) => route.Split is null && route.Targets[0].Resilience.IsEmpty;
+
+    /// <inheritdoc cref="IsDirect"/>
+    public async Task ForwardDirectAsync(HttpContext context, ProxyRoute route, Runtime.RuntimeSnapshot lease)
+    {
+        var service = route.Targets[0];
+        try
+        {
+            var available = service.Destinations.Available;
+            if (available.Length == 0)
+            {
+                await NoDestinationAsync(context, route, service).ConfigureAwait(false);
+                return;
+            }
+            var destination = service.Balancer.Pick(available);
+            destination.Enter();
+            ForwarderError error;
+            try
+            {
+                error = await forwarder.SendAsync(context, destination.Prefix, service.Invoker, route.Configs[0], route.Transformer).ConfigureAwait(false);
+            }
+            finally
+            {
+                destination.Leave();
+            }
+            Report(service, destination, error);
+            if (error != ForwarderError.None) await FailedAsync(context, route, service, destination, error).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to answer.
+        }
+        catch (Exception ex)
+        {
+            await UnexpectedAsync(context, route, service, ex).ConfigureAwait(false);
+        }
+        finally
+        {
+            lease.Exit();
+        }
+    }
+
     public async Task HandleAsync(HttpContext context, ProxyRoute route)
     {
         var index = route.Split is null ? 0 : route.Split.Select(context);
@@ -31,12 +75,21 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         }
         catch (Exception ex)
         {
-            // A bug on the forwarding path still answers as a gateway error, never as a bare 500.
-            LogUnexpectedFailure(logger, route.Name, service.Name, ex);
-            if (context.Response.HasStarted) context.Abort();
-            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
-                $"Service '{service.Name}' failed while answering.", service.Name, route.Name).ConfigureAwait(false);
+            await UnexpectedAsync(context, route, service, ex).ConfigureAwait(false);
         }
+    }
+
+    /// A bug on the forwarding path still answers as a gateway error, never as a bare 500.
+    Task UnexpectedAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, Exception ex)
+    {
+        LogUnexpectedFailure(logger, route.Name, service.Name, ex);
+        if (!context.Response.HasStarted)
+        {
+            return Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                $"Service '{service.Name}' failed while answering.", service.Name, route.Name);
+        }
+        context.Abort();
+        return Task.CompletedTask;
     }
 
     async Task ForwardOnceAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config)
@@ -104,9 +157,15 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         {
             destination.Leave();
         }
+        Report(service, destination, error);
+        return error;
+    }
+
+    /// Passive health: connection failures and timeouts count against the destination, a forwarded answer for it.
+    static void Report(ServiceRuntime service, DestinationState destination, ForwarderError error)
+    {
         if (error is ForwarderError.Request or ForwarderError.RequestTimedOut) service.Destinations.ReportFailure(destination);
         else if (error == ForwarderError.None) service.Destinations.ReportSuccess(destination);
-        return error;
     }
 
     sealed class AttemptState(ProxyHandler owner, HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config, ForwardAttemptFeature? feature)

@@ -83,20 +83,28 @@ public sealed class SnapshotCompiler
 
     /// Forwards under a lease on the snapshot the route came from. A request routed just before a reload whose
     /// snapshot has already drained is served by the same route of the live snapshot (404 if it was removed).
-    async Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
+    /// Not async itself: the usual proxied request runs in a single async frame (the proxy handler's).
+    Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
     {
-        if (!snapshot.TryEnter())
+        if (!snapshot.TryEnter()) return HandleStaleAsync(context, snapshot, route);
+        return route.Aggregate is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
+    }
+
+    async Task HandleStaleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
+    {
+        (snapshot, var live) = snapshot.LiveRoute(route.Gateway, route.Name);
+        if (live is null)
         {
-            (snapshot, var live) = snapshot.LiveRoute(route.Gateway, route.Name);
-            if (live is null)
-            {
-                snapshot.Exit();
-                await Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.NotFound, "Not Found",
-                    $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
-                return;
-            }
-            route = live;
+            snapshot.Exit();
+            await Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.NotFound, "Not Found",
+                $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
+            return;
         }
+        await HandleLeasedAsync(context, snapshot, live).ConfigureAwait(false);
+    }
+
+    async Task HandleLeasedAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
+    {
         try
         {
             if (route.Aggregate is { } aggregate) await _aggregate.HandleAsync(context, route, aggregate).ConfigureAwait(false);
