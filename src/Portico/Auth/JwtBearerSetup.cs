@@ -1,6 +1,5 @@
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 using Portico.Configuration;
 using Portico.Runtime;
@@ -10,7 +9,7 @@ namespace Portico.Auth;
 /// Configures ASP.NET Core's JwtBearer handler for the `jwt` scheme from the live config (the options cache is
 /// cleared on every snapshot swap, see <see cref="AuthServiceExtensions"/>), and maps validated tokens to
 /// Portico's claims: subject from <see cref="JwtDefinition.SubjectClaim"/>, scopes from `scope`/`scp` or the configured claim.
-internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtime, JwksKeyCache keys) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtime, JwksKeyCache keys, TimeProvider time) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(JwtBearerOptions options) => Configure(AuthSchemes.Jwt, options);
 
@@ -19,7 +18,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtim
         if (name != AuthSchemes.Jwt || !holder.HasSnapshot || holder.Current.Config.Auth?.Jwt is not { } jwt) return;
         options.MapInboundClaims = false;
         options.TokenHandlers.Clear();
-        options.TokenHandlers.Add(new JsonWebTokenHandler { MaximumTokenSizeInBytes = jwt.MaxTokenSize, MapInboundClaims = false });
+        options.TokenHandlers.Add(new ValidatedTokenCache(time) { MaximumTokenSizeInBytes = jwt.MaxTokenSize, MapInboundClaims = false });
         SecurityKey? staticKey = null;
         if (jwt.KeyFile is { } file)
         {
