@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text.Unicode;
 using System.Text;
 using System.Text.Json;
 
@@ -198,6 +199,8 @@ public sealed class JsonToXmlTranscoder : IDisposable
         else
         {
             text = reader.ValueSpan;
+            // The reader checks structure, not the bytes inside strings; XML output must be well-formed UTF-8.
+            if (!Utf8.IsValid(text)) throw new JsonException("A string in the body is not valid UTF-8.");
         }
 
         if (!IsXmlText(text))
@@ -244,19 +247,21 @@ public sealed class JsonToXmlTranscoder : IDisposable
         }
     }
 
-    /// Valid UTF-8 (the reader checked) holding only characters XML 1.0 allows.
+    /// Characters XML 1.0 allows: no control character but tab, LF and CR; no U+FFFE or U+FFFF (EF BF BE/BF).
     static bool IsXmlText(ReadOnlySpan<byte> text)
     {
-        for (var i = 0; i < text.Length; i++)
+        var rest = text;
+        int i;
+        while ((i = rest.IndexOfAnyInRange((byte)0, (byte)0x1F)) >= 0)
         {
-            var c = text[i];
-            if (c < 0x20)
-            {
-                if (c is (byte)'\t' or (byte)'\n' or (byte)'\r') continue;
-                return false;
-            }
-            // U+FFFE and U+FFFF: EF BF BE / EF BF BF.
-            if (c == 0xEF && i + 2 < text.Length && text[i + 1] == 0xBF && text[i + 2] >= 0xBE) return false;
+            if (rest[i] is not ((byte)'\t' or (byte)'\n' or (byte)'\r')) return false;
+            rest = rest[(i + 1)..];
+        }
+        rest = text;
+        while ((i = rest.IndexOf((byte)0xEF)) >= 0)
+        {
+            if (i + 2 < rest.Length && rest[i + 1] == 0xBF && rest[i + 2] >= 0xBE) return false;
+            rest = rest[(i + 1)..];
         }
         return true;
     }
@@ -272,7 +277,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
             if (_started) throw new JsonException("More than one JSON value in the body.");
             _started = true;
             _out.Write(Declaration);
-            _out.Write("<"u8);
+            _out.WriteByte((byte)'<');
             _out.Write(_root);
             PushName(_root);
             _out.Write(RootNamespaces);
@@ -282,7 +287,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
         var (isArray, _) = _frames.Pop();
         _frames.Push((isArray, false));
         CloseTag();
-        _out.Write("<"u8);
+        _out.WriteByte((byte)'<');
         if (isArray)
         {
             _out.Write(_item);
@@ -305,7 +310,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
     void CloseTag()
     {
         if (!_tagOpen) return;
-        _out.Write(">"u8);
+        _out.WriteByte((byte)'>');
         _tagOpen = false;
     }
 
@@ -322,7 +327,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
         {
             _out.Write("</"u8);
             _out.Write(name);
-            _out.Write(">"u8);
+            _out.WriteByte((byte)'>');
         }
         _nameCount--;
         if (_frames.Count == 0) Completed = true;
@@ -370,8 +375,31 @@ public sealed class JsonToXmlTranscoder : IDisposable
         public void Write(ReadOnlySpan<byte> data)
         {
             if (_length + data.Length > _bytes.Length) Grow(ref _bytes, _length + data.Length, _length);
-            data.CopyTo(_bytes.AsSpan(_length));
+            var destination = _bytes.AsSpan(_length, data.Length);
+            // Most pieces are a few bytes (a name, a bracket): a loop beats a call to memmove for those.
+            if (data.Length <= 16)
+            {
+                for (var i = 0; i < data.Length; i++) destination[i] = data[i];
+            }
+            else
+            {
+                data.CopyTo(destination);
+            }
             _length += data.Length;
+        }
+
+        public void WriteByte(byte value)
+        {
+            if (_length == _bytes.Length) Grow(ref _bytes, _length + 1, _length);
+            _bytes[_length++] = value;
+        }
+
+        public void WriteEndTag(ReadOnlySpan<byte> name)
+        {
+            WriteByte((byte)'<');
+            WriteByte((byte)'/');
+            Write(name);
+            WriteByte((byte)'>');
         }
 
         public void Dispose()
