@@ -92,6 +92,19 @@ public sealed class JsonXmlRoundTripTests
     }
 
     [Fact]
+    public void ToXml_InvalidUtf8InAString_Rejected()
+    {
+        using var transcoder = new JsonToXmlTranscoder(XmlFormatOptions.Default);
+        byte[] body = [.. "{\"a\":\"x"u8, 0xC3, 0x28, .. "\"}"u8];
+
+        Should.Throw<JsonException>(() =>
+        {
+            transcoder.Write(body);
+            transcoder.Complete();
+        });
+    }
+
+    [Fact]
     public void ToXml_Document_FollowsTheDocumentedMapping()
     {
         var xml = ToXml("""{"id":7,"name":"Ada","zip":"01234","code":"42","tags":["a",[1,2]],"none":null,"empty":{},"list":[],"first name":"x","":"e","ok":true,"big":123456789012345678901234567890}""");
