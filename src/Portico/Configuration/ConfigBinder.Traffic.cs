@@ -54,4 +54,21 @@ public static partial class ConfigBinder
         }
         return (store, limits, root.StringList("trustedProxies"));
     }
+
+    /// `cachePolicies`: named response-cache policies.
+    static List<CachePolicyDefinition> BindCachePolicies(MappingReader root, List<ConfigError> errors)
+    {
+        var policies = new List<CachePolicyDefinition>();
+        foreach (var (key, value) in root.Entries("cachePolicies"))
+        {
+            var p = new MappingReader(value, errors, $"cache policy '{key.Value}'");
+            if (!p.Exists) continue;
+            var ttl = p.Duration("ttl");
+            if (ttl is null && !p.Has("ttl")) p.Missing("ttl", "how long responses are kept, e.g. ttl: 30s");
+            policies.Add(new CachePolicyDefinition(key.Value!, ttl ?? TimeSpan.FromSeconds(30), p.StringList("vary"), p.Has("query") ? p.StringList("query") : null,
+                p.Bool("ignoreUpstreamCacheControl") ?? false));
+            p.Done();
+        }
+        return policies;
+    }
 }

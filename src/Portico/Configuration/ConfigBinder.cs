@@ -27,8 +27,9 @@ public static partial class ConfigBinder
         var server = BindServer(r.Node("server"), errors);
         var auth = BindAuth(r.Node("auth"), errors);
         var (store, rateLimits, trustedProxies) = BindTraffic(r, errors);
+        var cachePolicies = BindCachePolicies(r, errors);
         r.Done();
-        return new PorticoConfig(gateways, services, routes, server, auth, store, rateLimits, trustedProxies);
+        return new PorticoConfig(gateways, services, routes, server, auth, store, rateLimits, trustedProxies, cachePolicies);
     }
 
     static ServerDefinition BindServer(ConfigNode? node, List<ConfigError> errors)
@@ -55,7 +56,11 @@ public static partial class ConfigBinder
             ["none"] = "None",
         }) ?? d.LogLevel;
         logs.Done();
-        var result = new ServerDefinition(r.Duration("shutdownTimeout") ?? d.ShutdownTimeout, maxBody, maxHeaders, format, level);
+        var cache = new MappingReader(r.Node("cache"), errors, "response cache settings");
+        var cacheSize = cache.Size("size") ?? d.CacheSize;
+        var cacheMaxBody = cache.Size("maxBodySize") ?? d.CacheMaxBodySize;
+        cache.Done();
+        var result = new ServerDefinition(r.Duration("shutdownTimeout") ?? d.ShutdownTimeout, maxBody, maxHeaders, format, level, cacheSize, cacheMaxBody);
         r.Done();
         return result;
     }
@@ -229,7 +234,7 @@ public static partial class ConfigBinder
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
-                RateLimit: r.String("rateLimit"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors))));
+                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors))));
             r.Done();
         }
         return list;

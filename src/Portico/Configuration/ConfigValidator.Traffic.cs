@@ -49,5 +49,28 @@ public static partial class ConfigValidator
             else CheckReference($"gateways.{g.Name}.rateLimit", g.RateLimit);
         }
         foreach (var r in config.Routes) CheckReference($"{r.ConfigPath}.rateLimit", r.RateLimit);
+        ValidateCaching(config, error);
+    }
+
+    static void ValidateCaching(PorticoConfig config, Action<string, string, string?> error)
+    {
+        var names = (config.CachePolicies ?? []).Select(p => p.Name).ToList();
+        foreach (var p in config.CachePolicies ?? [])
+        {
+            var pp = $"cachePolicies.{p.Name}";
+            if (!NameRegex().IsMatch(p.Name)) error(pp, $"'{p.Name}' is not a valid cache policy name", "use letters, digits, '.', '_' and '-'");
+            if (p.Ttl < TimeSpan.FromSeconds(1)) error($"{pp}.ttl", "the ttl must be at least 1s", "e.g. ttl: 30s");
+            foreach (var header in p.Vary)
+                if (!TokenRegex().IsMatch(header)) error($"{pp}.vary", $"'{header}' is not a header name", "e.g. vary: [Accept-Language]");
+            foreach (var q in p.Query ?? [])
+                if (q.Length == 0) error($"{pp}.query", "an empty query parameter name", "list parameter names, e.g. query: [page, size]");
+        }
+        if (config.Server.CacheSize < 1024 * 1024) error("server.cache.size", "the cache needs at least 1MiB", "e.g. size: 100MiB");
+        if (config.Server.CacheMaxBodySize < 1) error("server.cache.maxBodySize", "must be at least 1 byte", "e.g. maxBodySize: 8MiB");
+        foreach (var r in config.Routes)
+        {
+            if (r.Cache is not { } name || names.Contains(name)) continue;
+            error($"{r.ConfigPath}.cache", $"unknown cache policy '{name}'", Suggest.DidYouMean(name, names) ?? (names.Count == 0 ? "define it under cachePolicies:" : null));
+        }
     }
 }

@@ -9,14 +9,21 @@ public sealed record PorticoConfig(
     AuthDefinition? Auth = null,
     StoreDefinition? Store = null,
     IReadOnlyList<RateLimitDefinition>? RateLimits = null,
-    IReadOnlyList<string>? TrustedProxies = null)
+    IReadOnlyList<string>? TrustedProxies = null,
+    IReadOnlyList<CachePolicyDefinition>? CachePolicies = null)
 {
     public ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
 
 /// Process-wide settings.
-public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel)
+/// <param name="CacheSize">Bytes the in-memory response cache may hold (least recently used entries go first).</param>
+/// <param name="CacheMaxBodySize">Larger responses are not cached.</param>
+public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel,
+    long CacheSize = ServerDefinition.DefaultCacheSize, long CacheMaxBodySize = ServerDefinition.DefaultCacheMaxBodySize)
 {
+    public const long DefaultCacheSize = 100 * 1024 * 1024;
+    public const long DefaultCacheMaxBodySize = 8 * 1024 * 1024;
+
     public static readonly ServerDefinition Default = new(TimeSpan.FromSeconds(30), 30 * 1024 * 1024, 32 * 1024, "json", "Information");
 }
 
@@ -90,7 +97,8 @@ public sealed record RouteDefinition(
     AggregateDefinition? Aggregate = null,
     IReadOnlyList<string>? Formats = null,
     XmlFormatDefinition? Xml = null,
-    IReadOnlyList<ValueCondition>? Claims = null)
+    IReadOnlyList<ValueCondition>? Claims = null,
+    string? Cache = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

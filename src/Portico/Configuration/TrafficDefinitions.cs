@@ -28,3 +28,10 @@ public sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorit
     /// Equal for two definitions that count the same way; limiter state survives a reload when it is unchanged.
     public string Fingerprint => $"{Name}|{Algorithm}|{Limit}|{Window.Ticks}|{string.Join(',', Key)}|{Segments}";
 }
+
+/// One named response-cache policy from `cachePolicies:`, attached to routes by name. Only GET and HEAD are cached.
+/// <param name="Ttl">How long a response is served from the cache; upstream `s-maxage`/`max-age` may shorten it.</param>
+/// <param name="Vary">Request headers whose values are part of the key (besides gateway, method, host, path, query).</param>
+/// <param name="Query">Query parameters in the key; null: all of them (sorted, so their order does not matter).</param>
+/// <param name="IgnoreUpstreamCacheControl">Cache for <see cref="Ttl"/> whatever the upstream's Cache-Control says.</param>
+public sealed record CachePolicyDefinition(string Name, TimeSpan Ttl, IReadOnlyList<string> Vary, IReadOnlyList<string>? Query, bool IgnoreUpstreamCacheControl);

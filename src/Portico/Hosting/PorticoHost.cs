@@ -10,6 +10,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portico.Aggregation;
 using Portico.Auth;
+using Portico.Caching;
 using Portico.Configuration;
 using Portico.Formats;
 using Portico.Health;
@@ -85,6 +86,7 @@ public static class PorticoHost
         services.AddSingleton<ProxyHandler>();
         services.AddPorticoRateLimiting();
         services.AddPorticoAggregation();
+        services.AddPorticoCaching(config.Server, time);
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
             sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
@@ -117,6 +119,8 @@ public static class PorticoHost
         app.UsePorticoAuth();
         // After auth, so per-consumer limits see the caller's identity.
         app.UsePorticoRateLimiting();
+        // After rate limiting: a cached answer still counts against the caller's limit.
+        app.UsePorticoCaching();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

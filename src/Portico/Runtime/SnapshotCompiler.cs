@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Portico.Aggregation;
 using Portico.Auth;
+using Portico.Caching;
 using Portico.Configuration;
 using Portico.Formats;
 using Portico.Health;
@@ -74,6 +75,8 @@ public sealed class SnapshotCompiler
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 AuthServiceExtensions.AddRouteAuth(builder.Metadata, route, gateway, auth);
                 if (rateLimits?.For(route, gateway) is { } rateLimit) builder.Metadata.Add(rateLimit);
+                if (route.Cache is { } cacheName && config.CachePolicies?.FirstOrDefault(p => p.Name == cacheName) is { } cache)
+                    builder.Metadata.Add(new RouteCachePolicy(cache, gateway.Name, route.Name, builder.Metadata.OfType<RouteAuth>().Any()));
                 endpoints.Add(builder.Build());
             }
         }

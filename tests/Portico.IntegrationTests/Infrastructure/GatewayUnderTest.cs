@@ -22,14 +22,14 @@ public sealed class GatewayUnderTest : IAsyncDisposable
     public GatewayRuntime Runtime => _app.Services.GetRequiredService<GatewayRuntime>();
 
     /// YAML with a `gateways:` section is used as is; otherwise a default gateway on a free port is added.
-    public static async Task<GatewayUnderTest> StartAsync(string yaml, bool watch = false, TimeProvider? time = null)
+    public static async Task<GatewayUnderTest> StartAsync(string yaml, bool watch = false, TimeProvider? time = null, Action<IServiceCollection>? services = null)
     {
         if (!yaml.Contains("gateways:", StringComparison.Ordinal))
             yaml = "gateways:\n  default:\n    listen: [\"http://127.0.0.1:0\"]\n" + yaml;
         var dir = Directory.CreateTempSubdirectory("portico-test-");
         var path = Path.Combine(dir.FullName, "portico.yaml");
         await File.WriteAllTextAsync(path, yaml);
-        var app = PorticoHost.Create(new PorticoHostOptions { ConfigPath = path, WatchConfigFile = watch, LogFormat = "text", TimeProvider = time });
+        var app = PorticoHost.Create(new PorticoHostOptions { ConfigPath = path, WatchConfigFile = watch, LogFormat = "text", TimeProvider = time, ConfigureServices = services });
         await app.StartAsync();
         return new GatewayUnderTest(app, path);
     }

@@ -12,4 +12,15 @@ internal static class Poll
         while (!done(result) && DateTime.UtcNow < deadline) result = await attempt();
         return result;
     }
+
+    /// Waits until <paramref name="done"/> holds; fails the test when it does not within the timeout.
+    public static async Task UntilAsync(Func<bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!done())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the awaited condition did not hold in time");
+            await Task.Delay(10);
+        }
+    }
 }

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Portico.Caching;
+
+/// Sits between the output cache and the route's handler on a cache miss: the output cache snapshots the response
+/// headers and lifetime on the first body write, so the decision the upstream's headers call for
+/// (<see cref="CacheRequestState.BeforeBody"/>) has to be made just before that write, whatever the handler is.
+internal sealed class CacheHeadersMiddleware(RequestDelegate next)
+{
+    public Task InvokeAsync(HttpContext context) =>
+        context.Features.Get<CacheRequestState>() is { } state ? WrapAsync(context, state) : next(context);
+
+    async Task WrapAsync(HttpContext context, CacheRequestState state)
+    {
+        var original = context.Response.Body;
+        context.Response.Body = new CacheHeadersStream(original, state);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        finally
+        {
+            context.Response.Body = original;
+        }
+    }
+
+    sealed class CacheHeadersStream(Stream inner, CacheRequestState state) : Stream
+    {
+        public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            state.BeforeBody();
+            return inner.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count)
+        {
+            state.BeforeBody();
+            inner.Write(buffer, offset, count);
+        }
+
+        public override Task FlushAsync(CancellationToken cancellationToken)
+        {
+            state.BeforeBody();
+            return inner.FlushAsync(cancellationToken);
+        }
+
+        public override void Flush()
+        {
+            state.BeforeBody();
+            inner.Flush();
+        }
+
+        public override bool CanRead => false;
+        public override bool CanSeek => false;
+        public override bool CanWrite => true;
+        public override long Length => throw new NotSupportedException();
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override void SetLength(long value) => throw new NotSupportedException();
+    }
+}
