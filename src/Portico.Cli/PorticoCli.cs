@@ -13,6 +13,7 @@ public static class PorticoCli
         root.Subcommands.Add(RoutesCommand.Create());
         root.Subcommands.Add(KeysCommand.Create());
         root.Subcommands.Add(ConsumersCommand.Create());
+        root.Subcommands.Add(CacheCommand.Create());
         return root;
     }
 }

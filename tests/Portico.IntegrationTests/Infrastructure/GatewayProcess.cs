@@ -109,7 +109,7 @@ public sealed class GatewayProcess : IAsyncDisposable
     }
 
     /// The CLI built beside this test assembly's configuration (Debug/Release) in the same checkout.
-    static string CliAssembly()
+    internal static string CliAssembly()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         var configuration = dir.Parent?.Name ?? "Debug";

@@ -58,6 +58,7 @@ public sealed class SchemaTests
             claims: { role: [admin, ops], tenant: "*" }
             passCredentials: false
             rateLimit: burst
+            cache: short
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
             split: { users: 90, users-v2: 10 }
@@ -116,10 +117,13 @@ public sealed class SchemaTests
           standard: { algorithm: sliding-window, limit: 100, window: 1m, key: [consumer, route], onStoreDown: deny, segments: 6 }
           burst: { algorithm: token-bucket, limit: 10, window: 1s, key: "header:X-Tenant", onStoreDown: allow }
           slots: { algorithm: concurrency, limit: 4, key: ip }
+        cachePolicies:
+          short: { ttl: 30s, vary: [Accept, Accept-Language], query: [page, size], ignoreUpstreamCacheControl: false }
         server:
           shutdownTimeout: 30s
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
           logging: { format: json, level: info }
+          cache: { size: 100MiB, maxBodySize: 8MiB }
         """;
 
     [Fact]
