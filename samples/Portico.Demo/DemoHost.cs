@@ -35,6 +35,7 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f http://127.0.0.1:8080/api/v2/users/2",
         "curl -sS -f -H 'Accept: application/vnd.portico.v2+json' http://127.0.0.1:8080/api/users/3",
         "curl -sS -f http://127.0.0.1:8080/api/credits/ACC-1001",
+        "curl -sS -f -o /dev/null http://127.0.0.1:8080/api/credits/ACC-1002 && curl -sS -f -i http://127.0.0.1:8080/api/credits/ACC-1002",
         "curl -sS -f http://127.0.0.1:8080/api/profile/1",
         "curl -sS -f -H 'Accept: application/xml' http://127.0.0.1:8080/api/profile/1",
         "curl -sS -f -i http://127.0.0.1:8080/api/profile/4",

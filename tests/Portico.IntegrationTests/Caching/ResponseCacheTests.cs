@@ -1,9 +1,9 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
-using Portico.Auth;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Portico.Auth;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.IntegrationTests.RateLimiting;
 
