@@ -107,6 +107,7 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
             var porticoRedis = await StartPorticoAsync("portico-redis", PorticoRedisPort, options.Config, new() { ["PORTICO__store__kind"] = "redis" });
             scenarios.Add(new("portico rate limit (redis)", porticoRedis, "/limited/hello", [], "/hello", true, CheckRateLimitHeaders));
         }
+        scenarios.Add(new("portico cache hit", portico, "/cached/hello", [], "/hello", true, CheckCached));
         scenarios.Add(new("portico aggregate (2 parts)", portico, "/aggregate", [], "/hello", true, CheckAggregate));
         scenarios.Add(new("portico json to xml", portico, "/xml/big", ["Accept: application/xml"], "/big", true, CheckXml));
         scenarios.Add(new("portico chain (jwt + rate limit)", portico, "/chain/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true, CheckRateLimitHeaders));
@@ -115,6 +116,10 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
 
     static string? CheckRateLimitHeaders(HttpResponseMessage response, string body) =>
         response.Headers.Contains("RateLimit") || response.Headers.Contains("RateLimit-Policy") ? null : "no RateLimit header: the limiter did not run";
+
+    static string? CheckCached(HttpResponseMessage response, string body) =>
+        response.Headers.TryGetValues("Cache-Status", out var status) && status.Single().StartsWith("Portico; ", StringComparison.Ordinal) && body.Length == 100
+            ? null : "no Cache-Status header or not the 100-byte body: the route is not cached";
 
     static string? CheckAggregate(HttpResponseMessage response, string body) =>
         body.StartsWith("{\"first\":", StringComparison.Ordinal) && body.Contains("\"second\":", StringComparison.Ordinal) ? null : "not an aggregate of two parts";
