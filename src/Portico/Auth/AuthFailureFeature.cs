@@ -8,4 +8,7 @@ internal sealed class AuthFailureFeature(string scheme, string reason)
 
     /// The credential is valid but may not be used this way (a cross-site request with a session cookie): 403, not 401.
     public bool Forbidden { get; init; }
+
+    /// The credential could not be checked (its store is unreachable): 503, the caller may retry.
+    public bool Unavailable { get; init; }
 }

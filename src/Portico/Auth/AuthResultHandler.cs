@@ -40,6 +40,14 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
             return;
         }
         var failure = context.Features.Get<AuthFailureFeature>();
+        if (failure is { Unavailable: true })
+        {
+            LogUnauthorized(logger, auth.Route, failure.Scheme, failure.Reason);
+            context.Response.Headers.RetryAfter = "1";
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.SessionStoreUnavailable, "Service Unavailable",
+                "Sessions cannot be checked right now; try again shortly.", route: auth.Route).ConfigureAwait(false);
+            return;
+        }
         if (failure is { Forbidden: true })
         {
             LogUnauthorized(logger, auth.Route, failure.Scheme, failure.Reason);

@@ -18,6 +18,7 @@ public static class AuthServiceExtensions
         services.AddSingleton<JwksKeyCache>();
         services.AddSingleton<RuntimeConsumers>();
         services.AddSingleton<SessionStore>();
+        services.AddSingleton<Sessions>();
         services.AddSingleton<SessionEndpoints>();
         services.AddSingleton<IConfigureOptions<JwtBearerOptions>, JwtBearerSetup>();
         services.AddAuthentication()

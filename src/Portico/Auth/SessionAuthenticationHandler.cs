@@ -11,19 +11,28 @@ namespace Portico.Auth;
 
 /// The `session` scheme: the session cookie set by the gateway's login endpoint. Requests with unsafe methods must
 /// come from the gateway's own origin (Origin, else Referer): a browser attaches the cookie to cross-site requests too.
-internal sealed class SessionAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, SessionStore sessions)
+internal sealed class SessionAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, Sessions sessions)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         var auth = Context.GetEndpoint()?.Metadata.GetMetadata<RouteAuth>();
-        if (auth?.Runtime.Definition.Session is not { } settings) return Task.FromResult(AuthenticateResult.NoResult());
-        if (!Request.Cookies.TryGetValue(settings.Cookie, out var id) || string.IsNullOrEmpty(id)) return Task.FromResult(AuthenticateResult.NoResult());
-        if (sessions.Find(id, settings.Ttl, settings.Idle) is not { } session) return Fail("the session is unknown or has expired", forbidden: false);
+        if (auth?.Runtime.Definition.Session is not { } settings) return AuthenticateResult.NoResult();
+        if (!Request.Cookies.TryGetValue(settings.Cookie, out var id) || string.IsNullOrEmpty(id)) return AuthenticateResult.NoResult();
+        SessionRecord? session;
+        try
+        {
+            session = await sessions.FindAsync(id, settings).ConfigureAwait(false);
+        }
+        catch (SessionStoreUnavailableException)
+        {
+            Context.Features.Set(new AuthFailureFeature(Scheme.Name, "the session store is unreachable") { Unavailable = true });
+            return AuthenticateResult.Fail("the session store is unreachable");
+        }
+        if (session is null) return Fail("the session is unknown or has expired", forbidden: false);
         if (!HttpMethods.IsGet(Request.Method) && !HttpMethods.IsHead(Request.Method) && !HttpMethods.IsOptions(Request.Method) && !SameOrigin(Request))
             return Fail("a cookie-authenticated request must come from this site (Origin or Referer)", forbidden: true);
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(
-            AuthClaims.Principal(Scheme.Name, session.Subject, null, session.Scopes), Scheme.Name)));
+        return AuthenticateResult.Success(new AuthenticationTicket(AuthClaims.Principal(Scheme.Name, session.Subject, null, session.Scopes), Scheme.Name));
     }
 
     /// CSRF defence: the request's Origin (or, without one, its Referer) names this gateway's scheme and host —
@@ -54,9 +63,9 @@ internal sealed class SessionAuthenticationHandler(IOptionsMonitor<Authenticatio
         return (comma >= 0 ? first[..comma] : first).Trim();
     }
 
-    Task<AuthenticateResult> Fail(string reason, bool forbidden)
+    AuthenticateResult Fail(string reason, bool forbidden)
     {
         Context.Features.Set(new AuthFailureFeature(Scheme.Name, reason) { Forbidden = forbidden });
-        return Task.FromResult(AuthenticateResult.Fail(reason));
+        return AuthenticateResult.Fail(reason);
     }
 }

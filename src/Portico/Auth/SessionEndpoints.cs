@@ -14,7 +14,7 @@ namespace Portico.Auth;
 /// The gateway's own POST /auth/login and /auth/logout. Login passes the request body, unread, to the configured
 /// service's verify path; the service decides and answers 2xx with `{"sub": "...", "scopes": [...]}`. The gateway
 /// stores no password and logs none: only the outcome.
-internal sealed partial class SessionEndpoints(SessionStore sessions, ILogger<SessionEndpoints> logger)
+internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<SessionEndpoints> logger)
 {
     const int MaxLoginBody = 16 * 1024;
 
@@ -83,10 +83,18 @@ internal sealed partial class SessionEndpoints(SessionStore sessions, ILogger<Se
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
                 return;
             }
-            // A new id on every login (session fixation): the one the browser brought, if any, ends here.
-            if (context.Request.Cookies.TryGetValue(settings.Cookie, out var previous) && previous.Length > 0) sessions.Remove(previous);
-            sessions.Sweep(settings.Ttl, settings.Idle);
-            var id = sessions.Create(subject, scopes);
+            string id;
+            try
+            {
+                // A new id on every login (session fixation): the one the browser brought, if any, ends here.
+                if (context.Request.Cookies.TryGetValue(settings.Cookie, out var previous) && previous.Length > 0) await sessions.RemoveAsync(previous, settings).ConfigureAwait(false);
+                id = await sessions.CreateAsync(subject, scopes, settings).ConfigureAwait(false);
+            }
+            catch (SessionStoreUnavailableException)
+            {
+                await StoreUnavailableAsync(context).ConfigureAwait(false);
+                return;
+            }
             context.Response.Cookies.Append(settings.Cookie, id, CookieOptions(settings));
             context.Response.Headers.CacheControl = "no-store";
             context.Response.ContentType = "application/json";
@@ -108,9 +116,27 @@ internal sealed partial class SessionEndpoints(SessionStore sessions, ILogger<Se
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", "Logout must come from this site.").ConfigureAwait(false);
             return;
         }
-        if (context.Request.Cookies.TryGetValue(settings.Cookie, out var id) && id.Length > 0) sessions.Remove(id);
+        if (context.Request.Cookies.TryGetValue(settings.Cookie, out var id) && id.Length > 0)
+        {
+            try
+            {
+                await sessions.RemoveAsync(id, settings).ConfigureAwait(false);
+            }
+            catch (SessionStoreUnavailableException)
+            {
+                await StoreUnavailableAsync(context).ConfigureAwait(false);
+                return;
+            }
+        }
         context.Response.Cookies.Delete(settings.Cookie, CookieOptions(settings));
         context.Response.StatusCode = StatusCodes.Status204NoContent;
+    }
+
+    static Task StoreUnavailableAsync(HttpContext context)
+    {
+        context.Response.Headers.RetryAfter = "1";
+        return Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.SessionStoreUnavailable, "Service Unavailable",
+            "Sessions cannot be stored right now; try again shortly.");
     }
 
     static CookieOptions CookieOptions(SessionDefinition settings) => new()

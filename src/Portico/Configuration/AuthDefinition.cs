@@ -33,7 +33,9 @@ public static class AuthSchemes
 
 /// Cookie sessions: POST <see cref="LoginPath"/> on the gateway passes the credentials to <see cref="LoginService"/>
 /// at <see cref="VerifyPath"/> (the service decides), then a session lives in the gateway's store behind an opaque cookie.
-public sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath);
+/// <param name="Store">Where sessions live; null follows the top-level `store` (memory, or Redis for every node).</param>
+public sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath,
+    StoreKind? Store = null);
 
 /// HTTP Basic for legacy clients: user name = consumer id, password = one of that consumer's API keys.
 public sealed record BasicDefinition(string Realm);

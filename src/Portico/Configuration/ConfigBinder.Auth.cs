@@ -80,10 +80,9 @@ public static partial class ConfigBinder
             var service = l.String("service", required: l.Exists, hint: "the service that checks credentials");
             var verify = l.String("path", required: l.Exists, hint: "the path it checks them at, e.g. /auth/verify");
             l.Done();
-            var store = s.String("store");
-            if (store is not null and not "memory") s.Error(s.Node("store")!, $"'{store}' is not an available session store", "memory (the default; redis is not available yet)");
+            var store = s.Enum("store", StoreKindNames);
             session = new SessionDefinition(s.String("cookie") ?? "portico_session", service ?? "", verify ?? "/", s.Duration("ttl") ?? TimeSpan.FromHours(8),
-                s.Duration("idle") ?? TimeSpan.FromMinutes(30), s.Bool("secure") ?? true, s.String("loginPath") ?? "/auth/login", s.String("logoutPath") ?? "/auth/logout");
+                s.Duration("idle") ?? TimeSpan.FromMinutes(30), s.Bool("secure") ?? true, s.String("loginPath") ?? "/auth/login", s.String("logoutPath") ?? "/auth/logout", store);
             s.Done();
             if (service is null || verify is null) session = null;
         }

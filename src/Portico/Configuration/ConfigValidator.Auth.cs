@@ -81,6 +81,8 @@ public static partial class ConfigValidator
             }
             if (!TokenRegex().IsMatch(session.Cookie)) Error("auth.session.cookie", $"'{session.Cookie}' is not a valid cookie name");
             if (session.Idle > session.Ttl) Error("auth.session.idle", "the idle timeout is longer than the session's lifetime (ttl)", "e.g. ttl: 8h, idle: 30m");
+            if (session.Store == StoreKind.Redis && config.Store is not { Kind: StoreKind.Redis })
+                Error("auth.session.store", "sessions in Redis need the Redis connection of the top-level store", "add store: { kind: redis, connection: \"127.0.0.1:6379\" }");
         }
         if (auth.Jwt is { } jwt)
         {

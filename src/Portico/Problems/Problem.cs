@@ -34,6 +34,7 @@ public static class Problem
         public const string NotAcceptable = "urn:portico:problem:not-acceptable";
         public const string BadXml = "urn:portico:problem:bad-xml";
         public const string CrossSiteRequest = "urn:portico:problem:cross-site-request";
+        public const string SessionStoreUnavailable = "urn:portico:problem:session-store-unavailable";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

@@ -1,0 +1,105 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Portico.IntegrationTests.Infrastructure;
+using Portico.Problems;
+
+namespace Portico.IntegrationTests.Auth;
+
+/// Sessions with `store: redis`, through two gateway processes sharing one real redis-server.
+public sealed class ClusterSessionTests
+{
+    static Task<TestBackend> UsersAsync() => TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
+    {
+        var form = await c.Request.ReadFormAsync();
+        return form["username"] == "alice" && form["password"] == "alice-pass"
+            ? Results.Text("{\"sub\":\"alice\",\"scopes\":[\"users:read\"]}", "application/json")
+            : Results.StatusCode(StatusCodes.Status401Unauthorized);
+    }));
+
+    static string Config(TestBackend users, RedisServer redis) => $$"""
+        services:
+          users: { urls: ["{{users.Url}}"] }
+        store: { kind: redis, connection: "127.0.0.1:{{redis.Port}}", timeout: 300ms }
+        auth:
+          session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
+        routes:
+          - name: me
+            match: { path: /users/me }
+            service: users
+            auth: [session]
+            rewrite: "/users/{identity.sub}"
+        """;
+
+    static async Task<string> LoginAsync(HttpClient client)
+    {
+        using var response = await client.PostAsync("/auth/login",
+            new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]), TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("sid=", StringComparison.Ordinal));
+        return cookie[..cookie.IndexOf(';')];
+    }
+
+    static async Task<HttpResponseMessage> MeAsync(HttpClient client, string cookie)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/users/me");
+        request.Headers.Add("Cookie", cookie);
+        return await client.SendAsync(request, TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task Session_CreatedThroughOneNode_ValidOnTheOther_LogoutEndsItOnBoth()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var users = await UsersAsync();
+        await using var one = await GatewayProcess.StartAsync(Config(users, redis));
+        await using var two = await GatewayProcess.StartAsync(Config(users, redis));
+        using var clientOne = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = one.BaseAddress };
+        using var clientTwo = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = two.BaseAddress };
+
+        var cookie = await LoginAsync(clientOne);
+        using var onTwo = await MeAsync(clientTwo, cookie);
+        using var onOne = await MeAsync(clientOne, cookie);
+
+        onTwo.StatusCode.ShouldBe(HttpStatusCode.OK);
+        users.Received.ShouldContain(r => r.PathAndQuery == "/users/alice");
+        onOne.StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        using (var logout = new HttpRequestMessage(HttpMethod.Post, "/auth/logout"))
+        {
+            logout.Headers.Add("Cookie", cookie);
+            (await clientTwo.SendAsync(logout, TestContext.Current.CancellationToken)).StatusCode.ShouldBe(HttpStatusCode.NoContent);
+        }
+        using var afterLogout = await MeAsync(clientOne, cookie);
+        afterLogout.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Session_RedisDown_503ProblemThenWorksAgainWhenItReturns()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var users = await UsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users, redis));
+        using var client = gateway.CreateClient();
+        var cookie = await LoginAsync(client);
+
+        await redis.KillAsync();
+        using var down = await MeAsync(client, cookie);
+        var problem = await ProblemResponse.ReadAsync(down, TestContext.Current.CancellationToken);
+
+        down.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        problem.Type.ShouldBe(Problem.Types.SessionStoreUnavailable);
+        down.Headers.RetryAfter.ShouldNotBeNull();
+        users.Received.ShouldNotContain(r => r.PathAndQuery == "/users/alice");
+
+        await redis.StartAsync();
+        // The session was in the old (in-memory, unpersisted) Redis; a new login works once the connection is back.
+        var again = await RateLimiting.Poll.UntilAsync(async () =>
+        {
+            using var response = await client.PostAsync("/auth/login",
+                new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]), TestContext.Current.CancellationToken);
+            return response.StatusCode;
+        }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
+        again.ShouldBe(HttpStatusCode.OK);
+    }
+}
