@@ -4,11 +4,11 @@ using Portico.Configuration;
 
 namespace Portico.Cli;
 
-/// Shared by `consumers` and `keys`: load the config (for auth.consumersFile and the consumers it declares) and
-/// report problems the same way `validate` does.
+/// Shared by `consumers` and `keys`: load the config (for the store — the consumers file, or Redis with `store: redis` —
+/// and the consumers it declares) and report problems the same way `validate` does.
 internal static class ConsumerFileCommands
 {
-    public static (PorticoConfig Config, string Path)? Open(ParseResult parse, FileInfo file)
+    public static (PorticoConfig Config, ConsumerStore Store)? Open(ParseResult parse, FileInfo file)
     {
         var result = ConfigLoader.LoadFile(file.FullName);
         if (!result.Success)
@@ -22,7 +22,7 @@ internal static class ConsumerFileCommands
             parse.InvocationConfiguration.Error.WriteLine($"{file.Name} has no auth section; add auth: {{ apikey: {{}} }} first.");
             return null;
         }
-        return (result.Config, ConsumerFile.PathFor(file.FullName, result.Config.Auth));
+        return (result.Config, ConsumerStore.Open(file.FullName, result.Config));
     }
 
     public static int Fail(ParseResult parse, string message)

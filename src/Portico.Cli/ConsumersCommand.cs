@@ -15,13 +15,14 @@ internal static class ConsumersCommand
         var add = new Command("add", "Add a consumer.") { addConfig, addId, scopes };
         add.SetAction(parse =>
         {
-            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(addConfig)) is not var (config, path)) return 1;
+            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(addConfig)) is not var (config, store)) return 1;
+            using var _ = store;
             var id = parse.GetRequiredValue(addId);
             if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9][A-Za-z0-9._-]*$"))
                 return ConsumerFileCommands.Fail(parse, $"'{id}' is not a valid consumer id: use letters, digits, '.', '_' and '-'.");
             if (config.Auth!.Consumers.Any(c => c.Id == id))
                 return ConsumerFileCommands.Fail(parse, $"consumer '{id}' is declared in the config file; manage it there.");
-            var added = ConsumerFile.Update(path, data =>
+            var added = store.Update(data =>
             {
                 if (data.Consumers.Any(c => c.Id == id)) return false;
                 data.Consumers.Add(new ConsumerFile.StoredConsumer(id, [.. parse.GetValue(scopes) ?? []], []));
@@ -36,11 +37,12 @@ internal static class ConsumersCommand
         var list = new Command("list", "List consumers (from the config and from the consumers file).") { listConfig };
         list.SetAction(parse =>
         {
-            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(listConfig)) is not var (config, path)) return 1;
+            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(listConfig)) is not var (config, store)) return 1;
+            using var _ = store;
             var output = parse.InvocationConfiguration.Output;
             foreach (var c in config.Auth!.Consumers)
                 output.WriteLine($"{c.Id,-24} config   keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}");
-            foreach (var c in ConsumerFile.Load(path).Consumers)
+            foreach (var c in store.Load().Consumers)
                 output.WriteLine($"{c.Id,-24} runtime  keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}");
             return 0;
         });
@@ -50,10 +52,11 @@ internal static class ConsumersCommand
         var remove = new Command("remove", "Remove a consumer created at runtime, and its keys.") { removeConfig, removeId };
         remove.SetAction(parse =>
         {
-            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(removeConfig)) is not var (_, path)) return 1;
+            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(removeConfig)) is not var (_, store)) return 1;
+            using var _ = store;
             var id = parse.GetRequiredValue(removeId);
-            var removed = ConsumerFile.Update(path, data => data.Consumers.RemoveAll(c => c.Id == id) > 0);
-            if (!removed) return ConsumerFileCommands.Fail(parse, $"no consumer '{id}' in {path} (consumers declared in the config are removed there).");
+            var removed = store.Update(data => data.Consumers.RemoveAll(c => c.Id == id) > 0);
+            if (!removed) return ConsumerFileCommands.Fail(parse, $"no consumer '{id}' in {store.Description} (consumers declared in the config are removed there).");
             parse.InvocationConfiguration.Output.WriteLine($"consumer {id} removed; its keys no longer work.");
             return 0;
         });

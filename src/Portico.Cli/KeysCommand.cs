@@ -31,8 +31,9 @@ internal static class KeysCommand
             {
                 var id = parse.GetValue(consumer);
                 if (id is null) return ConsumerFileCommands.Fail(parse, "--consumer is required with --config.");
-                if (ConsumerFileCommands.Open(parse, file) is not var (_, path)) return 1;
-                var stored = ConsumerFile.Update(path, data =>
+                if (ConsumerFileCommands.Open(parse, file) is not var (_, store)) return 1;
+                using var _ = store;
+                var stored = store.Update(data =>
                 {
                     var owner = data.Consumers.FirstOrDefault(c => c.Id == id);
                     owner?.Keys.Add(new ConsumerFile.StoredKey(ConsumerFile.KeyId(hash), hash, DateTimeOffset.UtcNow, expiry));
@@ -57,14 +58,15 @@ internal static class KeysCommand
         var list = new Command("list", "List keys by id (never the keys themselves).") { listConfig, listConsumer };
         list.SetAction(parse =>
         {
-            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(listConfig)) is not var (cfg, path)) return 1;
+            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(listConfig)) is not var (cfg, store)) return 1;
+            using var _ = store;
             var only = parse.GetValue(listConsumer);
             var output = parse.InvocationConfiguration.Output;
             foreach (var c in cfg.Auth!.Consumers.Where(c => only is null || c.Id == only))
             {
                 foreach (var k in c.Keys) output.WriteLine($"{ConsumerFile.KeyId(k.Hash)}  {c.Id,-24} config   expires {Format(k.Expires)}");
             }
-            foreach (var c in ConsumerFile.Load(path).Consumers.Where(c => only is null || c.Id == only))
+            foreach (var c in store.Load().Consumers.Where(c => only is null || c.Id == only))
             {
                 foreach (var k in c.Keys) output.WriteLine($"{k.Id}  {c.Id,-24} runtime  expires {Format(k.Expires)}  created {k.Created.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}");
             }
@@ -76,12 +78,13 @@ internal static class KeysCommand
         var revoke = new Command("revoke", "Revoke a key created at runtime; a running gateway refuses it at once.") { revokeConfig, keyId };
         revoke.SetAction(parse =>
         {
-            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(revokeConfig)) is not var (cfg, path)) return 1;
+            if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(revokeConfig)) is not var (cfg, store)) return 1;
+            using var _ = store;
             var id = parse.GetRequiredValue(keyId);
             if (cfg.Auth!.Consumers.SelectMany(c => c.Keys).Any(k => ConsumerFile.KeyId(k.Hash) == id))
                 return ConsumerFileCommands.Fail(parse, $"key {id} is declared in the config file; remove its hash there and reload.");
-            var revoked = ConsumerFile.Update(path, data => data.Consumers.Sum(c => c.Keys.RemoveAll(k => k.Id == id)) > 0);
-            if (!revoked) return ConsumerFileCommands.Fail(parse, $"no key {id} in {path}.");
+            var revoked = store.Update(data => data.Consumers.Sum(c => c.Keys.RemoveAll(k => k.Id == id)) > 0);
+            if (!revoked) return ConsumerFileCommands.Fail(parse, $"no key {id} in {store.Description}.");
             parse.InvocationConfiguration.Output.WriteLine($"key {id} revoked.");
             return 0;
         });

@@ -1,3 +1,12 @@
+using Portico.Auth;
 using Portico.Cli;
 
-return await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync();
+try
+{
+    return await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (ConsumerStoreUnavailableException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 1;
+}

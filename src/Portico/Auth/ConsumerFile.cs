@@ -74,4 +74,10 @@ public static class ConsumerFile
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]
 [JsonSerializable(typeof(ConsumerFile.Data))]
-internal sealed partial class ConsumerFileJson : JsonSerializerContext;
+[JsonSerializable(typeof(ConsumerFile.StoredConsumer))]
+internal sealed partial class ConsumerFileJson : JsonSerializerContext
+{
+    /// One consumer on one line (a Redis hash field).
+    public static System.Text.Json.Serialization.Metadata.JsonTypeInfo<ConsumerFile.StoredConsumer> CompactStoredConsumer { get; } =
+        new ConsumerFileJson(new JsonSerializerOptions(JsonSerializerDefaults.Web)).StoredConsumer;
+}

@@ -101,7 +101,7 @@ public sealed class AuthConfigTests
     {
         var config = TestConfig.LoadValid(Config("  session: { cookie: portico_session, login: { service: users, path: /auth/verify }, ttl: 8h, store: memory }", "auth: [session]"));
 
-        config.Auth!.Session.ShouldBe(new SessionDefinition("portico_session", "users", "/auth/verify", TimeSpan.FromHours(8), TimeSpan.FromMinutes(30), true, "/auth/login", "/auth/logout"));
+        config.Auth!.Session.ShouldBe(new SessionDefinition("portico_session", "users", "/auth/verify", TimeSpan.FromHours(8), TimeSpan.FromMinutes(30), true, "/auth/login", "/auth/logout", StoreKind.Memory));
     }
 
     [Fact]
