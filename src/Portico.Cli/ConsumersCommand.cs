@@ -12,7 +12,8 @@ internal static class ConsumersCommand
         var addConfig = CommonOptions.Config();
         var addId = new Argument<string>("id") { Description = "The consumer id (letters, digits, '.', '_', '-')." };
         var scopes = new Option<string[]>("--scope") { Description = "A scope granted to the consumer's keys (repeat for several).", AllowMultipleArgumentsPerToken = true };
-        var add = new Command("add", "Add a consumer.") { addConfig, addId, scopes };
+        var groups = new Option<string[]>("--group") { Description = "A group the consumer belongs to (repeat for several); routes can require it with claims: { groups: [...] }.", AllowMultipleArgumentsPerToken = true };
+        var add = new Command("add", "Add a consumer.") { addConfig, addId, scopes, groups };
         add.SetAction(parse =>
         {
             if (ConsumerFileCommands.Open(parse, parse.GetRequiredValue(addConfig)) is not var (config, store)) return 1;
@@ -20,12 +21,15 @@ internal static class ConsumersCommand
             var id = parse.GetRequiredValue(addId);
             if (!System.Text.RegularExpressions.Regex.IsMatch(id, "^[A-Za-z0-9][A-Za-z0-9._-]*$"))
                 return ConsumerFileCommands.Fail(parse, $"'{id}' is not a valid consumer id: use letters, digits, '.', '_' and '-'.");
+            var memberOf = parse.GetValue(groups) ?? [];
+            if (memberOf.FirstOrDefault(g => !System.Text.RegularExpressions.Regex.IsMatch(g, "^[A-Za-z0-9][A-Za-z0-9._-]*$")) is { } badGroup)
+                return ConsumerFileCommands.Fail(parse, $"'{badGroup}' is not a valid group name: use letters, digits, '.', '_' and '-'.");
             if (config.Auth!.Consumers.Any(c => c.Id == id))
                 return ConsumerFileCommands.Fail(parse, $"consumer '{id}' is declared in the config file; manage it there.");
             var added = store.Update(data =>
             {
                 if (data.Consumers.Any(c => c.Id == id)) return false;
-                data.Consumers.Add(new ConsumerFile.StoredConsumer(id, [.. parse.GetValue(scopes) ?? []], []));
+                data.Consumers.Add(new ConsumerFile.StoredConsumer(id, [.. parse.GetValue(scopes) ?? []], [], memberOf.Length == 0 ? null : [.. memberOf]));
                 return true;
             });
             if (!added) return ConsumerFileCommands.Fail(parse, $"consumer '{id}' already exists.");
@@ -41,9 +45,9 @@ internal static class ConsumersCommand
             using var _ = store;
             var output = parse.InvocationConfiguration.Output;
             foreach (var c in config.Auth!.Consumers)
-                output.WriteLine($"{c.Id,-24} config   keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}");
+                output.WriteLine($"{c.Id,-24} config   keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}  groups {string.Join(",", c.Groups ?? [])}");
             foreach (var c in store.Load().Consumers)
-                output.WriteLine($"{c.Id,-24} runtime  keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}");
+                output.WriteLine($"{c.Id,-24} runtime  keys {c.Keys.Count,2}  scopes {string.Join(",", c.Scopes)}  groups {string.Join(",", c.Groups ?? [])}");
             return 0;
         });
 

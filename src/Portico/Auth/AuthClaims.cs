@@ -9,14 +9,16 @@ internal static class AuthClaims
     public const string Subject = "sub";
     public const string Consumer = "portico:consumer";
     public const string Scope = "scope";
+    public const string Group = "groups";
 
-    public static ClaimsPrincipal Principal(string scheme, string subject, string? consumer, IEnumerable<string> scopes, IEnumerable<Claim>? other = null)
+    public static ClaimsPrincipal Principal(string scheme, string subject, string? consumer, IEnumerable<string> scopes, IEnumerable<Claim>? other = null, IEnumerable<string>? groups = null)
     {
         var claims = new List<Claim> { new(Subject, subject) };
         // Other token claims stay available to routes' `claims:` requirements; ours are not taken from them.
         foreach (var c in other ?? []) if (c.Type is not (Subject or Consumer or Scope)) claims.Add(new Claim(c.Type, c.Value));
         if (consumer is not null) claims.Add(new Claim(Consumer, consumer));
         foreach (var s in scopes.Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Scope, s));
+        foreach (var g in (groups ?? []).Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Group, g));
         return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, Subject, null));
     }
 
@@ -28,7 +30,8 @@ internal static class AuthClaims
             var identity = user.Identities.FirstOrDefault(i => i.IsAuthenticated && i.AuthenticationType == scheme);
             if (identity?.FindFirst(Subject)?.Value is not { } subject) continue;
             var scopes = identity.FindAll(Scope).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray();
-            return new GatewayIdentity(subject, identity.FindFirst(Consumer)?.Value, scopes, scheme);
+            var groups = identity.FindAll(Group).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray();
+            return new GatewayIdentity(subject, identity.FindFirst(Consumer)?.Value, scopes, scheme, groups);
         }
         return null;
     }

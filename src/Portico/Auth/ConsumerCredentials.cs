@@ -14,5 +14,5 @@ internal static class ConsumerCredentials
     }
 
     public static Task<AuthenticateResult> Success(ConsumerDefinition consumer, string scheme) =>
-        Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(AuthClaims.Principal(scheme, consumer.Id, consumer.Id, consumer.Scopes), scheme)));
+        Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(AuthClaims.Principal(scheme, consumer.Id, consumer.Id, consumer.Scopes, groups: consumer.Groups), scheme)));
 }

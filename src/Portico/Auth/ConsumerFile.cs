@@ -14,7 +14,7 @@ public static class ConsumerFile
         public static Data Empty => new([]);
     }
 
-    public sealed record StoredConsumer(string Id, List<string> Scopes, List<StoredKey> Keys);
+    public sealed record StoredConsumer(string Id, List<string> Scopes, List<StoredKey> Keys, List<string>? Groups = null);
 
     /// <param name="Id">A short handle for listing and revoking: the first 12 hex digits of the hash (never the key).</param>
     public sealed record StoredKey(string Id, string Hash, DateTimeOffset Created, DateTimeOffset? Expires);
@@ -69,7 +69,7 @@ public static class ConsumerFile
 
     /// The stored consumers as config records (for the key index).
     internal static IEnumerable<ConsumerDefinition> AsDefinitions(Data data) =>
-        data.Consumers.Select(c => new ConsumerDefinition(c.Id, c.Scopes, [.. c.Keys.Select(k => new ConsumerKeyDefinition(k.Hash, k.Expires))]));
+        data.Consumers.Select(c => new ConsumerDefinition(c.Id, c.Scopes, [.. c.Keys.Select(k => new ConsumerKeyDefinition(k.Hash, k.Expires))], c.Groups));
 }
 
 [JsonSourceGenerationOptions(JsonSerializerDefaults.Web, WriteIndented = true)]

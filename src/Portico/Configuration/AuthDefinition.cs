@@ -47,7 +47,8 @@ public sealed record ApiKeyDefinition(string Header, string? QueryParameter)
 }
 
 /// A consumer (an application or user of the API) with its scopes and API key hashes.
-public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes, IReadOnlyList<ConsumerKeyDefinition> Keys);
+/// <param name="Groups">Groups the consumer belongs to: a `groups` claim each (routes can require one with `claims: { groups: [...] }`).</param>
+public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes, IReadOnlyList<ConsumerKeyDefinition> Keys, IReadOnlyList<string>? Groups = null);
 
 /// One API key as stored: `sha256:&lt;64 hex&gt;` of the key text, optionally expiring.
 public sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
@@ -72,8 +73,9 @@ public sealed record JwtDefinition(
 }
 
 /// Headers the gateway sets on upstream requests after authentication (and always removes from client requests).
-public sealed record IdentityHeadersDefinition(string Subject, string Scopes, string Consumer, string Method)
+public sealed record IdentityHeadersDefinition(string Subject, string Scopes, string Consumer, string Method, string Groups = IdentityHeadersDefinition.DefaultGroups)
 {
+    public const string DefaultGroups = "X-Consumer-Groups";
     public static readonly IdentityHeadersDefinition Default = new("X-User-Id", "X-User-Scopes", "X-Consumer", "X-Auth-Method");
-    public IEnumerable<string> All => [Subject, Scopes, Consumer, Method];
+    public IEnumerable<string> All => [Subject, Scopes, Consumer, Method, Groups];
 }

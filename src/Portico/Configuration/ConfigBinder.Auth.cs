@@ -51,7 +51,7 @@ public static partial class ConfigBinder
                     kr.Done();
                 }
             }
-            consumers.Add(new ConsumerDefinition(id.Value!, c.StringList("scopes"), keys));
+            consumers.Add(new ConsumerDefinition(id.Value!, c.StringList("scopes"), keys, c.StringList("groups")));
             c.Done();
         }
 
@@ -59,7 +59,8 @@ public static partial class ConfigBinder
         if (a.Node("identityHeaders") is { } ihNode)
         {
             var h = new MappingReader(ihNode, errors, "identity headers");
-            ih = new IdentityHeadersDefinition(h.String("subject") ?? ih.Subject, h.String("scopes") ?? ih.Scopes, h.String("consumer") ?? ih.Consumer, h.String("method") ?? ih.Method);
+            ih = new IdentityHeadersDefinition(h.String("subject") ?? ih.Subject, h.String("scopes") ?? ih.Scopes, h.String("consumer") ?? ih.Consumer, h.String("method") ?? ih.Method,
+                h.String("groups") ?? ih.Groups);
             h.Done();
         }
         var consumersFile = a.String("consumersFile") ?? AuthDefinition.DefaultConsumersFile;

@@ -55,6 +55,8 @@ public static partial class ConfigValidator
         var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var c in auth.Consumers)
         {
+            foreach (var g in c.Groups ?? [])
+                if (!NameRegex().IsMatch(g)) Error($"auth.consumers.{c.Id}.groups", $"'{g}' is not a valid group name", "use letters, digits, '.', '_' and '-'");
             var cp = $"auth.consumers.{c.Id}";
             if (!NameRegex().IsMatch(c.Id)) Error(cp, $"'{c.Id}' is not a valid consumer id", "use letters, digits, '.', '_' and '-'");
             if (c.Keys.Count > 0 && auth.ApiKey is null && auth.Basic is null) Error($"{cp}.keys", "the consumer has API keys but neither auth.apikey nor auth.basic is configured", "add auth: { apikey: { header: X-Api-Key } }");

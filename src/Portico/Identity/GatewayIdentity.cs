@@ -7,7 +7,8 @@ namespace Portico.Identity;
 /// <param name="Consumer">The consumer (application) id when the credential belongs to one (API key, Basic), else null.</param>
 /// <param name="Scopes">Granted scopes, deduplicated.</param>
 /// <param name="Method">The scheme that authenticated the request: apikey, jwt, session or basic.</param>
-public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnlyList<string> Scopes, string Method)
+/// <param name="Groups">The caller's groups: a consumer's, or a token's `groups` claim.</param>
+public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnlyList<string> Scopes, string Method, IReadOnlyList<string>? Groups = null)
 {
     /// The key that identifies the caller for per-caller policies (rate limits, cache partitions).
     public string CallerKey => Consumer is null ? $"sub:{Subject}" : $"consumer:{Consumer}";

@@ -107,6 +107,20 @@ public sealed partial class RuntimeConsumerCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task ConsumersAdd_WithGroups_StoredListedAndValidated()
+    {
+        var (exit, _) = await InvokeAsync("consumers", "add", "partner", "--group", "partners", "--group", "beta", "-c", _config);
+        var (badExit, bad) = await InvokeAsync("consumers", "add", "other", "--group", "has space", "-c", _config);
+        var (_, listed) = await InvokeAsync("consumers", "list", "-c", _config);
+
+        exit.ShouldBe(0);
+        ConsumerFile.Load(Path.Combine(_dir, "portico-consumers.json")).Consumers.Single(c => c.Id == "partner").Groups.ShouldBe(["partners", "beta"]);
+        listed.ShouldContain("groups partners,beta");
+        badExit.ShouldBe(1);
+        bad.ShouldContain("not a valid group name");
+    }
+
+    [Fact]
     public async Task ConsumersAdd_IdDeclaredInConfigOrTwice_Fails()
     {
         (await InvokeAsync("consumers", "add", "declared", "-c", _config)).ExitCode.ShouldBe(1);

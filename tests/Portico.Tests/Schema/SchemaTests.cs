@@ -104,13 +104,14 @@ public sealed class SchemaTests
           consumers:
             mobile-app:
               scopes: [users:read]
+              groups: [partners]
               keys:
                 - sha256:2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae
                 - { hash: sha256:fcde2b2edba56bf408601fb721fe9b5c338d10ee429ea04fae5511b68fbf8fb9, expires: 2027-01-31 }
           consumersFile: portico-consumers.json
           basic: { realm: portico }
           session: { cookie: portico_session, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: true, store: memory, loginPath: /auth/login, logoutPath: /auth/logout }
-          identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method }
+          identityHeaders: { subject: X-User-Id, scopes: X-User-Scopes, consumer: X-Consumer, method: X-Auth-Method, groups: X-Consumer-Groups }
         store: { kind: redis, connection: "127.0.0.1:6379", timeout: 250ms }
         trustedProxies: [10.0.0.0/8, 127.0.0.1]
         rateLimits:
