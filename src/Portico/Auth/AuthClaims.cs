@@ -19,7 +19,7 @@ internal static class AuthClaims
         if (consumer is not null) claims.Add(new Claim(Consumer, consumer));
         foreach (var s in scopes.Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Scope, s));
         foreach (var g in (groups ?? []).Distinct(StringComparer.Ordinal)) claims.Add(new Claim(Group, g));
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, scheme, Subject, null));
+        return new ClaimsPrincipal(new PorticoIdentity(claims, scheme));
     }
 
     /// The identity of the first scheme in <paramref name="schemes"/> that authenticated the request.
@@ -27,12 +27,31 @@ internal static class AuthClaims
     {
         foreach (var scheme in schemes)
         {
-            var identity = user.Identities.FirstOrDefault(i => i.IsAuthenticated && i.AuthenticationType == scheme);
-            if (identity?.FindFirst(Subject)?.Value is not { } subject) continue;
+            ClaimsIdentity? identity = null;
+            foreach (var candidate in user.Identities)
+            {
+                if (candidate.IsAuthenticated && candidate.AuthenticationType == scheme)
+                {
+                    identity = candidate;
+                    break;
+                }
+            }
+            if (identity is null) continue;
+            if (identity is PorticoIdentity { Mapped: { } known }) return known;
+            if (identity.FindFirst(Subject)?.Value is not { } subject) continue;
             var scopes = identity.FindAll(Scope).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray();
             var groups = identity.FindAll(Group).Select(c => c.Value).Distinct(StringComparer.Ordinal).ToArray();
-            return new GatewayIdentity(subject, identity.FindFirst(Consumer)?.Value, scopes, scheme, groups);
+            var mapped = new GatewayIdentity(subject, identity.FindFirst(Consumer)?.Value, scopes, scheme, groups);
+            if (identity is PorticoIdentity portico) portico.Mapped = mapped;
+            return mapped;
         }
         return null;
     }
+}
+
+/// The identity Portico's schemes build: it remembers the <see cref="GatewayIdentity"/> computed from it, so an identity
+/// reused across requests (a consumer's ticket, a remembered token's principal) is mapped once.
+internal sealed class PorticoIdentity(IEnumerable<Claim> claims, string scheme) : ClaimsIdentity(claims, scheme, AuthClaims.Subject, null)
+{
+    public GatewayIdentity? Mapped { get; set; }
 }

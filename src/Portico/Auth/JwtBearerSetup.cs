@@ -58,7 +58,14 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtim
                     context.Fail("the token names no usable subject");
                     return Task.CompletedTask;
                 }
+                // A token the ValidatedTokenCache remembered comes back as the same SecurityToken: reuse its principal.
+                if (context.SecurityToken is { } token && Principals.TryGetValue(token, out var known))
+                {
+                    context.Principal = known;
+                    return Task.CompletedTask;
+                }
                 context.Principal = AuthClaims.Principal(AuthSchemes.Jwt, subject, null, ScopesOf(claims, jwt.ScopeClaim), claims.Claims);
+                if (context.SecurityToken is { } validated) Principals.AddOrUpdate(validated, context.Principal);
                 return Task.CompletedTask;
             },
             OnAuthenticationFailed = context =>
@@ -68,6 +75,8 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtim
             },
         };
     }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<SecurityToken, ClaimsPrincipal> Principals = new();
 
     /// `scope` is a space-separated string (RFC 8693); `scp` is often an array, which arrives as one claim per item.
     static IEnumerable<string> ScopesOf(ClaimsPrincipal principal, string? claim) =>
