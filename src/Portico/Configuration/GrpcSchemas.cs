@@ -6,12 +6,12 @@ namespace Portico.Configuration;
 /// is unary or server-streaming, the service speaks gRPC).
 internal static class GrpcSchemas
 {
-    public static PorticoConfig Attach(PorticoConfig config, ConfigSourceMap sources, string directory, List<ConfigError> errors)
+    public static PorticoConfig Attach(PorticoConfig config, ConfigSourceMap sources, string? directory, List<ConfigError> errors)
     {
         var services = config.Services.ToList();
         for (var i = 0; i < services.Count; i++)
         {
-            if (services[i].Grpc is not { Protos.Count: > 0 } grpc) continue;
+            if (directory is null || services[i].Grpc is not { Protos.Count: > 0 } grpc) continue;
             var path = $"services.{services[i].Name}.proto";
             var problems = new List<GrpcSchema.LoadError>();
             var schema = GrpcSchema.Load(grpc.Protos, directory, problems);

@@ -62,9 +62,21 @@ public static class JsonToProtobuf
                 if (property.Value.ValueKind != JsonValueKind.Object) throw Bad(fieldPath, $"expected a JSON object (map), found {Describe(property.Value)}");
                 WriteMap(output, field, property.Value, fieldPath);
             }
-            else WriteField(output, field, property.Value, fieldPath);
+            else if (field.HasPresence || field.Repeated || !IsDefault(field, property.Value)) WriteField(output, field, property.Value, fieldPath);
         }
     }
+
+    /// Proto3 does not put a field without presence on the wire when it holds its default value.
+    static bool IsDefault(FieldPlan field, JsonElement value) => field.Type switch
+    {
+        ProtoType.String or ProtoType.Bytes => value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0,
+        ProtoType.Bool => value.ValueKind == JsonValueKind.False,
+        ProtoType.Enum => (value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var n) && n == 0)
+            || (value.ValueKind == JsonValueKind.String && field.Enum!.ByName.TryGetValue(value.GetString()!, out var e) && e == 0),
+        ProtoType.Message or ProtoType.Group => false,
+        _ => (value.ValueKind == JsonValueKind.Number && value.TryGetDouble(out var d) && d == 0 && !value.GetRawText().StartsWith('-'))
+            || (value.ValueKind == JsonValueKind.String && value.GetString() is "0"),
+    };
 
     static void WriteField(CodedOutputStream output, FieldPlan field, JsonElement value, string path)
     {

@@ -67,7 +67,16 @@ public static class ProtobufToJson
                 result[field.JsonName] = field.IsMap ? new JsonObject() : field.Repeated ? new JsonArray() : DefaultOf(field);
             }
         }
-        return result;
+        if (result.Count < 2) return result;
+        // Fields in declaration order, whatever order the wire had them in.
+        var ordered = new JsonObject();
+        foreach (var field in plan.Fields)
+        {
+            if (!result.TryGetPropertyValue(field.JsonName, out var node)) continue;
+            result.Remove(field.JsonName);
+            ordered[field.JsonName] = node;
+        }
+        return ordered;
     }
 
     static JsonNode? ReadValue(CodedInputStream input, FieldPlan field, bool emitDefaults) => field.Type switch
