@@ -33,8 +33,14 @@ public sealed class GrpcSchema
                 errors.Add(new LoadError($"file '{proto}' not found (looked in {baseDirectory})", proto));
                 continue;
             }
-            // Names are import paths: relative to the import root, with forward slashes.
+            // Names are import paths: relative to the import root, with forward slashes; a file outside the
+            // config's folder is its own folder's import root.
             var relative = Path.GetRelativePath(baseDirectory, full).Replace('\\', '/');
+            if (relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
+            {
+                set.AddImportPath(Path.GetDirectoryName(full)!);
+                relative = Path.GetFileName(full);
+            }
             if (!set.Add(relative, includeInOutput: true)) errors.Add(new LoadError($"file '{proto}' could not be read", proto));
         }
         if (errors.Count > before) return null;
