@@ -219,6 +219,25 @@ public sealed class GrpcRouteTests
     }
 
     [Fact]
+    public async Task Reload_ProtoWithParseError_RefusedAndOldRoutesKeepServing()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StockServer.StartAsync();
+        await using var gateway = await StartGatewayAsync(server);
+        var broken = Path.Combine(Path.GetDirectoryName(gateway.ConfigPath)!, "broken.proto");
+        await File.WriteAllTextAsync(broken, "syntax = \"proto3\";\nmessage X {\n  strin a = 1;\n}\n", ct);
+        var yaml = await File.ReadAllTextAsync(gateway.ConfigPath, ct);
+        await File.WriteAllTextAsync(gateway.ConfigPath, yaml.Replace(StockServer.ProtoPath, "broken.proto", StringComparison.Ordinal), ct);
+        using var client = gateway.CreateClient();
+
+        var result = await gateway.Runtime.ReloadAsync();
+
+        result.Applied.ShouldBeFalse();
+        result.Errors.ShouldContain(e => e.Path == "services.stock.proto" && e.Message.Contains("broken.proto:3"));
+        (await client.GetAsync("/api/items/A1", ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public void Load_UnknownMethodAndClientStreaming_AreConfigErrorsWithHints()
     {
         var dir = Directory.CreateTempSubdirectory("portico-grpc-config");

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using CsCheck;
 using Portico.Protocols.Grpc;
 
 namespace Portico.Tests.Protocols.Grpc;
@@ -78,6 +79,40 @@ public sealed class GrpcTranscoderTests : IDisposable
             """;
 
         RoundTrip(json)!.ToJsonString().ShouldBe(JsonNode.Parse(json)!.ToJsonString());
+    }
+
+    [Fact]
+    public void RoundTrip_GeneratedMessages_ReturnSameJson()
+    {
+        var gen =
+            from sku in Gen.String[Gen.Char.AlphaNumeric, 0, 12]
+            from quantity in Gen.Int
+            from big in Gen.Long
+            from ubig in Gen.ULong
+            from active in Gen.Bool
+            from data in Gen.Byte.Array[0, 8]
+            from color in Gen.Int[0, 2]
+            from tags in Gen.String[Gen.Char.AlphaNumeric, 1, 5].Array[0, 3]
+            from sizes in Gen.Int.Array[0, 4]
+            from delta in Gen.Long
+            select (sku, quantity, big, ubig, active, data, color, tags, sizes, delta);
+
+        gen.Sample(t =>
+        {
+            var o = new JsonObject();
+            if (t.sku.Length > 0) o["sku"] = t.sku;
+            if (t.quantity != 0) o["quantity"] = t.quantity;
+            if (t.big != 0) o["big"] = t.big.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (t.ubig != 0) o["ubig"] = t.ubig.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            if (t.active) o["active"] = true;
+            if (t.data.Length > 0) o["data"] = Convert.ToBase64String(t.data);
+            if (t.color != 0) o["color"] = t.color == 1 ? "RED" : "BLUE";
+            if (t.tags.Length > 0) o["tags"] = new JsonArray([.. t.tags.Select(x => (JsonNode)x)]);
+            if (t.sizes.Length > 0) o["sizes"] = new JsonArray([.. t.sizes.Select(x => (JsonNode)x)]);
+            if (t.delta != 0) o["delta"] = t.delta.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            var json = o.ToJsonString();
+            RoundTrip(json)!.ToJsonString().ShouldBe(json);
+        });
     }
 
     [Fact]
