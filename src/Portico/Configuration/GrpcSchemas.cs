@@ -11,6 +11,15 @@ internal static class GrpcSchemas
         var services = config.Services.ToList();
         for (var i = 0; i < services.Count; i++)
         {
+            if (services[i].Protocol == ServiceProtocol.Grpc)
+            {
+                // These speak HTTP/1.1 to the service or act on HTTP statuses; a gRPC service gets its deadline and passive health.
+                foreach (var key in new[] { services[i].Health is null ? null : "health", services[i].Retry is null ? null : "retry", services[i].CircuitBreaker is null ? null : "circuitBreaker" }.OfType<string>())
+                {
+                    var keyPath = $"services.{services[i].Name}.{key}";
+                    errors.Add(new ConfigError(keyPath, $"'{key}' does not apply to a gRPC service", sources.Find(keyPath), "remove it: gRPC calls use the timeout as deadline and passive health"));
+                }
+            }
             if (directory is null || services[i].Grpc is not { Protos.Count: > 0 } grpc) continue;
             var path = $"services.{services[i].Name}.proto";
             var problems = new List<GrpcSchema.LoadError>();

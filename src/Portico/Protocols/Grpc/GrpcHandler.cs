@@ -83,6 +83,14 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
         }
+        catch (Exception ex) when (ex is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            // The answer did not decode with the service's .proto: the files and the service disagree.
+            LogBadAnswer(logger, route.Name, grpc.Plan.FullName, ex.Message);
+            if (context.Response.HasStarted) context.Abort();
+            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                $"The answer of {grpc.Plan.FullName} does not match its .proto.", grpc.Service.Name, route.Name).ConfigureAwait(false);
+        }
         finally
         {
             target.Destination.Leave();
@@ -179,6 +187,9 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         return metadata;
     }
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Route {Route}: the answer of {Method} does not decode: {Reason}")]
+    static partial void LogBadAnswer(ILogger logger, string route, string method, string reason);
 
     [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Route {Route}: gRPC call {Method} ended with {Status}")]
     static partial void LogCallFailed(ILogger logger, string route, string method, StatusCode status);

@@ -219,6 +219,27 @@ public sealed class GrpcRouteTests
     }
 
     [Fact]
+    public async Task Unary_ServiceNotListening_Answers503()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              stock: { protocol: grpc, urls: ["{{ClosedPort.Url()}}"], proto: "{{StockServer.ProtoPath}}" }
+            routes:
+              - name: item
+                match: { path: "/api/items/{sku}" }
+                service: stock
+                grpc: { method: stock.v1.Stock/GetItem }
+            """);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/api/items/A1", ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ProblemResponse.ReadAsync(response, ct)).Type.ShouldBe("urn:portico:problem:grpc-status");
+    }
+
+    [Fact]
     public async Task Reload_ProtoWithParseError_RefusedAndOldRoutesKeepServing()
     {
         var ct = TestContext.Current.CancellationToken;
@@ -246,7 +267,7 @@ public sealed class GrpcRouteTests
             var path = Path.Combine(dir.FullName, "portico.yaml");
             File.WriteAllText(path, $$"""
                 services:
-                  stock: { protocol: grpc, urls: ["http://127.0.0.1:1"], proto: "{{StockServer.ProtoPath}}" }
+                  stock: { protocol: grpc, urls: ["http://127.0.0.1:1"], proto: "{{StockServer.ProtoPath}}", health: { path: /healthz } }
                   broken: { protocol: grpc, urls: ["http://127.0.0.1:1"], proto: nowhere.proto }
                 routes:
                   - name: a
@@ -265,6 +286,7 @@ public sealed class GrpcRouteTests
             result.Errors.ShouldContain(e => e.Path == "routes[0].grpc.method" && e.Hint!.Contains("stock.v1.Stock/GetItem"));
             result.Errors.ShouldContain(e => e.Path == "routes[1].grpc.method" && e.Message.Contains("client-streaming"));
             result.Errors.ShouldContain(e => e.Path == "services.broken.proto" && e.Message.Contains("not found"));
+            result.Errors.ShouldContain(e => e.Path == "services.stock.health");
         }
         finally
         {
