@@ -22,6 +22,7 @@ public sealed class DemoHost : IAsyncDisposable
         (CreditsService.Name, CreditsService.Port, CreditsService.Create),
         (CheckoutV2Service.Name, CheckoutV2Service.Port, CheckoutV2Service.Create),
         (IdentityService.Name, IdentityService.Port, IdentityService.Create),
+        (InventoryService.Name, InventoryService.Port, InventoryService.Create),
     ];
 
     /// Lines the demo prints to try; the README lists the same ones and a test runs them all.
@@ -41,6 +42,9 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f -i http://127.0.0.1:8080/api/profile/4",
         "curl -sS -f -i http://127.0.0.1:8080/api/checkout/cart",
         "curl -sS -f --cookie portico-canary=checkout-v2 http://127.0.0.1:8080/api/checkout/cart",
+        "curl -sS -f http://127.0.0.1:8080/api/items/SKU-1",
+        "curl -sS -f -H 'Accept: application/xml' http://127.0.0.1:8080/api/items/SKU-2",
+        "curl -sS -f -H 'Accept: application/x-ndjson' 'http://127.0.0.1:8080/api/items?limit=2'",
         "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
         "curl -sS -f http://127.0.0.1:8080/readyz",
         "curl -sS -f -i http://127.0.0.1:8080/api/limited/ping",

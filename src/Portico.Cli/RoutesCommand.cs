@@ -30,6 +30,7 @@ internal static class RoutesCommand
                         ?? (r.Aggregate is { } aggregate
                             ? "aggregate " + string.Join(", ", aggregate.Parts.Select(p => $"{p.Name}: {p.Service}{(p.Optional ? "?" : "")}"))
                             : string.Join(" / ", r.Split!.Targets.Select(t => $"{t.Service} {t.Weight}")));
+                    if (r.Grpc is { } grpc) target += $" grpc {grpc.Method}";
                     var methods = r.Match.Methods.Count == 0 ? "*" : string.Join(",", r.Match.Methods);
                     var extra = string.Join(" ", r.Match.Headers.Select(h => $"header {h.Name}={string.Join("|", h.Values)}")
                         .Concat(r.Match.Query.Select(q => $"query {q.Name}={string.Join("|", q.Values)}"))

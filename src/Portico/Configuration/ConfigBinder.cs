@@ -173,8 +173,9 @@ public static partial class ConfigBinder
                 c.Done();
             }
             var lb = s.Enum("loadBalancing", LoadBalancingNames) ?? LoadBalancingPolicy.RoundRobin;
+            var (protocol, grpc) = BindServiceProtocol(s);
             list.Add(new ServiceDefinition(key.Value!, urls, lb, health, passive, s.Duration("timeout") ?? TimeSpan.FromSeconds(30), retry, breaker,
-                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true));
+                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true, protocol, grpc));
             s.Done();
         }
         return list;
@@ -234,7 +235,7 @@ public static partial class ConfigBinder
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
-                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors))));
+                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors), Grpc: BindGrpcRoute(r, errors))));
             r.Done();
         }
         return list;

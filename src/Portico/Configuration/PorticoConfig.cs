@@ -50,6 +50,8 @@ public sealed record TlsDefinition(string Certificate, string? Key, string? Pass
 
 public enum LoadBalancingPolicy { RoundRobin, LeastRequests, PowerOfTwoChoices, First, Random }
 
+public enum ServiceProtocol { Http, Grpc, GraphQL, Amqp }
+
 /// A logical upstream: several URLs, balanced, health-checked, with reliability policies.
 public sealed record ServiceDefinition(
     string Name,
@@ -62,7 +64,9 @@ public sealed record ServiceDefinition(
     CircuitBreakerDefinition? CircuitBreaker,
     TimeSpan ConnectTimeout,
     int? MaxConnectionsPerServer,
-    bool Required);
+    bool Required,
+    ServiceProtocol Protocol = ServiceProtocol.Http,
+    GrpcServiceDefinition? Grpc = null);
 
 public sealed record ActiveHealthDefinition(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
 
@@ -98,7 +102,8 @@ public sealed record RouteDefinition(
     IReadOnlyList<string>? Formats = null,
     XmlFormatDefinition? Xml = null,
     IReadOnlyList<ValueCondition>? Claims = null,
-    string? Cache = null)
+    string? Cache = null,
+    GrpcRouteDefinition? Grpc = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -15,7 +15,12 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
 {
     // Routes without formats pass straight through: no async frame on the hot path.
     public Task InvokeAsync(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats ? NegotiateAsync(context, formats) : next(context);
+        context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats && !StreamsNdjson(context) ? NegotiateAsync(context, formats) : next(context);
+
+    /// A server-streaming gRPC route answers NDJSON to a client that asks for it, beside the formats it negotiates.
+    static bool StreamsNdjson(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<Proxy.ProxyRoute>()?.Grpc is { Plan.ServerStreaming: true }
+        && context.Request.Headers.Accept.Any(a => a is not null && a.Contains(Protocols.Grpc.GrpcHandler.NdjsonType, StringComparison.OrdinalIgnoreCase));
 
     async Task NegotiateAsync(HttpContext context, FormatsMetadata formats)
     {

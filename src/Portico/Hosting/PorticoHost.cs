@@ -86,9 +86,11 @@ public static class PorticoHost
         services.AddSingleton<ProxyHandler>();
         services.AddPorticoRateLimiting();
         services.AddPorticoAggregation();
+        services.AddSingleton<Protocols.Grpc.GrpcHandler>();
         services.AddPorticoCaching(config.Server, time);
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
-            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
+            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>(),
+            sp.GetRequiredService<Protocols.Grpc.GrpcHandler>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

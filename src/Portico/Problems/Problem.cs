@@ -35,6 +35,8 @@ public static class Problem
         public const string BadXml = "urn:portico:problem:bad-xml";
         public const string CrossSiteRequest = "urn:portico:problem:cross-site-request";
         public const string SessionStoreUnavailable = "urn:portico:problem:session-store-unavailable";
+        public const string InvalidMessage = "urn:portico:problem:invalid-message";
+        public const string GrpcStatus = "urn:portico:problem:grpc-status";
     }
 
     public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)

@@ -28,4 +28,7 @@ public sealed class ProxyRoute
 
     /// Set for an aggregate route: the endpoint runs the aggregation instead of forwarding.
     public Aggregation.AggregateRoute? Aggregate { get; init; }
+
+    /// Set for a gRPC route: the endpoint transcodes and calls the method instead of forwarding.
+    public Protocols.Grpc.GrpcRoute? Grpc { get; init; }
 }

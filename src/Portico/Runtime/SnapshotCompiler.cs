@@ -8,6 +8,7 @@ using Portico.Formats;
 using Portico.Health;
 using Portico.Hosting;
 using Portico.Problems;
+using Portico.Protocols.Grpc;
 using Portico.Proxy;
 using Portico.RateLimiting;
 using Portico.Routing;
@@ -26,10 +27,12 @@ public sealed class SnapshotCompiler
     readonly AggregateHandler _aggregate;
     readonly RateLimitRegistry? _rateLimits;
     readonly SessionEndpoints? _sessions;
+    readonly GrpcHandler? _grpc;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null)
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null, GrpcHandler? grpc = null)
     {
+        _grpc = grpc;
         _proxy = proxy;
         _readiness = readiness;
         _aggregate = aggregate;
@@ -90,7 +93,7 @@ public sealed class SnapshotCompiler
     Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
     {
         if (!snapshot.TryEnter()) return HandleStaleAsync(context, snapshot, route);
-        return route.Aggregate is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
+        return route.Aggregate is null && route.Grpc is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
     }
 
     async Task HandleStaleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
@@ -111,6 +114,7 @@ public sealed class SnapshotCompiler
         try
         {
             if (route.Aggregate is { } aggregate) await _aggregate.HandleAsync(context, route, aggregate).ConfigureAwait(false);
+            else if (route.Grpc is { } grpc && _grpc is not null) await _grpc.HandleAsync(context, route, grpc).ConfigureAwait(false);
             else await _proxy.HandleAsync(context, route).ConfigureAwait(false);
         }
         finally
@@ -152,7 +156,15 @@ public sealed class SnapshotCompiler
             identity: IdentityForwarding.For(route, gateway, auth),
             clients: clients);
         var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
-        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer);
+        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer) { Grpc = CompileGrpc(route, gateway, targets[0], auth) };
+    }
+
+    /// A gRPC route: the method's plan (validated at load) and call descriptor, built once per snapshot.
+    static GrpcRoute? CompileGrpc(RouteDefinition route, GatewayDefinition gateway, ServiceRuntime service, AuthDefinition? auth)
+    {
+        if (route.Grpc is null || service.Definition.Grpc?.Schema is not { } schema) return null;
+        var plan = schema.Methods[route.Grpc.Method.TrimStart('/')];
+        return new GrpcRoute(plan, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default, service.Definition.Grpc.EmitDefaults);
     }
 
     /// An aggregate route: its plan (validated at load, so it compiles), part services and time limits. Targets

@@ -21,6 +21,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
         Balancer = ILoadBalancer.Create(definition.LoadBalancing);
         Invoker = new HttpMessageInvoker(CreateHandler(definition), disposeHandler: true);
         Resilience = new ServiceResilience(definition, time);
+        if (definition.Protocol == ServiceProtocol.Grpc) Grpc = new Protocols.Grpc.GrpcChannels(Destinations, definition.ConnectTimeout);
         if (definition.Health is { } health)
             _prober = new ActiveHealthProber(definition.Name, health, Destinations, Invoker, time, loggers.CreateLogger("Portico.Health"));
     }
@@ -32,6 +33,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public ILoadBalancer Balancer { get; }
     public HttpMessageInvoker Invoker { get; }
     public ServiceResilience Resilience { get; }
+    /// Channels to the destinations of a `protocol: grpc` service.
+    public Protocols.Grpc.GrpcChannels? Grpc { get; }
     public bool HasActiveHealth => _prober is not null;
     internal ActiveHealthProber? Prober => _prober;
 
@@ -62,11 +65,12 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public static string FingerprintOf(ServiceDefinition d) => string.Join("|",
         d.Name, string.Join(",", d.Urls.Select(u => u.AbsoluteUri)), d.LoadBalancing, d.Health, d.PassiveHealth, d.Timeout.Ticks.ToString(CultureInfo.InvariantCulture),
         d.Retry is { } r ? $"{r.Attempts},{r.Backoff.Ticks},{r.MaxBackoff.Ticks},{string.Join(",", r.OnStatus)},{r.BudgetRatio},{r.BudgetMinPerSecond}" : "-",
-        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required);
+        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol);
 
     public async ValueTask DisposeAsync()
     {
         if (_prober is not null) await _prober.DisposeAsync().ConfigureAwait(false);
         Invoker.Dispose();
+        Grpc?.Dispose();
     }
 }

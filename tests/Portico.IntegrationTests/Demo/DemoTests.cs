@@ -11,7 +11,7 @@ namespace Portico.IntegrationTests.Demo;
 [Collection(DemoCollection.Name)]
 public sealed class DemoTests
 {
-    static readonly int[] DemoPorts = [8080, 5100, 5101, 5102, 5201, 5301, 5601];
+    static readonly int[] DemoPorts = [8080, 5100, 5101, 5102, 5201, 5301, 5501, 5601];
 
     [Fact]
     public async Task ReadmeCurlLines_RunAsPrintedAgainstTheDemo_AllExitZeroWith2xx()

@@ -38,6 +38,7 @@ public sealed class SchemaTests
             circuitBreaker: { failureRatio: 0.5, minimumThroughput: 20, samplingDuration: 30s, breakFor: 30s }
           users-v2: { url: http://127.0.0.1:5103, passiveHealth: false, required: false }
           other: { urls: "http://127.0.0.1:5104", passiveHealth: off, retry: { onStatus: 503 } }
+          inventory: { protocol: grpc, urls: [http://127.0.0.1:5301], proto: protos/inventory.proto, emitDefaults: false }
         routes:
           - name: user
             match:
@@ -59,6 +60,10 @@ public sealed class SchemaTests
             passCredentials: false
             rateLimit: burst
             cache: short
+          - name: item
+            match: { path: "/api/items/{sku}", methods: [GET] }
+            service: inventory
+            grpc: { method: inventory.Inventory/GetItem }
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
             split: { users: 90, users-v2: 10 }

@@ -1,0 +1,196 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Portico.Identity;
+using Portico.Problems;
+using Portico.Proxy;
+
+namespace Portico.Protocols.Grpc;
+
+/// Answers a gRPC route: builds the request message from path parameters, query parameters and the JSON body,
+/// calls the method, and writes the answer as proto3 JSON (a server stream as a JSON array, or NDJSON when the
+/// client accepts application/x-ndjson, flushed per message). gRPC statuses become problem+json.
+internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler> logger)
+{
+    public const string NdjsonType = "application/x-ndjson";
+    static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "x-request-id"];
+    static readonly byte[] Newline = "\n"u8.ToArray();
+
+    public async Task HandleAsync(HttpContext context, ProxyRoute route, GrpcRoute grpc)
+    {
+        byte[] request;
+        try
+        {
+            request = await BuildRequestAsync(context, grpc).ConfigureAwait(false);
+        }
+        catch (GrpcTranscodeException ex)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.InvalidMessage, "Bad Request",
+                $"Field '{ex.Field}': {ex.Message}.", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        catch (JsonException ex)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.InvalidMessage, "Bad Request",
+                $"The body is not valid JSON: {ex.Message}", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        if (grpc.Service.Grpc?.Pick(grpc.Service) is not { } target)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
+                $"Service '{grpc.Service.Name}' has no healthy destination.", grpc.Service.Name, route.Name).ConfigureAwait(false);
+            return;
+        }
+        var options = new CallOptions(Metadata(context, grpc), time.GetUtcNow().UtcDateTime + grpc.Timeout, context.RequestAborted);
+        var invoker = target.Channel.CreateCallInvoker();
+        target.Destination.Enter();
+        try
+        {
+            if (grpc.Plan.ServerStreaming) await StreamAsync(context, grpc, invoker, options, request).ConfigureAwait(false);
+            else
+            {
+                var response = await invoker.AsyncUnaryCall(grpc.Method, null, options, request).ConfigureAwait(false);
+                var json = ProtobufToJson.Read(grpc.Plan.Output, response, grpc.EmitDefaults);
+                var body = Encoding.UTF8.GetBytes(json?.ToJsonString() ?? "null");
+                context.Response.StatusCode = StatusCodes.Status200OK;
+                context.Response.ContentType = "application/json; charset=utf-8";
+                context.Response.ContentLength = body.Length;
+                await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
+            }
+            grpc.Service.Destinations.ReportSuccess(target.Destination);
+        }
+        catch (RpcException ex) when (context.RequestAborted.IsCancellationRequested && ex.StatusCode == StatusCode.Cancelled)
+        {
+            // The client went away; the call was cancelled with it.
+        }
+        catch (RpcException ex)
+        {
+            if (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal) grpc.Service.Destinations.ReportFailure(target.Destination);
+            LogCallFailed(logger, route.Name, grpc.Plan.FullName, ex.StatusCode);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+                return;
+            }
+            var status = GrpcStatusMapping.ToHttp(ex.StatusCode);
+            var detail = string.IsNullOrEmpty(ex.Status.Detail) ? $"gRPC status {ex.StatusCode}." : $"gRPC status {ex.StatusCode}: {ex.Status.Detail}";
+            await Problem.WriteAsync(context, status, Problem.Types.GrpcStatus, ReasonOf(status), detail, grpc.Service.Name, route.Name).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
+        {
+            // The answer did not decode with the service's .proto: the files and the service disagree.
+            LogBadAnswer(logger, route.Name, grpc.Plan.FullName, ex.Message);
+            if (context.Response.HasStarted) context.Abort();
+            else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                $"The answer of {grpc.Plan.FullName} does not match its .proto.", grpc.Service.Name, route.Name).ConfigureAwait(false);
+        }
+        finally
+        {
+            target.Destination.Leave();
+        }
+    }
+
+    static string ReasonOf(int status) => status == 499 ? "Client Closed Request" : Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
+
+    static async Task StreamAsync(HttpContext context, GrpcRoute grpc, CallInvoker invoker, CallOptions options, byte[] request)
+    {
+        using var call = invoker.AsyncServerStreamingCall(grpc.Method, null, options, request);
+        var ndjson = context.Request.Headers.Accept.Any(a => a is not null && a.Contains(NdjsonType, StringComparison.OrdinalIgnoreCase));
+        var response = context.Response;
+        var body = response.Body;
+        var first = true;
+        // Headers go out with the first message, so a call failing at once still answers with its status.
+        while (await call.ResponseStream.MoveNext(context.RequestAborted).ConfigureAwait(false))
+        {
+            var json = Encoding.UTF8.GetBytes(ProtobufToJson.Read(grpc.Plan.Output, call.ResponseStream.Current, grpc.EmitDefaults)?.ToJsonString() ?? "null");
+            if (first)
+            {
+                response.StatusCode = StatusCodes.Status200OK;
+                response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
+                if (!ndjson) await body.WriteAsync("["u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            }
+            else if (!ndjson) await body.WriteAsync(","u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+            await body.WriteAsync(json, context.RequestAborted).ConfigureAwait(false);
+            if (ndjson) await body.WriteAsync(Newline, context.RequestAborted).ConfigureAwait(false);
+            await body.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            first = false;
+        }
+        if (first)
+        {
+            response.StatusCode = StatusCodes.Status200OK;
+            response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
+            if (!ndjson) await body.WriteAsync("[]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+        }
+        else if (!ndjson) await body.WriteAsync("]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// Path parameters, then query parameters, then the JSON body's fields (the body wins, as in grpc-gateway
+    /// a path parameter names the resource). Query parameters that name no field are ignored.
+    static async Task<byte[]> BuildRequestAsync(HttpContext context, GrpcRoute grpc)
+    {
+        var plan = grpc.Plan.Input;
+        var message = new JsonObject();
+        foreach (var (key, value) in context.Request.RouteValues)
+        {
+            if (value is string text && plan.ByName.TryGetValue(key, out var field)) message[field.JsonName] = FromText(field, text);
+        }
+        foreach (var (key, values) in context.Request.Query)
+        {
+            if (!plan.ByName.TryGetValue(key, out var field) || message.ContainsKey(field.JsonName)) continue;
+            message[field.JsonName] = field.Repeated ? new JsonArray([.. values.Select(v => FromText(field, v ?? ""))]) : FromText(field, values.ToString());
+        }
+        if (context.Request.ContentLength > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
+        {
+            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            if (body is not JsonObject fields) throw new GrpcTranscodeException("(body)", "expected a JSON object");
+            foreach (var (name, value) in fields.ToList())
+            {
+                fields.Remove(name);
+                var key = plan.ByName.TryGetValue(name, out var f) ? f.JsonName : name;
+                message.Remove(key);
+                message[name] = value;
+            }
+        }
+        using var document = JsonDocument.Parse(message.ToJsonString());
+        return JsonToProtobuf.Write(plan, document.RootElement);
+    }
+
+    /// Text from a path or query: booleans become JSON booleans; other values stay strings, which proto3 JSON
+    /// accepts for every number kind.
+    static JsonNode? FromText(FieldPlan field, string text) =>
+        field.Type == ProtoType.Bool && bool.TryParse(text, out var b) ? JsonValue.Create(b) : JsonValue.Create(text);
+
+    static Metadata Metadata(HttpContext context, GrpcRoute grpc)
+    {
+        var metadata = new Metadata();
+        var headers = context.Request.Headers;
+        foreach (var name in TracingHeaders)
+        {
+            if (headers.TryGetValue(name, out var value) && value.Count > 0) metadata.Add(name, value.ToString());
+        }
+        if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) metadata.Add("traceparent", activity.Id ?? "");
+        // Identity goes from the authenticated identity only; client credentials never leave the gateway.
+        if (grpc.IdentityHeaders is { } names && context.Features.Get<GatewayIdentity>() is { } identity)
+        {
+            metadata.Add(names.Subject.ToLowerInvariant(), identity.Subject);
+            metadata.Add(names.Method.ToLowerInvariant(), identity.Method);
+            if (identity.Consumer is not null) metadata.Add(names.Consumer.ToLowerInvariant(), identity.Consumer);
+            if (identity.Scopes.Count > 0) metadata.Add(names.Scopes.ToLowerInvariant(), string.Join(' ', identity.Scopes));
+            if (identity.Groups is { Count: > 0 } groups) metadata.Add(names.Groups.ToLowerInvariant(), string.Join(' ', groups));
+        }
+        return metadata;
+    }
+
+    [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Route {Route}: the answer of {Method} does not decode: {Reason}")]
+    static partial void LogBadAnswer(ILogger logger, string route, string method, string reason);
+
+    [LoggerMessage(EventId = 1601, Level = LogLevel.Information, Message = "Route {Route}: gRPC call {Method} ended with {Status}")]
+    static partial void LogCallFailed(ILogger logger, string route, string method, StatusCode status);
+}
