@@ -110,6 +110,7 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         scenarios.Add(new("portico cache hit", portico, "/cached/hello", [], "/hello", true, CheckCached));
         scenarios.Add(new("portico aggregate (2 parts)", portico, "/aggregate", [], "/hello", true, CheckAggregate));
         scenarios.Add(new("portico json to xml", portico, "/xml/big", ["Accept: application/xml"], "/big", true, CheckXml));
+        scenarios.Add(new("portico rest to grpc", portico, "/grpc/items/sku-1", [], "/hello", true, CheckGrpc));
         scenarios.Add(new("portico chain (jwt + rate limit)", portico, "/chain/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true, CheckRateLimitHeaders));
         return scenarios;
     }
@@ -120,6 +121,9 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
     static string? CheckCached(HttpResponseMessage response, string body) =>
         response.Headers.TryGetValues("Cache-Status", out var status) && status.Single().StartsWith("Portico; ", StringComparison.Ordinal) && body.Length == 100
             ? null : "no Cache-Status header or not the 100-byte body: the route is not cached";
+
+    static string? CheckGrpc(HttpResponseMessage response, string body) =>
+        body.Contains("\"sku\":\"sku-1\"", StringComparison.Ordinal) && body.Contains("\"stock\":42", StringComparison.Ordinal) ? null : $"not the item as JSON: {body}";
 
     static string? CheckAggregate(HttpResponseMessage response, string body) =>
         body.StartsWith("{\"first\":", StringComparison.Ordinal) && body.Contains("\"second\":", StringComparison.Ordinal) ? null : "not an aggregate of two parts";
