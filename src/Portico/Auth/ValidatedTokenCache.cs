@@ -15,7 +15,11 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : JsonWebTokenHandl
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(5);
     public const int MaxEntries = 4096;
 
-    sealed record Entry(Task<TokenValidationResult> Result, SecurityKey Key, DateTimeOffset Expires);
+    sealed record Entry(Task<TokenValidationResult> Result, SecurityKey Key, DateTimeOffset Expires)
+    {
+        /// What the authentication handler made of the token the first time (its ticket), once it succeeded.
+        public Microsoft.AspNetCore.Authentication.AuthenticateResult? Authenticated;
+    }
 
     readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.Ordinal);
 
@@ -43,6 +47,23 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : JsonWebTokenHandl
             _entries[token] = new Entry(Task.FromResult(result), key, expires);
         }
         return result;
+    }
+
+    /// The handler's earlier result for this token, while the token is remembered and its key is among <paramref name="offered"/>.
+    public Microsoft.AspNetCore.Authentication.AuthenticateResult? TryGetAuthenticated(string token, IEnumerable<SecurityKey> offered)
+    {
+        if (!_entries.TryGetValue(token, out var entry) || entry.Authenticated is not { } result || time.GetUtcNow() >= entry.Expires) return null;
+        foreach (var key in offered)
+        {
+            if (ReferenceEquals(key, entry.Key)) return result;
+        }
+        return null;
+    }
+
+    /// Keeps the handler's result with the validation it came from (nothing when that validation is not remembered).
+    public void RememberAuthenticated(string token, Microsoft.AspNetCore.Authentication.AuthenticateResult result)
+    {
+        if (_entries.TryGetValue(token, out var entry)) entry.Authenticated = result;
     }
 
     static bool Offers(TokenValidationParameters parameters, SecurityKey key)

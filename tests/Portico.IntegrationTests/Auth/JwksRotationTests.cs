@@ -56,6 +56,8 @@ public sealed class JwksRotationTests : IAsyncLifetime
     {
         var oldToken = _idp.Token("alice");
         (await GetAsync(oldToken)).ShouldBe(HttpStatusCode.OK);
+        // Again: now answered from the remembered validation, which must not outlive the key's removal below.
+        (await GetAsync(oldToken)).ShouldBe(HttpStatusCode.OK);
         var fetchesBefore = _idp.Fetches;
 
         _idp.Rotate(TestIdentityProvider.NewKey("k2"));

@@ -107,4 +107,32 @@ public sealed class ValidatedTokenCacheTests
 
         cache.Count.ShouldBeLessThanOrEqualTo(ValidatedTokenCache.MaxEntries);
     }
+
+    [Fact]
+    public async Task TryGetAuthenticated_RememberedWhileItsKeyIsOffered_NotOtherwise()
+    {
+        var cache = new ValidatedTokenCache(_time);
+        var token = Token();
+        (await cache.ValidateTokenAsync(token, Parameters(Key))).IsValid.ShouldBeTrue();
+        var result = Microsoft.AspNetCore.Authentication.AuthenticateResult.NoResult();
+
+        cache.TryGetAuthenticated(token, [Key]).ShouldBeNull();
+        cache.RememberAuthenticated(token, result);
+
+        cache.TryGetAuthenticated(token, [Key]).ShouldBeSameAs(result);
+        cache.TryGetAuthenticated(token, [new SymmetricSecurityKey(RandomNumberGenerator.GetBytes(32))]).ShouldBeNull();
+        _time.Advance(ValidatedTokenCache.MaxAge);
+        cache.TryGetAuthenticated(token, [Key]).ShouldBeNull();
+    }
+
+    [Fact]
+    public void RememberAuthenticated_TokenNeverValidated_RemembersNothing()
+    {
+        var cache = new ValidatedTokenCache(_time);
+
+        cache.RememberAuthenticated("not-validated", Microsoft.AspNetCore.Authentication.AuthenticateResult.NoResult());
+
+        cache.TryGetAuthenticated("not-validated", [Key]).ShouldBeNull();
+        cache.Count.ShouldBe(0);
+    }
 }
