@@ -24,7 +24,7 @@ internal sealed class CacheHeadersMiddleware(RequestDelegate next)
         }
     }
 
-    sealed class CacheHeadersStream(Stream inner, CacheRequestState state) : Stream
+    sealed class CacheHeadersStream(Stream inner, CacheRequestState state) : Hosting.ResponseBodyStream
     {
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -52,14 +52,5 @@ internal sealed class CacheHeadersMiddleware(RequestDelegate next)
             state.BeforeBody();
             inner.Flush();
         }
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -6,7 +6,7 @@ namespace Portico.Formats;
 /// Replaces the response body of a request that asked for XML. Whether to convert is decided when the response
 /// starts (first write or headers sent): a JSON body (application/json, any +json type) is transcoded chunk by
 /// chunk into XML; anything else, or a content-encoded body, passes through untouched.
-internal sealed class XmlResponseStream : Stream
+internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
 {
     readonly Stream _inner;
     readonly HttpResponse _response;
@@ -93,13 +93,4 @@ internal sealed class XmlResponseStream : Stream
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => false;
-    public override bool CanSeek => false;
-    public override bool CanWrite => true;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-    public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
 }
