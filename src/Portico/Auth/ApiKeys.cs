@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -25,6 +26,12 @@ public static class ApiKeys
         SHA256.HashData(Encoding.UTF8.GetBytes(key), digest);
         return digest.ToArray();
     }
+
+    /// Whether <paramref name="hash"/> is the stored form: `sha256:` and 64 lowercase hex digits.
+    public static bool IsHash(string? hash) =>
+        hash is { Length: 71 } && hash.StartsWith(HashPrefix, StringComparison.Ordinal) && !hash.AsSpan(HashPrefix.Length).ContainsAnyExcept(LowerHex);
+
+    static readonly SearchValues<char> LowerHex = SearchValues.Create("0123456789abcdef");
 
     /// The digest bytes of a validated `sha256:&lt;hex&gt;` hash.
     internal static byte[] DigestOfHash(string hash) => Convert.FromHexString(hash.AsSpan(HashPrefix.Length));

@@ -45,7 +45,7 @@ public sealed class RedisConsumerStore : ConsumerStore
         var database = Database();
         for (var attempt = 0; ; attempt++)
         {
-            var (data, before) = Parse(database.HashGetAll(HashKey));
+            var (data, before, _) = Parse(database.HashGetAll(HashKey));
             var result = change(data);
             var after = data.Consumers.ToDictionary(c => c.Id, Serialize, StringComparer.Ordinal);
             var transaction = database.CreateTransaction();
@@ -81,22 +81,50 @@ public sealed class RedisConsumerStore : ConsumerStore
         }
     }
 
-    /// The stored consumers, sorted by id, and each one's JSON as read (the transaction's guard).
-    public static (ConsumerFile.Data Data, Dictionary<string, string> Json) Parse(HashEntry[] entries)
+    /// The stored consumers that read whole, sorted by id, each one's JSON as read (the transaction's guard), and the
+    /// fields that do not read (see <see cref="Read"/>): those are left out, and an update leaves them untouched.
+    public static (ConsumerFile.Data Data, Dictionary<string, string> Json, IReadOnlyList<string> Unreadable) Parse(HashEntry[] entries)
     {
         var json = new Dictionary<string, string>(StringComparer.Ordinal);
         var consumers = new List<ConsumerFile.StoredConsumer>();
+        var unreadable = new List<string>();
         foreach (var entry in entries.OrderBy(e => (string?)e.Name, StringComparer.Ordinal))
         {
-            var text = (string)entry.Value!;
-            json[(string)entry.Name!] = text;
-            if (JsonSerializer.Deserialize(text, ConsumerFileJson.Default.StoredConsumer) is { } consumer) consumers.Add(consumer);
+            var field = (string?)entry.Name ?? "";
+            var text = (string?)entry.Value ?? "";
+            if (Read(field, text) is { } consumer)
+            {
+                json[field] = text;
+                consumers.Add(consumer);
+            }
+            else
+            {
+                unreadable.Add(field);
+            }
         }
-        return (new ConsumerFile.Data(consumers), json);
+        return (new ConsumerFile.Data(consumers), json, unreadable);
     }
 
-    static string Serialize(ConsumerFile.StoredConsumer consumer) => JsonSerializer.Serialize(consumer, ConsumerFileJson.CompactStoredConsumer);
+    /// One hash field as a consumer; null unless its JSON parses, names the field's consumer and holds only
+    /// well-formed key hashes (a hand-edited or foreign entry must not take the other consumers down with it).
+    public static ConsumerFile.StoredConsumer? Read(string field, string json)
+    {
+        ConsumerFile.StoredConsumer? consumer;
+        try
+        {
+            consumer = JsonSerializer.Deserialize(json, ConsumerFileJson.Default.StoredConsumer);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+        if (consumer is null || consumer.Id != field || consumer.Scopes is null || consumer.Keys is null) return null;
+        if (consumer.Scopes.Any(s => s is null) || consumer.Groups?.Any(g => g is null) == true) return null;
+        return consumer.Keys.All(k => k is not null && k.Id is not null && ApiKeys.IsHash(k.Hash)) ? consumer : null;
+    }
 
+    /// One consumer as its hash field holds it: one line of JSON.
+    public static string Serialize(ConsumerFile.StoredConsumer consumer) => JsonSerializer.Serialize(consumer, ConsumerFileJson.CompactStoredConsumer);
     public override void Dispose()
     {
         _connection?.Dispose();

@@ -27,6 +27,7 @@ internal sealed partial class RuntimeConsumers : IDisposable
     ISubscriber? _subscriber;
     IConnectionMultiplexer? _multiplexer;
     readonly TimeProvider _time;
+    bool _loadedFromRedis;
 
     public RuntimeConsumers(RuntimeHolder holder, GatewayRuntime runtime, RedisConnections redis, TimeProvider time, ILogger<RuntimeConsumers> logger)
     {
@@ -109,22 +110,45 @@ internal sealed partial class RuntimeConsumers : IDisposable
         lock (_gate)
         {
             if (store == _redisStore) return;
-            _resync?.Dispose();
-            _resync = null;
-            _subscriber?.Unsubscribe(RedisConsumerStore.Channel);
-            _subscriber = null;
-            if (_multiplexer is not null) _multiplexer.ConnectionRestored -= OnRestored;
-            _multiplexer = null;
+            StopFollowingRedis();
             _redisStore = store;
             if (store is null) return;
             var database = _redis.Database(store);
             _multiplexer = database.Multiplexer;
             _multiplexer.ConnectionRestored += OnRestored;
             _subscriber = _multiplexer.GetSubscriber();
-            _subscriber.Subscribe(RedisConsumerStore.Channel, (_, _) => _ = LoadRedisAsync());
+            try
+            {
+                _subscriber.Subscribe(RedisConsumerStore.Channel, OnAnnounced);
+            }
+            catch (RedisException ex)
+            {
+                // Redis is down (at start, or during a reload): the subscription stays registered with the connection,
+                // which makes it when it connects, and the connect itself triggers a full load (OnRestored).
+                LogNotSubscribed(_logger, ex.Message);
+            }
             _resync = _time.CreateTimer(_ => _ = LoadRedisAsync(), null, ResyncEvery, ResyncEvery);
         }
         _ = LoadRedisAsync();
+    }
+
+    void OnAnnounced(RedisChannel channel, RedisValue message) => _ = LoadRedisAsync();
+
+    // Called under _gate. Never throws: unsubscribing while Redis is down only drops the local registration.
+    void StopFollowingRedis()
+    {
+        _resync?.Dispose();
+        _resync = null;
+        if (_multiplexer is not null) _multiplexer.ConnectionRestored -= OnRestored;
+        _multiplexer = null;
+        try
+        {
+            _subscriber?.Unsubscribe(RedisConsumerStore.Channel, OnAnnounced);
+        }
+        catch (RedisException)
+        {
+        }
+        _subscriber = null;
     }
 
     void OnRestored(object? sender, ConnectionFailedEventArgs e) => _ = LoadRedisAsync();
@@ -138,17 +162,30 @@ internal sealed partial class RuntimeConsumers : IDisposable
             lock (_gate) store = _redisStore;
             if (store is null) return;
             var entries = await _redis.Database(store).HashGetAllAsync(RedisConsumerStore.HashKey).ConfigureAwait(false);
-            Apply(new ConsumerKeyIndex(ConsumerFile.AsDefinitions(RedisConsumerStore.Parse(entries).Data)));
-            LogLoadedFromRedis(_logger, _keys.Count);
+            var index = IndexOf(entries, out var unreadable);
+            foreach (var field in unreadable) LogRedisEntryUnreadable(_logger, field);
+            Apply(index);
+            _loadedFromRedis = true;
+            LogLoadedFromRedis(_logger, index.Count);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or System.Text.Json.JsonException or FormatException)
+        catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            LogRedisUnreadable(_logger, ex.Message);
+            if (_loadedFromRedis) LogRedisUnreadable(_logger, ex.Message);
+            else LogRedisNeverRead(_logger, ex.Message);
         }
         finally
         {
             _redisLoads.Release();
         }
+    }
+
+    /// The key index for the consumers hash as read from Redis. A field that does not read as a consumer is left out
+    /// (its keys refused) and named in <paramref name="unreadable"/>, so one bad entry cannot freeze every other change.
+    internal static ConsumerKeyIndex IndexOf(HashEntry[] entries, out IReadOnlyList<string> unreadable)
+    {
+        var (data, _, rejected) = RedisConsumerStore.Parse(entries);
+        unreadable = rejected;
+        return new ConsumerKeyIndex(ConsumerFile.AsDefinitions(data));
     }
 
     void Apply(ConsumerKeyIndex index)
@@ -162,9 +199,7 @@ internal sealed partial class RuntimeConsumers : IDisposable
         lock (_gate)
         {
             _watcher?.Dispose();
-            _resync?.Dispose();
-            _subscriber?.Unsubscribe(RedisConsumerStore.Channel);
-            if (_multiplexer is not null) _multiplexer.ConnectionRestored -= OnRestored;
+            StopFollowingRedis();
         }
     }
 
@@ -174,9 +209,18 @@ internal sealed partial class RuntimeConsumers : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Consumers file {Path} could not be read, keeping the previous keys: {Reason}")]
     static partial void LogUnreadable(ILogger logger, string path, string reason);
 
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Not subscribed to runtime consumer changes yet (Redis unreachable; subscribing when it connects): {Reason}")]
+    static partial void LogNotSubscribed(ILogger logger, string reason);
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Runtime consumers loaded from Redis: {Keys} key(s)")]
     static partial void LogLoadedFromRedis(ILogger logger, int keys);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Runtime consumers could not be read from Redis, keeping the previous keys (retried on reconnect and every 30s): {Reason}")]
     static partial void LogRedisUnreadable(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Runtime consumers could not be read from Redis: until it is reachable only the consumers declared in the config are accepted (retried on connect and every 30s): {Reason}")]
+    static partial void LogRedisNeverRead(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Runtime consumer {Consumer} in Redis is unreadable (not a consumer's JSON, or a malformed key hash); its keys are refused")]
+    static partial void LogRedisEntryUnreadable(ILogger logger, string consumer);
 }
