@@ -10,10 +10,12 @@ namespace Portico.Auth;
 /// come from the consumers file, re-read whenever it changes (the CLI writes it atomically, so every read sees a
 /// whole file). With `store: redis` they come from Redis: loaded at start, reloaded on every change the CLI announces
 /// (pub/sub), after a lost connection comes back (announcements may have been missed) and every
-/// <see cref="ResyncEvery"/> as a safety net. A source that cannot be read keeps the last good set.
+/// <see cref="ResyncEvery"/> as a safety net (a read that fails on a live connection is retried after a second). A
+/// source that cannot be read keeps the last good set; a node that never read Redis has only the config's consumers.
 internal sealed partial class RuntimeConsumers : IDisposable
 {
     public static readonly TimeSpan ResyncEvery = TimeSpan.FromSeconds(30);
+    static readonly TimeSpan RetryAfterFailure = TimeSpan.FromSeconds(1);
 
     readonly ILogger<RuntimeConsumers> _logger;
     readonly RedisConnections _redis;
@@ -172,6 +174,12 @@ internal sealed partial class RuntimeConsumers : IDisposable
         {
             if (_loadedFromRedis) LogRedisUnreadable(_logger, ex.Message);
             else LogRedisNeverRead(_logger, ex.Message);
+            // A read that failed on a live connection (a timeout) may have carried a revocation: try again in a
+            // second rather than at the next periodic resync. A lost connection reloads when it returns.
+            lock (_gate)
+            {
+                if (_multiplexer is { IsConnected: true }) _resync?.Change(RetryAfterFailure, ResyncEvery);
+            }
         }
         finally
         {
