@@ -17,12 +17,12 @@ public sealed class ClusterSessionTests
             : Results.StatusCode(StatusCodes.Status401Unauthorized);
     }));
 
-    static string Config(TestBackend users, RedisServer redis) => $$"""
+    static string Config(TestBackend users, RedisServer redis, string sessionStore = "") => $$"""
         services:
           users: { urls: ["{{users.Url}}"] }
         store: { kind: redis, connection: "127.0.0.1:{{redis.Port}}", timeout: 300ms }
         auth:
-          session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
+          session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false{{sessionStore}} }
         routes:
           - name: me
             match: { path: /users/me }
@@ -31,10 +31,14 @@ public sealed class ClusterSessionTests
             rewrite: "/users/{identity.sub}"
         """;
 
-    static async Task<string> LoginAsync(HttpClient client)
+    static async Task<string> LoginAsync(HttpClient client, string? previousCookie = null)
     {
-        using var response = await client.PostAsync("/auth/login",
-            new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]), TestContext.Current.CancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
+        {
+            Content = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]),
+        };
+        if (previousCookie is not null) request.Headers.Add("Cookie", previousCookie);
+        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("sid=", StringComparison.Ordinal));
         return cookie[..cookie.IndexOf(';')];
@@ -72,6 +76,44 @@ public sealed class ClusterSessionTests
         }
         using var afterLogout = await MeAsync(clientOne, cookie);
         afterLogout.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+    }
+
+    [Fact]
+    public async Task Login_AgainThroughTheOtherNode_RotatesTheId_OldOneRefusedEverywhere()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var users = await UsersAsync();
+        await using var one = await GatewayProcess.StartAsync(Config(users, redis));
+        await using var two = await GatewayProcess.StartAsync(Config(users, redis));
+        using var clientOne = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = one.BaseAddress };
+        using var clientTwo = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = two.BaseAddress };
+        var first = await LoginAsync(clientOne);
+
+        var second = await LoginAsync(clientTwo, previousCookie: first);
+
+        second.ShouldNotBe(first);
+        using var oldOnOne = await MeAsync(clientOne, first);
+        using var newOnOne = await MeAsync(clientOne, second);
+        oldOnOne.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        newOnOne.StatusCode.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
+    public async Task SessionStoreMemory_WithTopLevelRedis_SessionsStayOnTheirNode()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var users = await UsersAsync();
+        await using var one = await GatewayProcess.StartAsync(Config(users, redis, ", store: memory"));
+        await using var two = await GatewayProcess.StartAsync(Config(users, redis, ", store: memory"));
+        using var clientOne = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = one.BaseAddress };
+        using var clientTwo = new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = two.BaseAddress };
+
+        var cookie = await LoginAsync(clientOne);
+        using var onOne = await MeAsync(clientOne, cookie);
+        using var onTwo = await MeAsync(clientTwo, cookie);
+
+        onOne.StatusCode.ShouldBe(HttpStatusCode.OK);
+        onTwo.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
