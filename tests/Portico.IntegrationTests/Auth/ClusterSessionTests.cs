@@ -130,6 +130,7 @@ public sealed class ClusterSessionTests
         var problem = await ProblemResponse.ReadAsync(down, TestContext.Current.CancellationToken);
 
         down.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        problem.ContentType.ShouldBe("application/problem+json");
         problem.Type.ShouldBe(Problem.Types.SessionStoreUnavailable);
         down.Headers.RetryAfter.ShouldNotBeNull();
         users.Received.ShouldNotContain(r => r.PathAndQuery == "/users/alice");
