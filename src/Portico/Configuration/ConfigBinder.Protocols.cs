@@ -36,7 +36,7 @@ public static partial class ConfigBinder
         var g = new MappingReader(node, errors, "a GraphQL route");
         var query = g.String("query");
         var operationName = g.String("operationName");
-        var persisted = g.String("persistedQuery");
+        var persisted = g.String("persistedQuery") is { } p && p is not ("false" or "False" or "no" or "off") ? p : null;
         var select = g.String("select");
         var variables = g.Entries("variables")
             .Select(e => new KeyValuePair<string, string>(e.Key.Value!, (e.Value as ConfigScalar)?.Value ?? "")).ToList();

@@ -169,7 +169,8 @@ public sealed class SnapshotCompiler
         {
             Grpc = CompileGrpc(route, gateway, targets[0], auth),
             GraphQL = CompileGraphQL(route, gateway, targets[0], auth),
-            Amqp = route.Amqp is { } amqp ? new AmqpRoute(amqp, targets[0], route.Timeout ?? gateway.Timeout ?? targets[0].Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default) : null,
+            Amqp = route.Amqp is { } amqp ? new AmqpRoute(amqp, targets[0], route.Timeout ?? gateway.Timeout ?? targets[0].Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default,
+                HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders)) : null,
         };
     }
 

@@ -83,9 +83,11 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         switch (outcome.Kind)
         {
             case AmqpOutcomeKind.Accepted when outcome.Reply is { } reply:
+                if (!amqp.ResponseHeaders.IsEmpty) amqp.ResponseHeaders.ApplyTo(context.Response.Headers);
                 await WriteReplyAsync(context, reply, messageId).ConfigureAwait(false);
                 break;
             case AmqpOutcomeKind.Accepted:
+                if (!amqp.ResponseHeaders.IsEmpty) amqp.ResponseHeaders.ApplyTo(context.Response.Headers);
                 await WriteAcceptedAsync(context, messageId).ConfigureAwait(false);
                 break;
             case AmqpOutcomeKind.Unroutable:

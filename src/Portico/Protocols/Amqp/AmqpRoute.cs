@@ -7,8 +7,9 @@ namespace Portico.Protocols.Amqp;
 /// accepted body types, the time to wait for the confirm or reply, and the identity header names.
 public sealed class AmqpRoute
 {
-    internal AmqpRoute(AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders)
+    internal AmqpRoute(AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders, Proxy.HeaderTransformPlan responseHeaders)
     {
+        ResponseHeaders = responseHeaders;
         Exchange = definition.Exchange;
         RoutingKey = RoutingKeyTemplate.TryParse(definition.RoutingKey, out var error) ?? throw new InvalidOperationException($"routing key not validated: {error}");
         Rpc = definition.Rpc;
@@ -30,6 +31,8 @@ public sealed class AmqpRoute
     public AmqpBroker Broker { get; }
     public TimeSpan Timeout { get; }
     public IdentityHeadersDefinition IdentityHeaders { get; }
+    /// The gateway's and route's `headers.response`, applied to 202 answers and replies.
+    internal Proxy.HeaderTransformPlan ResponseHeaders { get; }
 
     public static bool IsJson(string mediaType) =>
         mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);

@@ -21,11 +21,13 @@ public sealed class VariableType
 
     internal static VariableType From(GraphQLType type) => type switch
     {
-        GraphQLNonNullType nonNull => From(nonNull.Type) is var inner ? new VariableType(inner.Name, inner.Item, nonNull: true) : inner,
+        GraphQLNonNullType nonNull => From(nonNull.Type).AsNonNull(),
         GraphQLListType list => new VariableType(null, From(list.Type), false),
         GraphQLNamedType named => new VariableType(named.Name.StringValue, null, false),
         _ => throw new InvalidOperationException($"unexpected GraphQL type node {type.Kind}"),
     };
+
+    VariableType AsNonNull() => new(Name, Item, nonNull: true);
 
     public override string ToString() => (IsList ? $"[{Item}]" : Name!) + (NonNull ? "!" : "");
 }
