@@ -143,6 +143,26 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         problem.Service.ShouldBe("orders");
     }
 
+    [Fact]
+    public async Task Publish_QueueFullAndRejectingPublishes_Answers503Nacked()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var exchange = NewExchange();
+        await using var broker = await BrokerClient.ConnectAsync(fixture.Broker.Url);
+        // A queue that holds one message and refuses more makes the broker nack the next publish.
+        await broker.DeclareAsync(exchange, "order.#", queueArguments: new Dictionary<string, object?> { ["x-max-length"] = 1, ["x-overflow"] = "reject-publish" });
+        await using var gateway = await StartGatewayAsync(exchange);
+        using var client = await gateway.ReadyClientAsync();
+
+        var first = await client.PostAsync("/api/orders", Json("{}"), ct);
+        var second = await client.PostAsync("/api/orders", Json("{}"), ct);
+
+        first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        second.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        (await ProblemResponse.ReadAsync(second, ct)).Type.ShouldBe("urn:portico:problem:message-nacked");
+        second.Headers.Contains("Portico-Message-Id").ShouldBeFalse();
+    }
+
     [Theory]
     [InlineData("text/plain", "{\"sku\":\"A1\"}", HttpStatusCode.UnsupportedMediaType)]
     [InlineData(null, "{\"sku\":\"A1\"}", HttpStatusCode.UnsupportedMediaType)]

@@ -34,11 +34,11 @@ public sealed class BrokerClient : IAsyncDisposable
     }
 
     /// A topic exchange with one queue bound by <paramref name="bindingKey"/>; returns the queue's name.
-    public async Task<string> DeclareAsync(string exchange, string bindingKey, bool durable = false)
+    public async Task<string> DeclareAsync(string exchange, string bindingKey, bool durable = false, IDictionary<string, object?>? queueArguments = null)
     {
         await _channel.ExchangeDeclareAsync(exchange, ExchangeType.Topic, durable: durable, autoDelete: false);
         var queue = $"{exchange}.q";
-        await _channel.QueueDeclareAsync(queue, durable: durable, exclusive: false, autoDelete: false);
+        await _channel.QueueDeclareAsync(queue, durable: durable, exclusive: false, autoDelete: false, arguments: queueArguments);
         await _channel.QueueBindAsync(queue, exchange, bindingKey);
         return queue;
     }
