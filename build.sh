@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the test suite needs; servers are started by the tests themselves on free loopback ports.
-APT_PACKAGES=(curl redis-server)
+APT_PACKAGES=(curl redis-server rabbitmq-server)
 
 ensure_packages() {
   local missing=()

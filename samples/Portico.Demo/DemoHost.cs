@@ -23,6 +23,7 @@ public sealed class DemoHost : IAsyncDisposable
         (CheckoutV2Service.Name, CheckoutV2Service.Port, CheckoutV2Service.Create),
         (IdentityService.Name, IdentityService.Port, IdentityService.Create),
         (InventoryService.Name, InventoryService.Port, InventoryService.Create),
+        (CatalogService.Name, CatalogService.Port, CatalogService.Create),
     ];
 
     /// Lines the demo prints to try; the README lists the same ones and a test runs them all.
@@ -45,6 +46,9 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f http://127.0.0.1:8080/api/items/SKU-1",
         "curl -sS -f -H 'Accept: application/xml' http://127.0.0.1:8080/api/items/SKU-2",
         "curl -sS -f -H 'Accept: application/x-ndjson' 'http://127.0.0.1:8080/api/items?limit=2'",
+        "curl -sS -f http://127.0.0.1:8080/api/products/1",
+        "curl -sS -f -H 'Accept: application/xml' http://127.0.0.1:8080/api/products/2",
+        "curl -sS -i -H 'Content-Type: application/json' -d '{\"sku\":\"SKU-1\",\"quantity\":2}' http://127.0.0.1:8080/api/orders",
         "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
         "curl -sS -f http://127.0.0.1:8080/readyz",
         "curl -sS -f -i http://127.0.0.1:8080/api/limited/ping",
@@ -124,12 +128,12 @@ public sealed class DemoHost : IAsyncDisposable
         }
     }
 
-    /// Returns once every service passed its first health probe (as /readyz would say), or after 10 seconds.
+    /// Returns once every required service passed its first health probe (as /readyz would say), or after 10 seconds.
     static async Task WaitUntilReadyAsync(GatewayRuntime runtime, CancellationToken cancellationToken)
     {
         // Readiness raises no event; the services already listen, so the first probes take milliseconds.
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!runtime.Current.Services.Values.All(s => s.IsReady) && DateTime.UtcNow < deadline)
+        while (!runtime.Current.Services.Values.All(s => s.IsReady || !s.Definition.Required) && DateTime.UtcNow < deadline)
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
     }
 

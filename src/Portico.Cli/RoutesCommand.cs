@@ -31,6 +31,8 @@ internal static class RoutesCommand
                             ? "aggregate " + string.Join(", ", aggregate.Parts.Select(p => $"{p.Name}: {p.Service}{(p.Optional ? "?" : "")}"))
                             : string.Join(" / ", r.Split!.Targets.Select(t => $"{t.Service} {t.Weight}")));
                     if (r.Grpc is { } grpc) target += $" grpc {grpc.Method}";
+                    if (r.GraphQL is { } graphql) target += " graphql" + (graphql.OperationName is { } op ? $" {op}" : "") + (graphql.Select is { } sel ? $" → {sel}" : "");
+                    if (r.Amqp is { } amqp) target += $" amqp {(amqp.Rpc ? "rpc" : "publish")} {(amqp.Exchange.Length == 0 ? "(default)" : amqp.Exchange)}/{amqp.RoutingKey}";
                     var methods = r.Match.Methods.Count == 0 ? "*" : string.Join(",", r.Match.Methods);
                     var extra = string.Join(" ", r.Match.Headers.Select(h => $"header {h.Name}={string.Join("|", h.Values)}")
                         .Concat(r.Match.Query.Select(q => $"query {q.Name}={string.Join("|", q.Values)}"))

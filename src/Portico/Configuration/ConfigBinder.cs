@@ -114,7 +114,9 @@ public static partial class ConfigBinder
         foreach (var (key, value) in root.Entries("services"))
         {
             var s = new MappingReader(value, errors, $"service '{key.Value}'");
-            var urlsNode = s.Node("urls") ?? s.Node("url");
+            // A broker's URL is not an HTTP base URL: an amqp service binds it itself.
+            var broker = s.Mapping?.Get("protocol") is ConfigScalar { Value: "amqp" };
+            var urlsNode = broker ? null : s.Node("urls") ?? s.Node("url");
             var urls = new List<Uri>();
             foreach (var (text, i) in s.StringList(urlsNode).Select((t, i) => (t, i)))
             {
@@ -125,8 +127,8 @@ public static partial class ConfigBinder
                 else
                     errors.Add(new ConfigError(at.Path, $"'{text}' is not a valid service URL", at.Location, "use an absolute http:// or https:// URL without query or fragment, e.g. http://127.0.0.1:5101"));
             }
-            if (urlsNode is null) s.Missing("urls", "list the service's base URLs, e.g. urls: [http://127.0.0.1:5101]");
-            else if (urls.Count == 0 && !errors.Any(e => e.Path.StartsWith(urlsNode.Path, StringComparison.Ordinal)))
+            if (urlsNode is null && !broker) s.Missing("urls", "list the service's base URLs, e.g. urls: [http://127.0.0.1:5101]");
+            else if (urlsNode is not null && urls.Count == 0 && !errors.Any(e => e.Path.StartsWith(urlsNode.Path, StringComparison.Ordinal)))
                 errors.Add(new ConfigError(urlsNode.Path, "the service has no URL", urlsNode.Location, "list at least one base URL"));
 
             ActiveHealthDefinition? health = null;
@@ -174,8 +176,9 @@ public static partial class ConfigBinder
             }
             var lb = s.Enum("loadBalancing", LoadBalancingNames) ?? LoadBalancingPolicy.RoundRobin;
             var (protocol, grpc) = BindServiceProtocol(s);
+            var amqp = protocol == ServiceProtocol.Amqp ? BindAmqpService(s) : null;
             list.Add(new ServiceDefinition(key.Value!, urls, lb, health, passive, s.Duration("timeout") ?? TimeSpan.FromSeconds(30), retry, breaker,
-                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true, protocol, grpc));
+                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true, protocol, grpc, amqp));
             s.Done();
         }
         return list;
@@ -235,7 +238,8 @@ public static partial class ConfigBinder
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
-                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors), Grpc: BindGrpcRoute(r, errors))));
+                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors), Grpc: BindGrpcRoute(r, errors),
+                GraphQL: BindGraphQLRoute(r, errors), Amqp: BindAmqpRoute(r, errors))));
             r.Done();
         }
         return list;

@@ -128,6 +128,7 @@ public static partial class ConfigValidator
         ValidateTraffic(config, Error);
         ValidateAggregates(config, where, errors);
         ValidateFormats(config, where, errors);
+        ValidateProtocols(config, where, errors);
 
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
         for (var i = 0; i < compiled.Count; i++)

@@ -66,7 +66,8 @@ public sealed record ServiceDefinition(
     int? MaxConnectionsPerServer,
     bool Required,
     ServiceProtocol Protocol = ServiceProtocol.Http,
-    GrpcServiceDefinition? Grpc = null);
+    GrpcServiceDefinition? Grpc = null,
+    AmqpServiceDefinition? Amqp = null);
 
 public sealed record ActiveHealthDefinition(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
 
@@ -103,7 +104,9 @@ public sealed record RouteDefinition(
     XmlFormatDefinition? Xml = null,
     IReadOnlyList<ValueCondition>? Claims = null,
     string? Cache = null,
-    GrpcRouteDefinition? Grpc = null)
+    GrpcRouteDefinition? Grpc = null,
+    GraphQLRouteDefinition? GraphQL = null,
+    AmqpRouteDefinition? Amqp = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }

@@ -87,10 +87,12 @@ public static class PorticoHost
         services.AddPorticoRateLimiting();
         services.AddPorticoAggregation();
         services.AddSingleton<Protocols.Grpc.GrpcHandler>();
+        services.AddSingleton<Protocols.GraphQL.GraphQLHandler>();
+        services.AddSingleton<Protocols.Amqp.AmqpHandler>();
         services.AddPorticoCaching(config.Server, time);
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
             sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>(),
-            sp.GetRequiredService<Protocols.Grpc.GrpcHandler>()));
+            sp.GetRequiredService<Protocols.Grpc.GrpcHandler>(), sp.GetRequiredService<Protocols.GraphQL.GraphQLHandler>(), sp.GetRequiredService<Protocols.Amqp.AmqpHandler>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

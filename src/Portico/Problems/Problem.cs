@@ -37,9 +37,20 @@ public static class Problem
         public const string SessionStoreUnavailable = "urn:portico:problem:session-store-unavailable";
         public const string InvalidMessage = "urn:portico:problem:invalid-message";
         public const string GrpcStatus = "urn:portico:problem:grpc-status";
+        public const string InvalidVariable = "urn:portico:problem:invalid-variable";
+        public const string GraphQLErrors = "urn:portico:problem:graphql-errors";
+        public const string GraphQLNull = "urn:portico:problem:graphql-null";
+        public const string UnsupportedMediaType = "urn:portico:problem:unsupported-media-type";
+        public const string BrokerNotConfigured = "urn:portico:problem:broker-not-configured";
+        public const string BrokerUnavailable = "urn:portico:problem:broker-unavailable";
+        public const string MessageUnroutable = "urn:portico:problem:message-unroutable";
+        public const string MessageNacked = "urn:portico:problem:message-nacked";
+        public const string BrokerRefused = "urn:portico:problem:broker-refused";
     }
 
-    public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null)
+    /// <param name="extensions">Writes extra members of the problem object (RFC 9457 extension members).</param>
+    public static Task WriteAsync(HttpContext context, int status, string type, string title, string detail, string? service = null, string? route = null, TimeSpan? retryAfter = null,
+        Action<Utf8JsonWriter>? extensions = null)
     {
         var response = context.Response;
         if (response.HasStarted) return Task.CompletedTask;
@@ -73,6 +84,7 @@ public static class Problem
             if (route is not null) json.WriteString("route", route);
             var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
             json.WriteString("traceId", traceId);
+            extensions?.Invoke(json);
             json.WriteEndObject();
         }
         response.ContentLength = buffer.WrittenCount;

@@ -31,4 +31,10 @@ public sealed class ProxyRoute
 
     /// Set for a gRPC route: the endpoint transcodes and calls the method instead of forwarding.
     public Protocols.Grpc.GrpcRoute? Grpc { get; init; }
+
+    /// Set for a GraphQL route: the endpoint runs the operation instead of forwarding.
+    public Protocols.GraphQL.GraphQLRoute? GraphQL { get; init; }
+
+    /// Set for an AMQP route: the endpoint publishes to the broker instead of forwarding.
+    public Protocols.Amqp.AmqpRoute? Amqp { get; init; }
 }

@@ -8,6 +8,8 @@ using Portico.Formats;
 using Portico.Health;
 using Portico.Hosting;
 using Portico.Problems;
+using Portico.Protocols.Amqp;
+using Portico.Protocols.GraphQL;
 using Portico.Protocols.Grpc;
 using Portico.Proxy;
 using Portico.RateLimiting;
@@ -28,10 +30,15 @@ public sealed class SnapshotCompiler
     readonly RateLimitRegistry? _rateLimits;
     readonly SessionEndpoints? _sessions;
     readonly GrpcHandler? _grpc;
+    readonly GraphQLHandler? _graphql;
+    readonly AmqpHandler? _amqp;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null, GrpcHandler? grpc = null)
+    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null, GrpcHandler? grpc = null,
+        GraphQLHandler? graphql = null, AmqpHandler? amqp = null)
     {
+        _graphql = graphql;
+        _amqp = amqp;
         _grpc = grpc;
         _proxy = proxy;
         _readiness = readiness;
@@ -93,7 +100,7 @@ public sealed class SnapshotCompiler
     Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
     {
         if (!snapshot.TryEnter()) return HandleStaleAsync(context, snapshot, route);
-        return route.Aggregate is null && route.Grpc is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
+        return route.Aggregate is null && route.Grpc is null && route.GraphQL is null && route.Amqp is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
     }
 
     async Task HandleStaleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
@@ -115,6 +122,8 @@ public sealed class SnapshotCompiler
         {
             if (route.Aggregate is { } aggregate) await _aggregate.HandleAsync(context, route, aggregate).ConfigureAwait(false);
             else if (route.Grpc is { } grpc && _grpc is not null) await _grpc.HandleAsync(context, route, grpc).ConfigureAwait(false);
+            else if (route.GraphQL is { } graphql && _graphql is not null) await _graphql.HandleAsync(context, route, graphql).ConfigureAwait(false);
+            else if (route.Amqp is { } amqp && _amqp is not null) await _amqp.HandleAsync(context, route, amqp).ConfigureAwait(false);
             else await _proxy.HandleAsync(context, route).ConfigureAwait(false);
         }
         finally
@@ -156,7 +165,22 @@ public sealed class SnapshotCompiler
             identity: IdentityForwarding.For(route, gateway, auth),
             clients: clients);
         var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
-        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer) { Grpc = CompileGrpc(route, gateway, targets[0], auth) };
+        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer)
+        {
+            Grpc = CompileGrpc(route, gateway, targets[0], auth),
+            GraphQL = CompileGraphQL(route, gateway, targets[0], auth),
+            Amqp = route.Amqp is { } amqp ? new AmqpRoute(amqp, targets[0], route.Timeout ?? gateway.Timeout ?? targets[0].Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default,
+                HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders)) : null,
+        };
+    }
+
+    /// A GraphQL route: its operation (validated at load, so it compiles) and the service's time limit.
+    static GraphQLRoute? CompileGraphQL(RouteDefinition route, GatewayDefinition gateway, ServiceRuntime service, AuthDefinition? auth)
+    {
+        if (route.GraphQL is null) return null;
+        var operation = GraphQLOperation.Compile(route.GraphQL, static (key, message, _) => throw new InvalidOperationException($"graphql.{key}: {message} (not validated)"))!;
+        return new GraphQLRoute(operation, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default,
+            HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders), HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders));
     }
 
     /// A gRPC route: the method's plan (validated at load) and call descriptor, built once per snapshot.

@@ -22,6 +22,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
         Invoker = new HttpMessageInvoker(CreateHandler(definition), disposeHandler: true);
         Resilience = new ServiceResilience(definition, time);
         if (definition.Protocol == ServiceProtocol.Grpc) Grpc = new Protocols.Grpc.GrpcChannels(Destinations, definition.ConnectTimeout);
+        if (definition.Protocol == ServiceProtocol.Amqp) Amqp = new Protocols.Amqp.AmqpBroker(definition, time, loggers);
         if (definition.Health is { } health)
             _prober = new ActiveHealthProber(definition.Name, health, Destinations, Invoker, time, loggers.CreateLogger("Portico.Health"));
     }
@@ -35,14 +36,20 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public ServiceResilience Resilience { get; }
     /// Channels to the destinations of a `protocol: grpc` service.
     public Protocols.Grpc.GrpcChannels? Grpc { get; }
+    /// The broker connection of a `protocol: amqp` service.
+    public Protocols.Amqp.AmqpBroker? Amqp { get; }
     public bool HasActiveHealth => _prober is not null;
     internal ActiveHealthProber? Prober => _prober;
 
     /// Ready when some destination can take traffic and, with active checks, the first probes have answered.
-    public bool IsReady => (_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0;
+    public bool IsReady => Amqp is { } broker ? broker.IsConnected : (_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0;
 
 
-    internal void Start() => _prober?.Start();
+    internal void Start()
+    {
+        _prober?.Start();
+        Amqp?.Start();
+    }
 
     static SocketsHttpHandler CreateHandler(ServiceDefinition definition)
     {
@@ -65,12 +72,17 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public static string FingerprintOf(ServiceDefinition d) => string.Join("|",
         d.Name, string.Join(",", d.Urls.Select(u => u.AbsoluteUri)), d.LoadBalancing, d.Health, d.PassiveHealth, d.Timeout.Ticks.ToString(CultureInfo.InvariantCulture),
         d.Retry is { } r ? $"{r.Attempts},{r.Backoff.Ticks},{r.MaxBackoff.Ticks},{string.Join(",", r.OnStatus)},{r.BudgetRatio},{r.BudgetMinPerSecond}" : "-",
-        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol);
+        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol, AmqpFingerprint(d.Amqp));
+
+    /// The broker URI hashed: fingerprints hold no credentials.
+    static string AmqpFingerprint(AmqpServiceDefinition? amqp) => amqp is null ? "-"
+        : $"{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(amqp.Broker?.OriginalString ?? "")))},{amqp.RecoveryInterval.Ticks}";
 
     public async ValueTask DisposeAsync()
     {
         if (_prober is not null) await _prober.DisposeAsync().ConfigureAwait(false);
         Invoker.Dispose();
         Grpc?.Dispose();
+        if (Amqp is not null) await Amqp.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -39,6 +39,8 @@ public sealed class SchemaTests
           users-v2: { url: http://127.0.0.1:5103, passiveHealth: false, required: false }
           other: { urls: "http://127.0.0.1:5104", passiveHealth: off, retry: { onStatus: 503 } }
           inventory: { protocol: grpc, urls: [http://127.0.0.1:5301], proto: protos/inventory.proto, emitDefaults: false }
+          catalog: { protocol: graphql, urls: [http://127.0.0.1:5401/graphql] }
+          orders: { protocol: amqp, url: "amqp://guest:guest@127.0.0.1:5672/", recoveryInterval: 2s, required: false }
         routes:
           - name: user
             match:
@@ -64,6 +66,18 @@ public sealed class SchemaTests
             match: { path: "/api/items/{sku}", methods: [GET] }
             service: inventory
             grpc: { method: inventory.Inventory/GetItem }
+          - name: product
+            match: { path: "/api/products/{id}", methods: [GET] }
+            service: catalog
+            graphql: { query: "query Product($id: ID!) { product(id: $id) { id name } }", operationName: Product, select: product, persistedQuery: true }
+          - name: product-by-hash
+            match: { path: "/api/v2/products/{id}", methods: [GET] }
+            service: catalog
+            graphql: { persistedQuery: 8f2b1c7a9e4d3f6a5b0c1d2e3f4a5b6c7d8e9f0a1b2c3d4e5f6a7b8c9d0e1f2a, variables: { id: "ID!" } }
+          - name: place-order
+            match: { path: "/api/orders/{kind}", methods: [POST] }
+            service: orders
+            amqp: { exchange: orders, routingKey: "order.{kind}", rpc: false, contentTypes: [application/json] }
           - name: canary
             match: { path: "/api/checkout/{**rest}", methods: GET }
             split: { users: 90, users-v2: 10 }

@@ -1,0 +1,24 @@
+namespace Portico.Configuration;
+
+/// The broker side of a `protocol: amqp` service. Printing it never shows the password.
+/// <param name="Broker">The amqp:// or amqps:// URI with credentials; null when the config gives an empty `url`
+/// (no broker configured: the service's routes answer 503).</param>
+/// <param name="RecoveryInterval">Time between connection attempts while the broker is unreachable.</param>
+public sealed record AmqpServiceDefinition(Uri? Broker, TimeSpan RecoveryInterval)
+{
+    public static readonly TimeSpan DefaultRecoveryInterval = TimeSpan.FromSeconds(5);
+
+    /// The broker's address for logs and messages: scheme, host, port and virtual host, never the credentials.
+    public string Endpoint => Broker is null ? "(none)" : Redact(Broker);
+
+    public static string Redact(Uri uri) => $"{uri.Scheme}://{uri.Host}:{(uri.Port > 0 ? uri.Port : uri.Scheme == "amqps" ? 5671 : 5672)}{uri.AbsolutePath}";
+
+    public override string ToString() => $"AmqpServiceDefinition {{ Broker = {Endpoint}, RecoveryInterval = {RecoveryInterval} }}";
+}
+
+/// A route answered by publishing the request to a broker: fire-and-confirm (202), or RPC over direct reply-to.
+/// <param name="Exchange">The exchange; "" is the default exchange (routing key = queue name).</param>
+/// <param name="RoutingKey">The routing key, a template that may use values the path captured: `order.{kind}`.</param>
+/// <param name="Rpc">Wait for a reply (direct reply-to) and answer with it, instead of answering 202.</param>
+/// <param name="ContentTypes">Media types the request body must have (415 otherwise); empty accepts any.</param>
+public sealed record AmqpRouteDefinition(string Exchange, string RoutingKey, bool Rpc, IReadOnlyList<string> ContentTypes);

@@ -1,0 +1,229 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Net.Http.Headers;
+using Portico.Identity;
+using Portico.Problems;
+using Portico.Proxy;
+using RabbitMQ.Client;
+
+namespace Portico.Protocols.Amqp;
+
+/// Answers an AMQP route. A publish route sends the request body as a persistent message (content type,
+/// generated message id, correlation id from `X-Correlation-Id`, identity and trace headers as message
+/// headers) with the mandatory flag and answers 202 with the message id only once the broker confirmed it. An
+/// RPC route publishes with reply-to = direct reply-to and answers with the reply. Whatever the broker did not
+/// take is never reported accepted: not connected, nacked or unroutable → 503, refused → 502, no confirm or
+/// reply in time → 504.
+internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler> logger)
+{
+    public const string MessageIdHeader = "Portico-Message-Id";
+    public const string CorrelationIdHeader = "X-Correlation-Id";
+    static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id"];
+
+    public async Task HandleAsync(HttpContext context, ProxyRoute route, AmqpRoute amqp)
+    {
+        var broker = amqp.Broker;
+        if (!broker.IsConfigured)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerNotConfigured, "Service Unavailable",
+                $"No message broker is configured for service '{amqp.Service.Name}' (its url is empty).", amqp.Service.Name, route.Name).ConfigureAwait(false);
+            return;
+        }
+        var contentType = context.Request.ContentType;
+        if (amqp.ContentTypes.Length > 0 && !Accepts(amqp.ContentTypes, contentType))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, Problem.Types.UnsupportedMediaType, "Unsupported Media Type",
+                $"The body must be {string.Join(" or ", amqp.ContentTypes)}{(contentType is null ? " (the request has no Content-Type)" : $", not {contentType}")}.", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        byte[] body;
+        try
+        {
+            body = await ReadBodyAsync(context).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await Problem.WriteAsync(context, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Problem.Types.RequestTooLarge : Problem.Types.BadRequest,
+                Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(ex.StatusCode), ex.Message, null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        if (amqp.RequiresJson && !IsJson(body))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request",
+                "The body is not valid JSON.", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        if (!broker.IsConnected)
+        {
+            await Unavailable(context, route, amqp, null).ConfigureAwait(false);
+            return;
+        }
+
+        var messageId = Guid.CreateVersion7().ToString();
+        var properties = Properties(context, amqp, messageId, contentType);
+        var routingKey = amqp.RoutingKey.Expand(context.Request.RouteValues);
+        AmqpOutcome outcome;
+        try
+        {
+            outcome = amqp.Rpc
+                ? await broker.CallAsync(amqp.Exchange, routingKey, properties, body, amqp.Timeout, context.RequestAborted).ConfigureAwait(false)
+                : await broker.PublishAsync(amqp.Exchange, routingKey, properties, body, amqp.Timeout, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return;
+        }
+
+        if (outcome.Kind != AmqpOutcomeKind.Accepted) LogNotAccepted(logger, route.Name, messageId, outcome.Kind, outcome.Detail ?? "");
+        var service = amqp.Service.Name;
+        var where = amqp.Exchange.Length == 0 ? $"routing key '{routingKey}' (default exchange)" : $"exchange '{amqp.Exchange}' with routing key '{routingKey}'";
+        switch (outcome.Kind)
+        {
+            case AmqpOutcomeKind.Accepted when outcome.Reply is { } reply:
+                if (!amqp.ResponseHeaders.IsEmpty) amqp.ResponseHeaders.ApplyTo(context.Response.Headers);
+                await WriteReplyAsync(context, reply, messageId).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.Accepted:
+                if (!amqp.ResponseHeaders.IsEmpty) amqp.ResponseHeaders.ApplyTo(context.Response.Headers);
+                await WriteAcceptedAsync(context, messageId).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.Unroutable:
+                await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.MessageUnroutable, "Service Unavailable",
+                    $"The broker could not route the message to {where}: no queue is bound for it.", service, route.Name).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.Nacked:
+                await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.MessageNacked, "Service Unavailable",
+                    "The broker did not take the message (negative acknowledgement).", service, route.Name, broker.RecoveryInterval).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.Refused:
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.BrokerRefused, "Bad Gateway",
+                    $"The broker refused the publish to {where}: {outcome.Detail}.", service, route.Name).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.TimedOut:
+                await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout, "Gateway Timeout",
+                    amqp.Rpc ? $"No reply within {amqp.Timeout.TotalSeconds:0.###}s." : $"The broker did not confirm the message within {amqp.Timeout.TotalSeconds:0.###}s; it may or may not have been taken.",
+                    service, route.Name).ConfigureAwait(false);
+                break;
+            case AmqpOutcomeKind.NotConfigured:
+            case AmqpOutcomeKind.Unavailable:
+            default:
+                await Unavailable(context, route, amqp, outcome.Detail).ConfigureAwait(false);
+                break;
+        }
+    }
+
+    static Task Unavailable(HttpContext context, ProxyRoute route, AmqpRoute amqp, string? detail) =>
+        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerUnavailable, "Service Unavailable",
+            $"The message broker of service '{amqp.Service.Name}' is not reachable{(detail is null ? "" : " (the connection broke)")}; nothing was published.",
+            amqp.Service.Name, route.Name, amqp.Broker.RecoveryInterval);
+
+    BasicProperties Properties(HttpContext context, AmqpRoute amqp, string messageId, string? contentType)
+    {
+        var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
+        var request = context.Request.Headers;
+        foreach (var name in TracingHeaders)
+        {
+            if (request.TryGetValue(name, out var value) && value.Count > 0) headers[name.ToLowerInvariant()] = value.ToString();
+        }
+        if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) headers["traceparent"] = activity.Id;
+        // Identity goes from the authenticated identity only; client credentials never reach the broker.
+        if (context.Features.Get<GatewayIdentity>() is { } identity)
+        {
+            var names = amqp.IdentityHeaders;
+            headers[names.Subject] = identity.Subject;
+            headers[names.Method] = identity.Method;
+            if (identity.Consumer is not null) headers[names.Consumer] = identity.Consumer;
+            if (identity.Scopes.Count > 0) headers[names.Scopes] = string.Join(' ', identity.Scopes);
+            if (identity.Groups is { Count: > 0 } groups) headers[names.Groups] = string.Join(' ', groups);
+        }
+        var clientCorrelation = request.TryGetValue(CorrelationIdHeader, out var correlation) && correlation.Count > 0 ? correlation.ToString() : null;
+        // An RPC call matches its reply by correlation id, which must be unique: the client's travels as a header.
+        if (amqp.Rpc && clientCorrelation is not null) headers[CorrelationIdHeader.ToLowerInvariant()] = clientCorrelation;
+        return new BasicProperties
+        {
+            MessageId = messageId,
+            CorrelationId = amqp.Rpc ? messageId : clientCorrelation,
+            ContentType = contentType,
+            DeliveryMode = DeliveryModes.Persistent,
+            Timestamp = new AmqpTimestamp(time.GetUtcNow().ToUnixTimeSeconds()),
+            AppId = "portico",
+            Headers = headers.Count == 0 ? null : headers,
+        };
+    }
+
+    static bool Accepts(string[] accepted, string? contentType)
+    {
+        if (contentType is null || !MediaTypeHeaderValue.TryParse(contentType, out var parsed)) return false;
+        var mediaType = parsed.MediaType.Value ?? "";
+        foreach (var type in accepted)
+        {
+            if (type.EndsWith("/*", StringComparison.Ordinal)
+                ? type == "*/*" || mediaType.StartsWith(type[..^1], StringComparison.OrdinalIgnoreCase)
+                : string.Equals(type, mediaType, StringComparison.OrdinalIgnoreCase))
+                return true;
+        }
+        return false;
+    }
+
+    static bool IsJson(byte[] body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            while (reader.Read())
+            {
+            }
+            return body.Length > 0;
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    {
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        while (true)
+        {
+            var read = await context.Request.Body.ReadAsync(buffer.GetMemory(8192), context.RequestAborted).ConfigureAwait(false);
+            if (read == 0) return buffer.WrittenSpan.ToArray();
+            buffer.Advance(read);
+        }
+    }
+
+    static async Task WriteAcceptedAsync(HttpContext context, string messageId)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status202Accepted;
+        response.ContentType = "application/json; charset=utf-8";
+        response.Headers[MessageIdHeader] = messageId;
+        response.Headers.CacheControl = "no-store";
+        var buffer = new ArrayBufferWriter<byte>(64);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("messageId", messageId);
+            json.WriteEndObject();
+        }
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    static async Task WriteReplyAsync(HttpContext context, AmqpReply reply, string messageId)
+    {
+        var response = context.Response;
+        response.StatusCode = reply.Status ?? StatusCodes.Status200OK;
+        response.ContentType = reply.ContentType ?? "application/octet-stream";
+        response.Headers[MessageIdHeader] = messageId;
+        response.Headers.CacheControl = "no-store";
+        response.ContentLength = reply.Body.Length;
+        await response.Body.WriteAsync(reply.Body, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    [LoggerMessage(EventId = 1811, Level = LogLevel.Warning, Message = "Route {Route}: message {MessageId} not accepted: {Outcome} {Detail}")]
+    static partial void LogNotAccepted(ILogger logger, string route, string messageId, AmqpOutcomeKind outcome, string detail);
+}

@@ -1,0 +1,343 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Polly.CircuitBreaker;
+using Portico.Identity;
+using Portico.LoadBalancing;
+using Portico.Problems;
+using Portico.Proxy;
+using Portico.Resilience;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Portico.Protocols.GraphQL;
+
+/// Answers a GraphQL route: binds the operation's variables from the request (400 naming the variable when a
+/// value does not fit, without calling the service), POSTs `{query, operationName, variables}` to the service
+/// through its balancer, passive health, circuit breaker and (queries only) retries, and answers with `data` or
+/// the `select`ed part of it. Errors without data become a mapped HTTP status; partial data answers 200 and
+/// reports the errors in `_errors` and the `Portico-GraphQL-Errors` header.
+internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLHandler> logger)
+{
+    public const string ErrorsHeader = "Portico-GraphQL-Errors";
+    public const string ErrorsMember = "_errors";
+    /// Answers larger than this are not read (502): the whole answer is parsed to pick `data` and `errors`.
+    public const int MaxAnswerSize = 16 * 1024 * 1024;
+
+    static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id", "X-Correlation-Id"];
+    static readonly MediaTypeWithQualityHeaderValue GraphQLResponseType = new("application/graphql-response+json");
+    static readonly MediaTypeWithQualityHeaderValue JsonType = new("application/json", 0.9);
+    static readonly MediaTypeHeaderValue RequestType = new("application/json") { CharSet = "utf-8" };
+
+    readonly TimeProvider _time = time;
+    readonly ILogger _logger = logger;
+
+    public async Task HandleAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql)
+    {
+        var operation = graphql.Operation;
+        JsonObject variables;
+        try
+        {
+            var body = await ReadBodyAsync(context).ConfigureAwait(false);
+            variables = GraphQLVariables.Bind(operation.Variables, context.Request.RouteValues, context.Request.Query, body);
+        }
+        catch (VariableException ex)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.InvalidVariable, "Bad Request", ex.Message + ".", null, route.Name,
+                extensions: json => json.WriteString("variable", ex.Variable)).ConfigureAwait(false);
+            return;
+        }
+        catch (JsonException ex)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request",
+                $"The body must be a JSON object of variables: {ex.Message}", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        catch (BadHttpRequestException ex)
+        {
+            await Problem.WriteAsync(context, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Problem.Types.RequestTooLarge : Problem.Types.BadRequest,
+                Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(ex.StatusCode), ex.Message, null, route.Name).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            // A persisted query goes by its hash first; when the service does not know it yet, with the document.
+            var sendsQuery = operation.Hash is null;
+            var call = await CallAsync(context, route, graphql, Payload(operation, variables, sendsQuery)).ConfigureAwait(false);
+            if (!sendsQuery && operation.Query is not null && call.Answer is { } first && first["data"] is null
+                && first["errors"] is JsonArray errors && GraphQLErrorMapping.IsPersistedQueryNotFound(errors))
+                call = await CallAsync(context, route, graphql, Payload(operation, variables, withQuery: true)).ConfigureAwait(false);
+            if (call.Answer is { } answer) await WriteAnswerAsync(context, route, graphql, answer).ConfigureAwait(false);
+            else await Problem.WriteAsync(context, call.Status, call.Type!, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(call.Status), call.Detail!,
+                graphql.Service.Name, route.Name).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; the call was cancelled with it.
+        }
+    }
+
+    /// The request body's members, or null without a body.
+    static async Task<JsonObject?> ReadBodyAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (!(request.ContentLength > 0 || (request.ContentLength is null && request.Headers.TransferEncoding.Count > 0))) return null;
+        var node = await JsonNode.ParseAsync(request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+        return node as JsonObject ?? throw new JsonException($"found {(node is null ? "null" : node.GetValueKind().ToString().ToLowerInvariant())}");
+    }
+
+    static byte[] Payload(GraphQLOperation operation, JsonObject variables, bool withQuery)
+    {
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            if (withQuery && operation.Query is { } query) json.WriteString("query", query);
+            if (operation.OperationName is { } name) json.WriteString("operationName", name);
+            json.WritePropertyName("variables");
+            variables.WriteTo(json);
+            if (operation.Hash is { } hash)
+            {
+                json.WriteStartObject("extensions");
+                json.WriteStartObject("persistedQuery");
+                json.WriteNumber("version", 1);
+                json.WriteString("sha256Hash", hash);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    async Task WriteAnswerAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, JsonObject answer)
+    {
+        var errors = answer["errors"] as JsonArray is { Count: > 0 } list ? list : null;
+        JsonNode? selected = answer["data"];
+        foreach (var member in graphql.Operation.Select) selected = (selected as JsonObject)?[member];
+        if (selected is null)
+        {
+            if (errors is not null) await WriteErrorsAsync(context, route, graphql, errors).ConfigureAwait(false);
+            else if (answer["data"] is null)
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                    "The service's answer has neither data nor errors.", graphql.Service.Name, route.Name).ConfigureAwait(false);
+            else
+                await Problem.WriteAsync(context, StatusCodes.Status404NotFound, Problem.Types.GraphQLNull, "Not Found",
+                    $"The service's answer has no value at '{string.Join('.', graphql.Operation.Select)}'.", graphql.Service.Name, route.Name).ConfigureAwait(false);
+            return;
+        }
+
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "application/json; charset=utf-8";
+        if (errors is not null)
+        {
+            LogPartialAnswer(_logger, route.Name, errors.Count);
+            response.Headers[ErrorsHeader] = errors.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            response.Headers.CacheControl = "no-store";
+        }
+        if (!graphql.ResponseHeaders.IsEmpty) graphql.ResponseHeaders.ApplyTo(response.Headers);
+        var buffer = new ArrayBufferWriter<byte>(1024);
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            if (errors is not null && selected is JsonObject obj)
+            {
+                json.WriteStartObject();
+                foreach (var (name, value) in obj)
+                {
+                    if (name == ErrorsMember) continue;
+                    json.WritePropertyName(name);
+                    if (value is null) json.WriteNullValue();
+                    else value.WriteTo(json);
+                }
+                json.WriteStartArray(ErrorsMember);
+                foreach (var error in errors) GraphQLErrorMapping.Write(json, error);
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            else selected.WriteTo(json);
+        }
+        response.ContentLength = buffer.WrittenCount;
+        await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    Task WriteErrorsAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, JsonArray errors)
+    {
+        var status = GraphQLErrorMapping.StatusOf(errors);
+        LogErrorAnswer(_logger, route.Name, errors.Count, status);
+        var messages = string.Join("; ", errors.Select(GraphQLErrorMapping.MessageOf));
+        return Problem.WriteAsync(context, status, Problem.Types.GraphQLErrors, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status),
+            $"The service answered with GraphQL errors: {messages}", graphql.Service.Name, route.Name, extensions: json =>
+            {
+                json.WriteStartArray("errors");
+                foreach (var error in errors) GraphQLErrorMapping.Write(json, error);
+                json.WriteEndArray();
+            });
+    }
+
+    /// What one call produced: the service's GraphQL answer, or the problem to answer with.
+    sealed record CallResult(JsonObject? Answer, int Status, string? Type, string? Detail)
+    {
+        public static CallResult Failed(int status, string type, string detail) => new(null, status, type, detail);
+    }
+
+    async Task<CallResult> CallAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload)
+    {
+        var resilience = graphql.Service.Resilience;
+        var canRetry = resilience.Retry is not null && !graphql.Operation.IsMutation;
+        resilience.Budget?.RecordRequest();
+        var attempt = new Attempt(this, context, route, graphql, payload, canRetry);
+        try
+        {
+            if (canRetry) await resilience.Retry!.ExecuteAsync(static (a, ct) => a.ThroughBreakerAsync(ct), attempt, context.RequestAborted).ConfigureAwait(false);
+            else await attempt.ThroughBreakerAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (BrokenCircuitException)
+        {
+            return CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.CircuitOpen, $"Service '{graphql.Service.Name}' is failing (circuit open).");
+        }
+        return attempt.Result ?? CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{graphql.Service.Name}' was not called.");
+    }
+
+    sealed class Attempt(GraphQLHandler owner, HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
+    {
+        int _count;
+        public CallResult? Result { get; private set; }
+
+        public ValueTask<ForwardOutcome> ThroughBreakerAsync(CancellationToken cancellationToken)
+        {
+            var breaker = graphql.Service.Resilience.Breaker;
+            return breaker is null ? OnceAsync(cancellationToken) : breaker.ExecuteAsync(static (a, ct) => a.OnceAsync(ct), this, cancellationToken);
+        }
+
+        async ValueTask<ForwardOutcome> OnceAsync(CancellationToken cancellationToken)
+        {
+            _count++;
+            var service = graphql.Service;
+            var available = service.Destinations.Available;
+            if (available.Length == 0)
+            {
+                Result = CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, $"Service '{service.Name}' has no healthy destination.");
+                return ForwardOutcome.NotAttempted;
+            }
+            var destination = service.Balancer.Pick(available);
+            destination.Enter();
+            using var timeout = new CancellationTokenSource(graphql.Timeout, owner._time);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                using var message = BuildMessage(destination);
+                using var response = await service.Invoker.SendAsync(message, linked.Token).ConfigureAwait(false);
+                var status = (int)response.StatusCode;
+                service.Destinations.ReportSuccess(destination);
+                var answer = await ReadAnswerAsync(response, linked.Token).ConfigureAwait(false);
+                if (answer is not null)
+                {
+                    Result = new CallResult(answer, status, null, null);
+                    return new ForwardOutcome(ForwarderError.None, status, false);
+                }
+                if (status is >= 200 and <= 299)
+                {
+                    Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{service.Name}' did not answer a GraphQL response.");
+                    return new ForwardOutcome(ForwarderError.ResponseBodyDestination, status, false);
+                }
+                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{service.Name}' answered {status}.");
+                var definition = service.Resilience.Definition;
+                var reserved = canRetry && definition is not null && definition.OnStatus.Contains(status) && _count <= definition.Attempts
+                    && service.Resilience.Budget!.TryAcquireRetry();
+                return new ForwardOutcome(ForwarderError.None, status, reserved);
+            }
+            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                service.Destinations.ReportFailure(destination);
+                LogCallFailed(owner._logger, route.Name, service.Name, destination.Prefix, "timed out");
+                Result = CallResult.Failed(StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout,
+                    $"Service '{service.Name}' did not answer within {graphql.Timeout.TotalSeconds:0.###}s.");
+                return new ForwardOutcome(ForwarderError.RequestTimedOut, 0, false);
+            }
+            catch (HttpRequestException ex)
+            {
+                service.Destinations.ReportFailure(destination);
+                LogCallFailed(owner._logger, route.Name, service.Name, destination.Prefix, ex.Message);
+                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, $"Service '{service.Name}' could not be reached.");
+                return new ForwardOutcome(ForwarderError.Request, 0, false);
+            }
+            catch (AnswerTooLargeException)
+            {
+                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"The answer of service '{service.Name}' is larger than {MaxAnswerSize / (1024 * 1024)} MiB.");
+                return new ForwardOutcome(ForwarderError.ResponseBodyDestination, 0, false);
+            }
+            finally
+            {
+                destination.Leave();
+            }
+        }
+
+        HttpRequestMessage BuildMessage(DestinationState destination)
+        {
+            var message = new HttpRequestMessage(HttpMethod.Post, destination.Prefix) { Content = new ByteArrayContent(payload) };
+            message.Content.Headers.ContentType = RequestType;
+            message.Headers.Accept.Add(GraphQLResponseType);
+            message.Headers.Accept.Add(JsonType);
+            var headers = context.Request.Headers;
+            foreach (var name in TracingHeaders)
+            {
+                if (headers.TryGetValue(name, out var value) && value.Count > 0) message.Headers.TryAddWithoutValidation(name, value.ToString());
+            }
+            if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) message.Headers.TryAddWithoutValidation("traceparent", activity.Id);
+            // Identity goes from the authenticated identity only; client credentials never leave the gateway.
+            if (context.Features.Get<GatewayIdentity>() is { } identity)
+            {
+                var names = graphql.IdentityHeaders;
+                message.Headers.TryAddWithoutValidation(names.Subject, identity.Subject);
+                message.Headers.TryAddWithoutValidation(names.Method, identity.Method);
+                if (identity.Consumer is not null) message.Headers.TryAddWithoutValidation(names.Consumer, identity.Consumer);
+                if (identity.Scopes.Count > 0) message.Headers.TryAddWithoutValidation(names.Scopes, string.Join(' ', identity.Scopes));
+                if (identity.Groups is { Count: > 0 } groups) message.Headers.TryAddWithoutValidation(names.Groups, string.Join(' ', groups));
+            }
+            if (!graphql.RequestHeaders.IsEmpty) graphql.RequestHeaders.ApplyTo(message);
+            return message;
+        }
+
+        /// The answer as a GraphQL response (a JSON object with `data` or `errors`, whatever the status), or null.
+        static async Task<JsonObject?> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        {
+            if (response.Content.Headers.ContentLength > MaxAnswerSize) throw new AnswerTooLargeException();
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var buffer = new ArrayBufferWriter<byte>(4096);
+                while (true)
+                {
+                    var read = await stream.ReadAsync(buffer.GetMemory(8192), cancellationToken).ConfigureAwait(false);
+                    if (read == 0) break;
+                    buffer.Advance(read);
+                    if (buffer.WrittenCount > MaxAnswerSize) throw new AnswerTooLargeException();
+                }
+                try
+                {
+                    return JsonNode.Parse(buffer.WrittenSpan) is JsonObject answer && (answer.ContainsKey("data") || answer.ContainsKey("errors")) ? answer : null;
+                }
+                catch (JsonException)
+                {
+                    return null;
+                }
+            }
+        }
+    }
+
+    sealed class AnswerTooLargeException : Exception;
+
+    [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Route {Route}: GraphQL call to service {Service} at {Destination} failed: {Reason}")]
+    static partial void LogCallFailed(ILogger logger, string route, string service, string destination, string reason);
+
+    [LoggerMessage(EventId = 1702, Level = LogLevel.Information, Message = "Route {Route}: the GraphQL answer has {Count} error(s) and no data; answering {Status}")]
+    static partial void LogErrorAnswer(ILogger logger, string route, int count, int status);
+
+    [LoggerMessage(EventId = 1703, Level = LogLevel.Information, Message = "Route {Route}: partial GraphQL answer with {Count} error(s)")]
+    static partial void LogPartialAnswer(ILogger logger, string route, int count);
+}
