@@ -25,8 +25,29 @@ public static partial class ConfigBinder
     {
         if (route.Node("grpc") is not { } node) return null;
         var g = new MappingReader(node, errors, "a gRPC route");
-        var method = g.String("method", required: true, hint: "the gRPC method as package.Service/Method, e.g. method: inventory.Inventory/GetItem");
+        var annotations = g.Bool("annotations") ?? false;
+        GrpcRouteDefinition? result;
+        if (annotations)
+        {
+            foreach (var key in new[] { "method", "body", "responseBody" })
+            {
+                if (g.Node(key) is { } extra)
+                    g.Error(extra, $"'{key}' comes from the .proto's google.api.http annotations on an 'annotations: true' route", "remove it, or write one route per method without 'annotations'");
+            }
+            result = new GrpcRouteDefinition("", Annotations: true);
+        }
+        else
+        {
+            var method = g.String("method", required: true, hint: "the gRPC method as package.Service/Method, e.g. method: inventory.Inventory/GetItem, or annotations: true");
+            var body = g.String("body");
+            var responseBody = g.String("responseBody");
+            result = method is null ? null : new GrpcRouteDefinition(method, body, responseBody);
+        }
         g.Done();
-        return method is null ? null : new GrpcRouteDefinition(method);
+        return result;
     }
+
+    /// A route with `grpc: { annotations: true }`: its paths come from the .proto, so `match` is optional.
+    static bool IsAnnotationRoute(MappingReader route) =>
+        route.Node("grpc") is ConfigMapping grpc && grpc.Get("annotations") is ConfigScalar { Value: "true" or "True" or "TRUE" };
 }

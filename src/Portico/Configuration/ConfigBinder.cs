@@ -201,8 +201,10 @@ public static partial class ConfigBinder
             var name = r.String("name") ?? $"routes[{i}]";
             var matchNode = r.Node("match");
             var m = new MappingReader(matchNode, errors, "match conditions");
-            if (matchNode is null) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
-            var path = m.String("path", required: m.Exists, hint: "a path template such as /api/users/{id} or /{**rest}") ?? "/";
+            // An annotations route takes its paths from the .proto; its match.path, when given, is a prefix.
+            var annotations = IsAnnotationRoute(r);
+            if (matchNode is null && !annotations) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
+            var path = m.String("path", required: m.Exists && !annotations, hint: "a path template such as /api/users/{id} or /{**rest}") ?? (annotations ? "" : "/");
             var methods = m.StringList("methods").Select(x => x.ToUpperInvariant()).ToList();
             var hosts = m.StringList("hosts");
             var headers = BindConditions(m, "headers");

@@ -40,10 +40,11 @@ public static class ConfigLoader
         errors.AddRange(substitution);
         var config = ConfigBinder.Bind(root, errors);
         var sources = new ConfigSourceMap(root, source);
+        // Without a file there is no folder to find .proto files in: their routes are checked, their methods not.
+        config = GrpcSchemas.Load(config, sources, directory, errors);
         ConfigValidator.Validate(config, sources, errors);
         if (directory is not null) CheckFiles(config, sources, directory, errors);
-        // Without a file there is no folder to find .proto files in: their routes are checked, their methods not.
-        config = GrpcSchemas.Attach(config, sources, directory, errors);
+        GrpcSchemas.CheckRoutes(config, sources, errors);
         // A value left as "${MISSING}" was reported once; its unsubstituted text is not a second problem.
         var unresolved = substitution.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         if (unresolved.Count > 0) errors.RemoveAll(e => unresolved.Contains(e.Path) && !substitution.Contains(e));

@@ -23,9 +23,8 @@ internal sealed class UnmatchedRequestMiddleware(RequestDelegate next)
     {
         await next(context).ConfigureAwait(false);
         if (context.Response.StatusCode != StatusCodes.Status405MethodNotAllowed || context.Response.HasStarted) return;
-        var allow = context.Response.Headers.Allow;
+        // The Allow header routing set stays: the problem writer keeps headers other than the body's.
         await Problem.WriteAsync(context, StatusCodes.Status405MethodNotAllowed, Problem.Types.MethodNotAllowed, "Method Not Allowed",
             $"{context.Request.Method} is not allowed on {context.Request.Path}.").ConfigureAwait(false);
-        context.Response.Headers.Allow = allow;
     }
 }

@@ -188,7 +188,11 @@ public sealed class SnapshotCompiler
     {
         if (route.Grpc is null || service.Definition.Grpc?.Schema is not { } schema) return null;
         var plan = schema.Methods[route.Grpc.Method.TrimStart('/')];
-        return new GrpcRoute(plan, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default, service.Definition.Grpc.EmitDefaults);
+        return new GrpcRoute(plan, route.Grpc, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default, service.Definition.Grpc.EmitDefaults)
+        {
+            RequestHeaders = HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
+            ResponseHeaders = HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
+        };
     }
 
     /// An aggregate route: its plan (validated at load, so it compiles), part services and time limits. Targets

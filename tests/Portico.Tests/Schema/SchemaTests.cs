@@ -65,7 +65,11 @@ public sealed class SchemaTests
           - name: item
             match: { path: "/api/items/{sku}", methods: [GET] }
             service: inventory
-            grpc: { method: inventory.Inventory/GetItem }
+            grpc: { method: inventory.Inventory/GetItem, body: "*", responseBody: name }
+          - name: inventory
+            match: { path: /api/v2 }
+            service: inventory
+            grpc: { annotations: true }
           - name: product
             match: { path: "/api/products/{id}", methods: [GET] }
             service: catalog
@@ -220,6 +224,8 @@ public sealed class SchemaTests
     [InlineData("rateLimits:\n  p: { algorithm: leaky, limit: 5, window: 1m }\n")]
     [InlineData("rateLimits:\n  p: { algorithm: fixed-window, window: 1m }\n")]
     [InlineData("store: { kind: etcd }\n")]
+    [InlineData("routes:\n  - { name: a, service: a, grpc: { annotations: true, method: p.S/M } }\n")]
+    [InlineData("routes:\n  - { name: a, service: a, match: { methods: [GET] }, grpc: { annotations: true } }\n")]
     public void Schema_ConfigTheLoaderRejects_IsRejectedToo(string yaml)
     {
         var errors = SchemaFixture.ValidateYaml(yaml);

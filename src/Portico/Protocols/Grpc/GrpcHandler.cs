@@ -54,11 +54,11 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
             else
             {
                 var response = await invoker.AsyncUnaryCall(grpc.Method, null, options, request).ConfigureAwait(false);
-                var json = ProtobufToJson.Read(grpc.Plan.Output, response, grpc.EmitDefaults);
-                var body = Encoding.UTF8.GetBytes(json?.ToJsonString() ?? "null");
+                var body = Answer(grpc, response);
                 context.Response.StatusCode = StatusCodes.Status200OK;
                 context.Response.ContentType = "application/json; charset=utf-8";
                 context.Response.ContentLength = body.Length;
+                if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(context.Response.Headers);
                 await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
             }
             grpc.Service.Destinations.ReportSuccess(target.Destination);
@@ -109,11 +109,12 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         // Headers go out with the first message, so a call failing at once still answers with its status.
         while (await call.ResponseStream.MoveNext(context.RequestAborted).ConfigureAwait(false))
         {
-            var json = Encoding.UTF8.GetBytes(ProtobufToJson.Read(grpc.Plan.Output, call.ResponseStream.Current, grpc.EmitDefaults)?.ToJsonString() ?? "null");
+            var json = Answer(grpc, call.ResponseStream.Current);
             if (first)
             {
                 response.StatusCode = StatusCodes.Status200OK;
                 response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
+                if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(response.Headers);
                 if (!ndjson) await body.WriteAsync("["u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
             }
             else if (!ndjson) await body.WriteAsync(","u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
@@ -126,40 +127,100 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         {
             response.StatusCode = StatusCodes.Status200OK;
             response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
+            if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(response.Headers);
             if (!ndjson) await body.WriteAsync("[]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
         }
         else if (!ndjson) await body.WriteAsync("]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
     }
 
-    /// Path parameters, then query parameters, then the JSON body's fields (the body wins, as in grpc-gateway
-    /// a path parameter names the resource). Query parameters that name no field are ignored.
+    /// One answer message as JSON bytes: the whole message, or the route's response field (its default
+    /// value when the message leaves it unset).
+    static byte[] Answer(GrpcRoute grpc, byte[] message)
+    {
+        var json = ProtobufToJson.Read(grpc.Plan.Output, message, grpc.EmitDefaults);
+        if (grpc.ResponseField is { } field)
+        {
+            json = json?[field.JsonName] ?? (grpc.EmitDefaults ? null : ProtobufToJson.Read(grpc.Plan.Output, message, emitDefaults: true)?[field.JsonName]);
+        }
+        return Encoding.UTF8.GetBytes(json?.ToJsonString() ?? "null");
+    }
+
+    /// Path values, then query parameters (unless the body is the whole message), then the JSON body: merged
+    /// over the rest (the body wins, as in grpc-gateway a path parameter names the resource), as one field, or
+    /// not read. Query parameters name fields by name or dotted path; those that name no field are ignored.
     static async Task<byte[]> BuildRequestAsync(HttpContext context, GrpcRoute grpc)
     {
         var plan = grpc.Plan.Input;
         var message = new JsonObject();
-        foreach (var (key, value) in context.Request.RouteValues)
+        var routeValues = context.Request.RouteValues;
+        if (grpc.PathVariables.Count > 0)
         {
-            if (value is string text && plan.ByName.TryGetValue(key, out var field)) message[field.JsonName] = FromText(field, text);
+            foreach (var variable in grpc.PathVariables)
+            {
+                var text = variable.Compose(name => routeValues.TryGetValue(name, out var v) ? v as string : null);
+                Set(message, plan, variable.FieldPath, text, overwrite: true);
+            }
         }
-        foreach (var (key, values) in context.Request.Query)
+        else
         {
-            if (!plan.ByName.TryGetValue(key, out var field) || message.ContainsKey(field.JsonName)) continue;
-            message[field.JsonName] = field.Repeated ? new JsonArray([.. values.Select(v => FromText(field, v ?? ""))]) : FromText(field, values.ToString());
+            foreach (var (key, value) in routeValues)
+            {
+                if (value is string text && plan.ByName.TryGetValue(key, out var field)) message[field.JsonName] = FromText(field, text);
+            }
         }
-        if (context.Request.ContentLength > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0))
+        if (grpc.Body != "*")
+        {
+            foreach (var (key, values) in context.Request.Query)
+            {
+                if (grpc.BodyField is { } bodyField && (key == bodyField.Name || key == bodyField.JsonName || key.StartsWith(bodyField.Name + ".", StringComparison.Ordinal))) continue;
+                Set(message, plan, key, values, overwrite: false);
+            }
+        }
+        var hasBody = context.Request.ContentLength > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0);
+        if (hasBody && grpc.Body != "")
         {
             var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
-            if (body is not JsonObject fields) throw new GrpcTranscodeException("(body)", "expected a JSON object");
-            foreach (var (name, value) in fields.ToList())
+            if (grpc.BodyField is { } bodyField) message[bodyField.JsonName] = body;
+            else
             {
-                fields.Remove(name);
-                var key = plan.ByName.TryGetValue(name, out var f) ? f.JsonName : name;
-                message.Remove(key);
-                message[name] = value;
+                if (body is not JsonObject fields) throw new GrpcTranscodeException("(body)", "expected a JSON object");
+                foreach (var (name, value) in fields.ToList())
+                {
+                    fields.Remove(name);
+                    var key = plan.ByName.TryGetValue(name, out var f) ? f.JsonName : name;
+                    message.Remove(key);
+                    message[name] = value;
+                }
             }
         }
         using var document = JsonDocument.Parse(message.ToJsonString());
         return JsonToProtobuf.Write(plan, document.RootElement);
+    }
+
+    /// Sets the field at a dotted path from URL text, creating the messages on the way. A path that names no
+    /// field, or passes through a value, is ignored.
+    static void Set(JsonObject message, MessagePlan plan, string fieldPath, Microsoft.Extensions.Primitives.StringValues values, bool overwrite)
+    {
+        var target = message;
+        var names = fieldPath.Split('.');
+        for (var i = 0; i < names.Length; i++)
+        {
+            if (!plan.ByName.TryGetValue(names[i], out var field)) return;
+            if (i == names.Length - 1)
+            {
+                if (!overwrite && target.ContainsKey(field.JsonName)) return;
+                target[field.JsonName] = field.Repeated ? new JsonArray([.. values.Select(v => FromText(field, v ?? ""))]) : FromText(field, values.ToString());
+                return;
+            }
+            if (field.Repeated || field.Message is not { WellKnown: WellKnownType.None } next) return;
+            if (target[field.JsonName] is not JsonObject child)
+            {
+                if (target.ContainsKey(field.JsonName)) return;
+                child = new JsonObject();
+                target[field.JsonName] = child;
+            }
+            (target, plan) = (child, next);
+        }
     }
 
     /// Text from a path or query: booleans become JSON booleans; other values stay strings, which proto3 JSON
@@ -175,6 +236,10 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         {
             if (headers.TryGetValue(name, out var value) && value.Count > 0) metadata.Add(name, value.ToString());
         }
+        foreach (var (name, value) in grpc.RequestHeaders.Set.Concat(grpc.RequestHeaders.Append))
+        {
+            if (!IsReservedMetadata(name)) metadata.Add(name.ToLowerInvariant(), value);
+        }
         if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) metadata.Add("traceparent", activity.Id ?? "");
         // Identity goes from the authenticated identity only; client credentials never leave the gateway.
         if (grpc.IdentityHeaders is { } names && context.Features.Get<GatewayIdentity>() is { } identity)
@@ -187,6 +252,12 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         return metadata;
     }
+
+    /// HTTP/2 and gRPC's own headers, which metadata must not carry.
+    static bool IsReservedMetadata(string name) =>
+        name.StartsWith(':') || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("content-type", StringComparison.OrdinalIgnoreCase) || name.Equals("te", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("host", StringComparison.OrdinalIgnoreCase) || name.Equals("connection", StringComparison.OrdinalIgnoreCase);
 
     [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Route {Route}: the answer of {Method} does not decode: {Reason}")]
     static partial void LogBadAnswer(ILogger logger, string route, string method, string reason);

@@ -98,7 +98,10 @@ public sealed class GrpcSchema
             {
                 foreach (var m in service.Methods)
                 {
-                    var plan = new MethodPlan(prefix + service.Name, m.Name, messages[m.InputType.TrimStart('.')].Plan, messages[m.OutputType.TrimStart('.')].Plan, m.ClientStreaming, m.ServerStreaming);
+                    var plan = new MethodPlan(prefix + service.Name, m.Name, messages[m.InputType.TrimStart('.')].Plan, messages[m.OutputType.TrimStart('.')].Plan, m.ClientStreaming, m.ServerStreaming)
+                    {
+                        HttpRules = HttpRule.Read(m.Options),
+                    };
                     methods[plan.FullName] = plan;
                 }
             }

@@ -64,4 +64,7 @@ public sealed class MethodPlan(string service, string name, MessagePlan input, M
     public MessagePlan Output { get; } = output;
     public bool ClientStreaming { get; } = clientStreaming;
     public bool ServerStreaming { get; } = serverStreaming;
+
+    /// The method's `google.api.http` bindings, empty when it has none.
+    public IReadOnlyList<HttpRule> HttpRules { get; internal init; } = [];
 }

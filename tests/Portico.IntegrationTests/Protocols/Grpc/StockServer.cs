@@ -74,7 +74,7 @@ sealed class StockService(StockState state) : Stock.Stock.StockBase
             Tags = { "a", "b" },
             Updated = Google.Protobuf.WellKnownTypes.Timestamp.FromDateTimeOffset(new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero)),
         };
-        foreach (var entry in context.RequestHeaders.Where(h => h.Key is "x-user-id" or "x-consumer" or "traceparent" or "x-api-key" or "authorization"))
+        foreach (var entry in context.RequestHeaders.Where(h => h.Key is "x-user-id" or "x-consumer" or "x-tenant" or "traceparent" or "x-api-key" or "authorization"))
             item.Caller[entry.Key] = entry.Value;
         return Task.FromResult(item);
     }
@@ -85,6 +85,16 @@ sealed class StockService(StockState state) : Stock.Stock.StockBase
         for (var i = 0; i < request.Count; i++)
             await responseStream.WriteAsync(new Item { Sku = $"sku-{i}", Quantity = i }, context.CancellationToken);
         if (request.FailWith == "unavailable") throw new RpcException(new GrpcStatus(StatusCode.Unavailable, "gone"));
+    }
+
+    /// Echoes the item placed, with the path's values in it: the sku from the location, the shelf as a tag.
+    public override Task<Placement> PlaceItem(PlaceItemRequest request, ServerCallContext context)
+    {
+        state.Called();
+        var item = request.Item ?? new Item();
+        item.Sku = request.Location?.Sku ?? "";
+        item.Tags.Add(request.Location?.Shelf ?? "");
+        return Task.FromResult(new Placement { Item = item, Where = request.Location?.Shelf ?? "" });
     }
 
     public override async Task<Item> Slow(GetItemRequest request, ServerCallContext context)
