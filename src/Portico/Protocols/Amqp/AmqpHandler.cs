@@ -25,13 +25,8 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
 
     public async Task HandleAsync(HttpContext context, ProxyRoute route, AmqpRoute amqp)
     {
+        // The request is checked first: a bad one gets its 4xx whatever state the broker is in.
         var broker = amqp.Broker;
-        if (!broker.IsConfigured)
-        {
-            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerNotConfigured, "Service Unavailable",
-                $"No message broker is configured for service '{amqp.Service.Name}' (its url is empty).", amqp.Service.Name, route.Name).ConfigureAwait(false);
-            return;
-        }
         var contentType = context.Request.ContentType;
         if (amqp.ContentTypes.Length > 0 && !Accepts(amqp.ContentTypes, contentType))
         {
@@ -54,6 +49,12 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         {
             await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request",
                 "The body is not valid JSON.", null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        if (!broker.IsConfigured)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerNotConfigured, "Service Unavailable",
+                $"No message broker is configured for service '{amqp.Service.Name}' (its url is empty).", amqp.Service.Name, route.Name).ConfigureAwait(false);
             return;
         }
         if (!broker.IsConnected)

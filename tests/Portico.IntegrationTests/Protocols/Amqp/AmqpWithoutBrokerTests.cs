@@ -14,7 +14,7 @@ public sealed class AmqpWithoutBrokerTests
           - name: place-order
             match: { path: "/api/orders", methods: [POST] }
             service: orders
-            amqp: { exchange: orders, routingKey: order.placed }
+            amqp: { exchange: orders, routingKey: order.placed, contentTypes: [application/json] }
         """);
 
     [Fact]
@@ -30,6 +30,19 @@ public sealed class AmqpWithoutBrokerTests
         var problem = await ProblemResponse.ReadAsync(response, ct);
         problem.Type.ShouldBe("urn:portico:problem:broker-not-configured");
         problem.Text.ShouldContain("No message broker is configured");
+    }
+
+    [Fact]
+    public async Task Publish_NoBrokerConfiguredAndNotJson_Answers415ForTheRequestFirst()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var gateway = await StartAsync("");
+        using var client = gateway.CreateClient();
+
+        var response = await client.PostAsync("/api/orders", new StringContent("two cups", Encoding.UTF8, "text/plain"), ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await ProblemResponse.ReadAsync(response, ct)).Type.ShouldBe("urn:portico:problem:unsupported-media-type");
     }
 
     [Fact]
