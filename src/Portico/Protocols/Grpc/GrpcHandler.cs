@@ -236,10 +236,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         {
             if (headers.TryGetValue(name, out var value) && value.Count > 0) metadata.Add(name, value.ToString());
         }
-        foreach (var (name, value) in grpc.RequestHeaders.Set.Concat(grpc.RequestHeaders.Append))
-        {
-            if (!IsReservedMetadata(name)) metadata.Add(name.ToLowerInvariant(), value);
-        }
+        foreach (var (name, value) in grpc.RequestMetadata) metadata.Add(name, value);
         if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) metadata.Add("traceparent", activity.Id ?? "");
         // Identity goes from the authenticated identity only; client credentials never leave the gateway.
         if (grpc.IdentityHeaders is { } names && context.Features.Get<GatewayIdentity>() is { } identity)
@@ -252,12 +249,6 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         return metadata;
     }
-
-    /// HTTP/2 and gRPC's own headers, which metadata must not carry.
-    static bool IsReservedMetadata(string name) =>
-        name.StartsWith(':') || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("content-type", StringComparison.OrdinalIgnoreCase) || name.Equals("te", StringComparison.OrdinalIgnoreCase)
-        || name.Equals("host", StringComparison.OrdinalIgnoreCase) || name.Equals("connection", StringComparison.OrdinalIgnoreCase);
 
     [LoggerMessage(EventId = 1602, Level = LogLevel.Warning, Message = "Route {Route}: the answer of {Method} does not decode: {Reason}")]
     static partial void LogBadAnswer(ILogger logger, string route, string method, string reason);

@@ -39,8 +39,14 @@ public sealed class GrpcRoute
     /// The answer's field written as the response body; null writes the whole message.
     public FieldPlan? ResponseField { get; }
 
-    /// The gateway's and route's request header transforms: `set` and `append` go as metadata.
-    internal Proxy.HeaderTransformPlan RequestHeaders { get; init; } = Proxy.HeaderTransformPlan.Merge(HeaderTransforms.None, HeaderTransforms.None);
+    /// The gateway's and route's request header transforms: `set` and `append` go as metadata (lower-cased).
+    internal Proxy.HeaderTransformPlan RequestHeaders
+    {
+        init => RequestMetadata = [.. value.Set.Concat(value.Append).Where(h => !IsReservedMetadata(h.Key)).Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value))];
+    }
+
+    /// Metadata added to every call, from <see cref="RequestHeaders"/>.
+    internal KeyValuePair<string, string>[] RequestMetadata { get; private init; } = [];
 
     /// The gateway's and route's response header transforms, applied to answers (not to problems).
     internal Proxy.HeaderTransformPlan ResponseHeaders { get; init; } = Proxy.HeaderTransformPlan.Merge(HeaderTransforms.None, HeaderTransforms.None);
@@ -48,4 +54,10 @@ public sealed class GrpcRoute
     /// Request fields from the path (routes made from annotations); empty binds route values by field name.
     public IReadOnlyList<GrpcPathVariable> PathVariables { get; }
     internal Method<byte[], byte[]> Method { get; }
+
+    /// HTTP/2 and gRPC's own headers, which metadata must not carry.
+    static bool IsReservedMetadata(string name) =>
+        name.StartsWith(':') || name.StartsWith("grpc-", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("content-type", StringComparison.OrdinalIgnoreCase) || name.Equals("te", StringComparison.OrdinalIgnoreCase)
+        || name.Equals("host", StringComparison.OrdinalIgnoreCase) || name.Equals("connection", StringComparison.OrdinalIgnoreCase);
 }
