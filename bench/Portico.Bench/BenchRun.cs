@@ -40,7 +40,11 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         await StartAsync("backend", "dotnet", [Path.Combine(options.Out, "backend", "Bench.Backend.dll"), "--http", BackendPort.ToString(), "--grpc", BackendGrpcPort.ToString()], BackendPort, "/hello");
         var scenarios = await StartTargetsAsync(redis);
         if (options.Only.Count > 0)
-            scenarios = [.. scenarios.Where(s => options.Only.Any(o => s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))];
+        {
+            // A word that is a scenario's whole name picks that scenario alone; any other word picks every name containing it.
+            var exact = options.Only.Where(o => scenarios.Any(s => s.Name.Equals(o, StringComparison.OrdinalIgnoreCase))).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            scenarios = [.. scenarios.Where(s => options.Only.Any(o => exact.Contains(o) ? s.Name.Equals(o, StringComparison.OrdinalIgnoreCase) : s.Name.Contains(o, StringComparison.OrdinalIgnoreCase)))];
+        }
 
         foreach (var s in scenarios) await CheckAsync(s);
         if (options.Warmup > 0)

@@ -1,13 +1,12 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace Portico.Auth;
 
 /// The `apikey` scheme: a key from the configured header (or, when enabled, query parameter) that belongs to a consumer.
-internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time, RuntimeConsumers runtimeConsumers)
+internal sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, HandlerLoggerFactory logger, UrlEncoder encoder, TimeProvider time, RuntimeConsumers runtimeConsumers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     // Generated keys are 46 characters; anything far longer is not a key and is not worth hashing.

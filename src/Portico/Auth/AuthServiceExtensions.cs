@@ -14,6 +14,9 @@ namespace Portico.Auth;
 /// route's compiled policy (endpoint metadata), and Portico's 401/403 answers.
 public static class AuthServiceExtensions
 {
+    const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
+    const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";
+
     public static IServiceCollection AddPorticoAuth(this IServiceCollection services)
     {
         services.AddSingleton<JwksKeyCache>();
@@ -30,6 +33,8 @@ public static class AuthServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
         services.AddAuthorization();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthResultHandler>();
+        services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, RoutePolicyEvaluator>();
+        services.AddSingleton(sp => new HandlerLoggerFactory(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         return services;
     }
 
@@ -41,6 +46,12 @@ public static class AuthServiceExtensions
         holder.Swapped += _ => cache.TryRemove(AuthSchemes.Jwt);
         // Created now, so the consumers file is read at start rather than on the first API-key request.
         app.ApplicationServices.GetRequiredService<RuntimeConsumers>();
+        // Minimal hosting adds UseAuthentication and UseAuthorization in front of the whole pipeline unless the app
+        // marks them as placed (these are the keys those methods set). Neither is wanted there: no scheme is a default
+        // or a request handler, so the authentication middleware has nothing to do, and authorization runs below only
+        // for routes that need it. Two async frames less on every request.
+        app.Properties[AuthenticationMiddlewareSetKey] = true;
+        app.Properties[AuthorizationMiddlewareSetKey] = true;
         // Only routes that carry a RouteAuth go through ASP.NET's authorization middleware; public routes skip
         // its per-request async frame.
         return app.UseWhen(static context => context.GetEndpoint()?.Metadata.GetMetadata<RouteAuth>() is not null, static branch => branch.UseAuthorization());

@@ -2,7 +2,6 @@ using System.Text;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 
@@ -11,7 +10,7 @@ namespace Portico.Auth;
 /// The `basic` scheme, for legacy clients that can only send HTTP Basic: the user name is the consumer id and the
 /// password one of its API keys, so Basic credentials are checked against the same hashes as API keys (and a
 /// high-entropy key needs no slow password hash).
-internal sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, TimeProvider time, RuntimeConsumers runtimeConsumers)
+internal sealed class BasicAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, HandlerLoggerFactory logger, UrlEncoder encoder, TimeProvider time, RuntimeConsumers runtimeConsumers)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     const int MaxCredentialLength = 1024;

@@ -1,7 +1,6 @@
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
 
@@ -11,7 +10,7 @@ namespace Portico.Auth;
 /// <see cref="ValidatedTokenCache"/>: not expired, its signing key still offered) gets that same result again without
 /// the handler's per-request work (parameters cloned, contexts and events, a new ticket). Anything else — a new
 /// token, a refused one, a rotated key — goes through JwtBearer unchanged.
-internal sealed class RememberingJwtBearerHandler(IOptionsMonitor<JwtBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder)
+internal sealed class RememberingJwtBearerHandler(IOptionsMonitor<JwtBearerOptions> options, HandlerLoggerFactory logger, UrlEncoder encoder)
     : JwtBearerHandler(options, logger, encoder)
 {
     protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
