@@ -268,7 +268,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             {
                 list.Add(new(IdentityHeaders.Subject, identity.Subject));
                 if (identity.Consumer is not null) list.Add(new(IdentityHeaders.Consumer, identity.Consumer));
-                if (identity.Scopes.Count > 0) list.Add(new(IdentityHeaders.Scopes, string.Join(' ', identity.Scopes)));
+                if (identity.Scopes.Count > 0) list.Add(new(IdentityHeaders.Scopes, identity.ScopesText));
             }
             return list;
         }

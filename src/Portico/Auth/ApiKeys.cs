@@ -22,9 +22,20 @@ public static class ApiKeys
 
     internal static byte[] Digest(string key)
     {
-        Span<byte> digest = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(key), digest);
-        return digest.ToArray();
+        var digest = new byte[32];
+        Digest(key, digest);
+        return digest;
+    }
+
+    /// SHA-256 of the key's UTF-8 text into <paramref name="digest"/> (32 bytes); keys up to 512 characters use no heap.
+    internal static void Digest(string key, Span<byte> digest)
+    {
+        var length = Encoding.UTF8.GetMaxByteCount(key.Length);
+        var rented = length > 1536 ? ArrayPool<byte>.Shared.Rent(length) : null;
+        Span<byte> utf8 = rented is not null ? rented : stackalloc byte[1536];
+        var written = Encoding.UTF8.GetBytes(key, utf8);
+        SHA256.HashData(utf8[..written], digest);
+        if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
     }
 
     /// Whether <paramref name="hash"/> is the stored form: `sha256:` and 64 lowercase hex digits.

@@ -33,7 +33,9 @@ public static class AuthServiceExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IPostConfigureOptions<JwtBearerOptions>, JwtBearerPostConfigureOptions>());
         services.AddAuthorization();
         services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, AuthResultHandler>();
-        services.AddTransient<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, RoutePolicyEvaluator>();
+        // One evaluator for the process (it holds no request state), so its authorization service and handler list
+        // are not rebuilt for every request as the framework's transient evaluator's are.
+        services.AddSingleton<Microsoft.AspNetCore.Authorization.Policy.IPolicyEvaluator, RoutePolicyEvaluator>();
         services.AddSingleton(sp => new HandlerLoggerFactory(sp.GetRequiredService<Microsoft.Extensions.Logging.ILoggerFactory>()));
         return services;
     }

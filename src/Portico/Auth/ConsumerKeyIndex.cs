@@ -13,9 +13,11 @@ internal sealed class ConsumerKeyIndex
     internal enum Outcome { Valid, Unknown, Expired }
 
     readonly Dictionary<string, Entry> _byDigest = new(StringComparer.Ordinal);
+    readonly Dictionary<string, Entry>.AlternateLookup<ReadOnlySpan<char>> _byDigestSpan;
 
     public ConsumerKeyIndex(IEnumerable<ConsumerDefinition> consumers)
     {
+        _byDigestSpan = _byDigest.GetAlternateLookup<ReadOnlySpan<char>>();
         foreach (var c in consumers)
         {
             foreach (var k in c.Keys)
@@ -31,8 +33,12 @@ internal sealed class ConsumerKeyIndex
     public Outcome Find(string key, DateTimeOffset now, out ConsumerDefinition? consumer)
     {
         consumer = null;
-        var digest = ApiKeys.Digest(key);
-        if (!_byDigest.TryGetValue(Convert.ToHexStringLower(digest), out var entry) || !CryptographicOperations.FixedTimeEquals(digest, entry.Digest))
+        // On the stack: a lookup allocates nothing.
+        Span<byte> digest = stackalloc byte[32];
+        ApiKeys.Digest(key, digest);
+        Span<char> hex = stackalloc char[64];
+        Convert.TryToHexStringLower(digest, hex, out _);
+        if (!_byDigestSpan.TryGetValue(hex, out var entry) || !CryptographicOperations.FixedTimeEquals(digest, entry.Digest))
             return Outcome.Unknown;
         if (entry.Expires is { } expires && now >= expires) return Outcome.Expired;
         consumer = entry.Consumer;

@@ -73,7 +73,7 @@ internal sealed class IdentityForwarding
         headers.TryAddWithoutValidation(_headers.Subject, identity.Subject);
         headers.TryAddWithoutValidation(_headers.Method, identity.Method);
         if (identity.Consumer is not null) headers.TryAddWithoutValidation(_headers.Consumer, identity.Consumer);
-        if (identity.Scopes.Count > 0) headers.TryAddWithoutValidation(_headers.Scopes, string.Join(' ', identity.Scopes));
-        if (identity.Groups is { Count: > 0 } groups) headers.TryAddWithoutValidation(_headers.Groups, string.Join(' ', groups));
+        if (identity.Scopes.Count > 0) headers.TryAddWithoutValidation(_headers.Scopes, identity.ScopesText);
+        if (identity.Groups is { Count: > 0 } groups) headers.TryAddWithoutValidation(_headers.Groups, identity.GroupsText);
     }
 }

@@ -10,6 +10,15 @@ namespace Portico.Identity;
 /// <param name="Groups">The caller's groups: a consumer's, or a token's `groups` claim.</param>
 public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnlyList<string> Scopes, string Method, IReadOnlyList<string>? Groups = null)
 {
+    // Computed once: an identity is built once per credential and read on every request that carries it. (Not
+    // recomputed by `with`, which nothing uses; the record is otherwise immutable.)
+
     /// The key that identifies the caller for per-caller policies (rate limits, cache partitions).
-    public string CallerKey => Consumer is null ? $"sub:{Subject}" : $"consumer:{Consumer}";
+    public string CallerKey { get; } = Consumer is null ? $"sub:{Subject}" : $"consumer:{Consumer}";
+
+    /// The scopes as one space-separated header value.
+    public string ScopesText { get; } = string.Join(' ', Scopes);
+
+    /// The groups as one space-separated header value (empty when none).
+    public string GroupsText { get; } = Groups is null ? "" : string.Join(' ', Groups);
 }

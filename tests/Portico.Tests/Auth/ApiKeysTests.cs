@@ -21,6 +21,20 @@ public sealed class ApiKeysTests
         ApiKeys.Hash("abc").ShouldBe("sha256:ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
     }
 
+    [Theory]
+    [InlineData(46)]
+    [InlineData(512)]
+    [InlineData(4000)]
+    public void Digest_IntoSpan_MatchesSha256OfTheUtf8Text_ShortAndLongKeys(int length)
+    {
+        var key = string.Concat(Enumerable.Repeat("ké€", length / 3 + 1))[..length];
+        Span<byte> digest = stackalloc byte[32];
+
+        ApiKeys.Digest(key, digest);
+
+        Convert.ToHexStringLower(digest).ShouldBe(Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(key))));
+    }
+
     [Fact]
     public void Derive_SameSeed_SameKey_DifferentSeed_DifferentKey()
     {

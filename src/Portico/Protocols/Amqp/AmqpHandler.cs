@@ -137,8 +137,8 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
             headers[names.Subject] = identity.Subject;
             headers[names.Method] = identity.Method;
             if (identity.Consumer is not null) headers[names.Consumer] = identity.Consumer;
-            if (identity.Scopes.Count > 0) headers[names.Scopes] = string.Join(' ', identity.Scopes);
-            if (identity.Groups is { Count: > 0 } groups) headers[names.Groups] = string.Join(' ', groups);
+            if (identity.Scopes.Count > 0) headers[names.Scopes] = identity.ScopesText;
+            if (identity.Groups is { Count: > 0 } groups) headers[names.Groups] = identity.GroupsText;
         }
         var clientCorrelation = request.TryGetValue(CorrelationIdHeader, out var correlation) && correlation.Count > 0 ? correlation.ToString() : null;
         // An RPC call matches its reply by correlation id, which must be unique: the client's travels as a header.

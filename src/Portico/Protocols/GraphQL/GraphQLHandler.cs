@@ -296,8 +296,8 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
                 message.Headers.TryAddWithoutValidation(names.Subject, identity.Subject);
                 message.Headers.TryAddWithoutValidation(names.Method, identity.Method);
                 if (identity.Consumer is not null) message.Headers.TryAddWithoutValidation(names.Consumer, identity.Consumer);
-                if (identity.Scopes.Count > 0) message.Headers.TryAddWithoutValidation(names.Scopes, string.Join(' ', identity.Scopes));
-                if (identity.Groups is { Count: > 0 } groups) message.Headers.TryAddWithoutValidation(names.Groups, string.Join(' ', groups));
+                if (identity.Scopes.Count > 0) message.Headers.TryAddWithoutValidation(names.Scopes, identity.ScopesText);
+                if (identity.Groups is { Count: > 0 } groups) message.Headers.TryAddWithoutValidation(names.Groups, identity.GroupsText);
             }
             if (!graphql.RequestHeaders.IsEmpty) graphql.RequestHeaders.ApplyTo(message);
             return message;

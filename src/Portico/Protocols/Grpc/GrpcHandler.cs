@@ -244,8 +244,8 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
             metadata.Add(names.Subject.ToLowerInvariant(), identity.Subject);
             metadata.Add(names.Method.ToLowerInvariant(), identity.Method);
             if (identity.Consumer is not null) metadata.Add(names.Consumer.ToLowerInvariant(), identity.Consumer);
-            if (identity.Scopes.Count > 0) metadata.Add(names.Scopes.ToLowerInvariant(), string.Join(' ', identity.Scopes));
-            if (identity.Groups is { Count: > 0 } groups) metadata.Add(names.Groups.ToLowerInvariant(), string.Join(' ', groups));
+            if (identity.Scopes.Count > 0) metadata.Add(names.Scopes.ToLowerInvariant(), identity.ScopesText);
+            if (identity.Groups is { Count: > 0 } groups) metadata.Add(names.Groups.ToLowerInvariant(), identity.GroupsText);
         }
         return metadata;
     }
