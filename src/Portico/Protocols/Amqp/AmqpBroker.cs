@@ -30,6 +30,7 @@ public sealed partial class AmqpBroker : IAsyncDisposable
     readonly SemaphoreSlim _channelGate = new(1, 1);
     IConnection? _connection;
     volatile bool _recovering;
+    int _watching;
     IChannel? _publishChannel;
     RpcChannel? _rpcChannel;
     Task _connecting = Task.CompletedTask;
@@ -79,6 +80,7 @@ public sealed partial class AmqpBroker : IAsyncDisposable
                 connection.ConnectionShutdownAsync += OnConnectionShutdownAsync;
                 connection.RecoverySucceededAsync += OnRecoverySucceededAsync;
                 _connection = connection;
+                _recovering = false;
                 LogConnected(_logger, _service, Endpoint);
                 return;
             }
@@ -102,7 +104,57 @@ public sealed partial class AmqpBroker : IAsyncDisposable
         if (args.Initiator == ShutdownInitiator.Application) return Task.CompletedTask;
         _recovering = true;
         LogConnectionLost(_logger, _service, Endpoint, args.ReplyText);
+        if (_connection is { } lost && Interlocked.Exchange(ref _watching, 1) == 0) _connecting = WatchRecoveryAsync(lost);
         return Task.CompletedTask;
+    }
+
+    /// How long the client library gets to recover a lost connection before the gateway makes a new one.
+    TimeSpan RecoveryGrace => TimeSpan.FromTicks(Math.Max(_definition.RecoveryInterval.Ticks * 5, TimeSpan.FromSeconds(5).Ticks));
+
+    /// RabbitMQ.Client's automatic recovery does not always come back after a broker restart (a known, open
+    /// client issue: rabbitmq-dotnet-client#1871). When the connection is still down after
+    /// <see cref="RecoveryGrace"/>, it is dropped and a new one is made the way the first was, retrying until the
+    /// broker answers; routes answer 503 meanwhile as before.
+    async Task WatchRecoveryAsync(IConnection lost)
+    {
+        var started = _time.GetTimestamp();
+        try
+        {
+            while (!_stopping.IsCancellationRequested)
+            {
+                await Task.Delay(_definition.RecoveryInterval, _time, _stopping.Token).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                if (_stopping.IsCancellationRequested || !ReferenceEquals(_connection, lost)) return;
+                if (!_recovering && lost.IsOpen) return;
+                if (_time.GetElapsedTime(started) < RecoveryGrace) continue;
+                LogRecoveryStalled(_logger, _service, Endpoint, RecoveryGrace);
+                _connection = null;
+                await CloseQuietlyAsync(lost).ConfigureAwait(false);
+                await ConnectAsync().ConfigureAwait(false);
+                return;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref _watching, 0);
+        }
+    }
+
+    static async Task CloseQuietlyAsync(IConnection connection)
+    {
+        try
+        {
+            await connection.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQClientException or IOException or OperationCanceledException or TimeoutException)
+        {
+        }
+        try
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RabbitMQClientException or IOException or ObjectDisposedException or OperationCanceledException)
+        {
+        }
     }
 
     Task OnRecoverySucceededAsync(object sender, AsyncEventArgs args)
@@ -240,17 +292,7 @@ public sealed partial class AmqpBroker : IAsyncDisposable
         await _channelGate.WaitAsync().ConfigureAwait(false);
         try
         {
-            if (_connection is { } connection)
-            {
-                try
-                {
-                    await connection.CloseAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is RabbitMQClientException or IOException or OperationCanceledException or TimeoutException)
-                {
-                }
-                await connection.DisposeAsync().ConfigureAwait(false);
-            }
+            if (_connection is { } connection) await CloseQuietlyAsync(connection).ConfigureAwait(false);
         }
         finally
         {
@@ -334,6 +376,9 @@ public sealed partial class AmqpBroker : IAsyncDisposable
 
     [LoggerMessage(EventId = 1804, Level = LogLevel.Warning, Message = "Service {Service}: lost the connection to the broker at {Endpoint} ({Reason}); recovering")]
     static partial void LogConnectionLost(ILogger logger, string service, string endpoint, string reason);
+
+    [LoggerMessage(EventId = 1808, Level = LogLevel.Warning, Message = "Service {Service}: the connection to the broker at {Endpoint} did not recover within {Grace}; reconnecting")]
+    static partial void LogRecoveryStalled(ILogger logger, string service, string endpoint, TimeSpan grace);
 
     [LoggerMessage(EventId = 1805, Level = LogLevel.Information, Message = "Service {Service}: the connection to the broker at {Endpoint} is recovered")]
     static partial void LogRecovered(ILogger logger, string service, string endpoint);
