@@ -39,6 +39,9 @@ public sealed class BrokerOutageTests(BrokerFixture fixture)
         using var lateClient = startedDuringOutage.CreateClient();
         using var lateDown = await lateClient.PostAsync("/api/orders", Order(), ct);
         await fixture.Broker.StartAsync();
+        // A node killed moments after a declaration can lose it; consumers declare their queues again on
+        // reconnect, and so does this one (idempotent when the queue survived).
+        await using (var again = await BrokerClient.ConnectAsync(fixture.Broker.Url)) await again.DeclareAsync(exchange, "order.#", durable: true);
         using var up = await Poll.UntilAsync(() => client.PostAsync("/api/orders", Order(), ct), r => r.StatusCode == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30));
         using var lateUp = await Poll.UntilAsync(() => lateClient.PostAsync("/api/orders", Order(), ct), r => r.StatusCode == HttpStatusCode.Accepted, TimeSpan.FromSeconds(30));
 
