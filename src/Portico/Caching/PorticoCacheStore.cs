@@ -13,9 +13,7 @@ namespace Portico.Caching;
 internal sealed partial class PorticoCacheStore(IOutputCacheStore memory, RuntimeHolder holder, RedisConnections redis, TimeProvider time, ILogger<PorticoCacheStore> logger)
     : IOutputCacheStore
 {
-    static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(5);
-    long _lastLog = long.MinValue;
-    long _suppressed;
+    readonly Hosting.LogThrottle _unreachableLog = new(Hosting.LogThrottle.Default);
 
     public IOutputCacheStore Memory => memory;
 
@@ -61,15 +59,7 @@ internal sealed partial class PorticoCacheStore(IOutputCacheStore memory, Runtim
 
     void Unreachable(Exception ex)
     {
-        var now = time.GetTimestamp();
-        var last = Interlocked.Read(ref _lastLog);
-        if (last != long.MinValue && time.GetElapsedTime(last, now) < LogEvery)
-        {
-            Interlocked.Increment(ref _suppressed);
-            return;
-        }
-        Interlocked.Exchange(ref _lastLog, now);
-        LogUnreachable(logger, Interlocked.Exchange(ref _suppressed, 0) + 1, ex.Message);
+        if (_unreachableLog.TryEnter(time, out var count)) LogUnreachable(logger, count, ex.Message);
     }
 
     [LoggerMessage(EventId = 4201, Level = LogLevel.Warning, Message = "Response cache store (Redis) unreachable: {Count} lookups or writes skipped since the last line, routes served by their upstreams: {Error}")]

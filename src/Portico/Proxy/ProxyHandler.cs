@@ -13,7 +13,7 @@ namespace Portico.Proxy;
 /// Forwards a request of a proxied route: picks the target service and a destination, calls YARP's
 /// forwarder, and turns failures into problem+json (502 unreachable, 503 unavailable, 504 timeout) that name
 /// the service, never its address. Retries and the circuit breaker apply where the service configures them.
-internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<ProxyHandler> logger)
+internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<ProxyHandler> logger, TimeProvider time)
 {
     /// The common case in one async frame: one target without retries or a breaker, forwarded once; the snapshot
     /// lease the request holds is released when the response is done.
@@ -237,12 +237,12 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         switch (error)
         {
             case ForwarderError.RequestTimedOut:
-                LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message);
+                LogUpstreamFailure(route, service, destination, error, exception);
                 await Problem.WriteAsync(context, StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout, "Gateway Timeout",
                     $"Service '{service.Name}' did not answer in time.", service.Name, route.Name).ConfigureAwait(false);
                 break;
             case ForwarderError.Request:
-                LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message);
+                LogUpstreamFailure(route, service, destination, error, exception);
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, "Bad Gateway",
                     $"Service '{service.Name}' could not be reached.", service.Name, route.Name).ConfigureAwait(false);
                 break;
@@ -264,7 +264,7 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
                     "The request body could not be read.", service.Name, route.Name).ConfigureAwait(false);
                 break;
             default:
-                LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message);
+                LogUpstreamFailure(route, service, destination, error, exception);
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
                     $"Service '{service.Name}' failed while answering.", service.Name, route.Name).ConfigureAwait(false);
                 break;
@@ -284,8 +284,15 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
             $"Service '{service.Name}' has no healthy destination.", service.Name, route.Name);
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Route {Route}: service {Service} at {Destination} failed ({Error}): {Reason}")]
-    static partial void LogUpstreamFailure(ILogger logger, string route, string service, string destination, ForwarderError error, string? reason);
+    /// At most one line every few seconds per destination: an outage would otherwise log every request.
+    void LogUpstreamFailure(ProxyRoute route, ServiceRuntime service, DestinationState destination, ForwarderError error, Exception? exception)
+    {
+        if (destination.FailureLog.TryEnter(time, out var count))
+            LogUpstreamFailure(logger, route.Name, service.Name, destination.Prefix, error, exception?.Message, count);
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Warning, Message = "Route {Route}: service {Service} at {Destination} failed ({Error}): {Reason} ({Count} failures there since the last line)")]
+    static partial void LogUpstreamFailure(ILogger logger, string route, string service, string destination, ForwarderError error, string? reason, long count);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Route {Route}: forwarding to service {Service} failed unexpectedly")]
     static partial void LogUnexpectedFailure(ILogger logger, string route, string service, Exception exception);

@@ -8,13 +8,10 @@ namespace Portico.RateLimiting;
 /// how many fallbacks it stands for), and one line when the store answers again.
 internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger, RateLimitMetrics metrics, TimeProvider time)
 {
-    static readonly TimeSpan LogEvery = TimeSpan.FromSeconds(5);
-
     sealed class State
     {
-        public bool Down;
-        public long LastLogTicks = long.MinValue;
-        public long Suppressed;
+        public volatile bool Down;
+        public readonly Hosting.LogThrottle Log = new(Hosting.LogThrottle.Default);
     }
 
     readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);
@@ -24,20 +21,8 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
         var mode = policy.OnStoreDown == StoreDownMode.Allow ? "allow" : "deny";
         metrics.FellBack(policy.Name, mode);
         var state = _states.GetOrAdd(policy.Name, static _ => new State());
-        var now = time.GetTimestamp();
-        lock (state)
-        {
-            state.Down = true;
-            if (state.LastLogTicks != long.MinValue && time.GetElapsedTime(state.LastLogTicks, now) < LogEvery)
-            {
-                state.Suppressed++;
-                return;
-            }
-            state.LastLogTicks = now;
-            var count = state.Suppressed + 1;
-            state.Suppressed = 0;
-            LogFallback(logger, policy.Name, mode, count, error ?? "unknown");
-        }
+        state.Down = true;
+        if (state.Log.TryEnter(time, out var count)) LogFallback(logger, policy.Name, mode, count, error ?? "unknown");
     }
 
     public void Answered(RateLimitDefinition policy)
@@ -47,8 +32,7 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
         {
             if (!state.Down) return;
             state.Down = false;
-            state.LastLogTicks = long.MinValue;
-            state.Suppressed = 0;
+            state.Log.Reset();
         }
         LogRecovered(logger, policy.Name);
     }
