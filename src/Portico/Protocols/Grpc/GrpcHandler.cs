@@ -55,10 +55,8 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
             {
                 var response = await invoker.AsyncUnaryCall(grpc.Method, null, options, request).ConfigureAwait(false);
                 var body = Answer(grpc, response);
-                context.Response.StatusCode = StatusCodes.Status200OK;
-                context.Response.ContentType = "application/json; charset=utf-8";
+                StartAnswer(context.Response, grpc, "application/json; charset=utf-8");
                 context.Response.ContentLength = body.Length;
-                if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(context.Response.Headers);
                 await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
             }
             grpc.Service.Destinations.ReportSuccess(target.Destination);
@@ -112,9 +110,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
             var json = Answer(grpc, call.ResponseStream.Current);
             if (first)
             {
-                response.StatusCode = StatusCodes.Status200OK;
-                response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
-                if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(response.Headers);
+                StartAnswer(response, grpc, ndjson ? NdjsonType : "application/json; charset=utf-8");
                 if (!ndjson) await body.WriteAsync("["u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
             }
             else if (!ndjson) await body.WriteAsync(","u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
@@ -125,12 +121,18 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         if (first)
         {
-            response.StatusCode = StatusCodes.Status200OK;
-            response.ContentType = ndjson ? NdjsonType : "application/json; charset=utf-8";
-            if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(response.Headers);
+            StartAnswer(response, grpc, ndjson ? NdjsonType : "application/json; charset=utf-8");
             if (!ndjson) await body.WriteAsync("[]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
         }
         else if (!ndjson) await body.WriteAsync("]"u8.ToArray(), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// The status, type and the route's response headers of a successful answer.
+    static void StartAnswer(HttpResponse response, GrpcRoute grpc, string contentType)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = contentType;
+        if (!grpc.ResponseHeaders.IsEmpty) grpc.ResponseHeaders.ApplyTo(response.Headers);
     }
 
     /// One answer message as JSON bytes: the whole message, or the route's response field (its default
