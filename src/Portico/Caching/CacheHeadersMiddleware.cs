@@ -4,7 +4,8 @@ namespace Portico.Caching;
 
 /// Sits between the output cache and the route's handler on a cache miss: the output cache snapshots the response
 /// headers and lifetime on the first body write, so the decision the upstream's headers call for
-/// (<see cref="CacheRequestState.BeforeBody"/>) has to be made just before that write, whatever the handler is.
+/// (<see cref="CacheRequestState.BeforeBody"/>) has to be made just before that write, whatever the handler is; the
+/// body passing through is handed to the state too, for the memory store.
 internal sealed class CacheHeadersMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context) =>
@@ -29,6 +30,7 @@ internal sealed class CacheHeadersMiddleware(RequestDelegate next)
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
             state.BeforeBody();
+            state.Captured(buffer.Span);
             return inner.WriteAsync(buffer, cancellationToken);
         }
 
@@ -38,6 +40,7 @@ internal sealed class CacheHeadersMiddleware(RequestDelegate next)
         public override void Write(byte[] buffer, int offset, int count)
         {
             state.BeforeBody();
+            state.Captured(buffer.AsSpan(offset, count));
             inner.Write(buffer, offset, count);
         }
 

@@ -20,10 +20,9 @@ public static class CachingExtensions
             // Upstreams may tell /Items from /items; the cache must not mix them.
             o.UseCaseSensitivePaths = true;
         });
-        // Keep the framework's bounded memory store, behind ours.
-        var memory = services.Last(d => d.ServiceType == typeof(IOutputCacheStore));
-        services.Remove(memory);
-        services.AddSingleton(sp => new PorticoCacheStore((IOutputCacheStore)memory.ImplementationFactory!(sp), sp.GetRequiredService<RuntimeHolder>(),
+        // Ours in place of the framework's memory store: PorticoCacheStore keeps entries in memory itself.
+        services.Remove(services.Last(d => d.ServiceType == typeof(IOutputCacheStore)));
+        services.AddSingleton(sp => new PorticoCacheStore(server, sp.GetRequiredService<RuntimeHolder>(),
             sp.GetRequiredService<RedisConnections>(), time, sp.GetRequiredService<ILogger<PorticoCacheStore>>()));
         services.AddSingleton<IOutputCacheStore>(sp => sp.GetRequiredService<PorticoCacheStore>());
         services.AddHostedService<CachePurgeWatcher>();
@@ -33,6 +32,7 @@ public static class CachingExtensions
     /// After auth and rate limiting: a hit still counts against the caller's limit, and the key can hold the caller.
     public static IApplicationBuilder UsePorticoCaching(this IApplicationBuilder app)
     {
+        app.UseMiddleware<CacheLookupMiddleware>();
         app.UseOutputCache();
         return app.UseMiddleware<CacheHeadersMiddleware>();
     }

@@ -7,22 +7,39 @@ using StackExchange.Redis;
 
 namespace Portico.Caching;
 
-/// The output cache's store, following the live config: this process's memory (bounded by `server.cache.size`), or
-/// Redis when `store.kind` is redis, shared by every node. Redis being unreachable makes lookups misses and skips
-/// storing (the route is served by its upstream as if it had no cache), with a log line at most every few seconds.
-internal sealed partial class PorticoCacheStore(IOutputCacheStore memory, RuntimeHolder holder, RedisConnections redis, TimeProvider time, ILogger<PorticoCacheStore> logger)
-    : IOutputCacheStore
+/// Where cached responses live, following the live config. With the memory store they are this process's
+/// <see cref="MemoryResponseCache"/>: kept there as they are served when a response is stored and served by
+/// <see cref="CacheLookupMiddleware"/>, so the output cache's own lookups and writes have nothing to do. With
+/// `store.kind: redis` the output cache stores and looks up entries in Redis, shared by every node; Redis being
+/// unreachable makes lookups misses and skips storing (the route is served by its upstream as if it had no cache),
+/// with a log line at most every few seconds.
+internal sealed partial class PorticoCacheStore(ServerDefinition server, RuntimeHolder holder, RedisConnections redis, TimeProvider time, ILogger<PorticoCacheStore> logger)
+    : IOutputCacheStore, IDisposable
 {
     readonly Hosting.LogThrottle _unreachableLog = new(Hosting.LogThrottle.Default);
+    readonly MemoryResponseCache _local = new(server.CacheSize);
+    RedisOutputCacheStore? _shared;
 
-    public IOutputCacheStore Memory => memory;
+    public TimeProvider Time => time;
 
-    RedisOutputCacheStore? Redis() =>
-        holder.HasSnapshot && holder.Current.Config.Store is { Kind: StoreKind.Redis } store ? new RedisOutputCacheStore(redis.Database(store)) : null;
+    /// Larger bodies are not cached.
+    public long MaxBodySize => server.CacheMaxBodySize;
+
+    /// The memory store while the config uses it; null with the Redis store.
+    public MemoryResponseCache? Local => Shared() is null ? _local : null;
+
+    RedisOutputCacheStore? Shared()
+    {
+        if (!holder.HasSnapshot || holder.Current.Config.Store is not { Kind: StoreKind.Redis } store) return null;
+        var database = redis.Database(store);
+        var shared = _shared;
+        if (shared is null || shared.Database != database) _shared = shared = new RedisOutputCacheStore(database);
+        return shared;
+    }
 
     public async ValueTask<byte[]?> GetAsync(string key, CancellationToken cancellationToken)
     {
-        if (Redis() is not { } shared) return await memory.GetAsync(key, cancellationToken).ConfigureAwait(false);
+        if (Shared() is not { } shared) return null;
         try
         {
             return await shared.GetAsync(key, cancellationToken).ConfigureAwait(false);
@@ -36,11 +53,7 @@ internal sealed partial class PorticoCacheStore(IOutputCacheStore memory, Runtim
 
     public async ValueTask SetAsync(string key, byte[] value, string[]? tags, TimeSpan validFor, CancellationToken cancellationToken)
     {
-        if (Redis() is not { } shared)
-        {
-            await memory.SetAsync(key, value, tags, validFor, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        if (Shared() is not { } shared) return;
         try
         {
             await shared.SetAsync(key, value, tags, validFor, cancellationToken).ConfigureAwait(false);
@@ -53,9 +66,11 @@ internal sealed partial class PorticoCacheStore(IOutputCacheStore memory, Runtim
 
     public async ValueTask EvictByTagAsync(string tag, CancellationToken cancellationToken)
     {
-        await memory.EvictByTagAsync(tag, cancellationToken).ConfigureAwait(false);
-        if (Redis() is { } shared) await shared.EvictByTagAsync(tag, cancellationToken).ConfigureAwait(false);
+        _local.EvictByTag(tag);
+        if (Shared() is { } shared) await shared.EvictByTagAsync(tag, cancellationToken).ConfigureAwait(false);
     }
+
+    public void Dispose() => _local.Dispose();
 
     void Unreachable(Exception ex)
     {

@@ -11,6 +11,8 @@ public sealed class RedisOutputCacheStore(IDatabase database) : IOutputCacheStor
     public const string EntryPrefix = "portico:cache:e:";
     public const string TagPrefix = "portico:cache:t:";
 
+    public IDatabase Database => database;
+
     // Drops every entry named in the tag's set, then the set; one round trip, atomic.
     static readonly LuaScript Evict = LuaScript.Prepare("""
         local keys = redis.call('SMEMBERS', @tag)

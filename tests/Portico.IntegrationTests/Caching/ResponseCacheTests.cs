@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using Portico.Auth;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.IntegrationTests.RateLimiting;
@@ -46,6 +47,13 @@ public sealed class ResponseCacheTests
         app.MapGet("/mine/whoami", (HttpContext c) => Results.Text($"{c.Request.Headers["X-Consumer"]}:{Interlocked.Increment(ref counter)}"));
         map?.Invoke(app);
     });
+
+    static async Task<string> StatusAsync(HttpClient client, string path)
+    {
+        using var response = await client.GetAsync(path, TestContext.Current.CancellationToken);
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        return response.Headers.GetValues("Cache-Status").Single();
+    }
 
     [Fact]
     public async Task Get_TwiceOnACachedRoute_SecondIsAHitWithAgeAndCacheStatus()
@@ -232,6 +240,112 @@ public sealed class ResponseCacheTests
         responses.ShouldAllBe(r => r.StatusCode == HttpStatusCode.OK);
         backend.CallsTo("/items/slow").ShouldBe(1);
         foreach (var r in responses) r.Dispose();
+    }
+
+    [Fact]
+    public async Task Get_CachedAndRateLimitedRoute_HitCarriesThisRequestsRateLimit()
+    {
+        await using var backend = await Backend();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend, """
+            rateLimits:
+              few: { algorithm: fixed-window, limit: 10, window: 1h, key: ip }
+            """).Replace("cache: short }", "cache: short, rateLimit: few }", StringComparison.Ordinal));
+        using var client = gateway.CreateClient();
+
+        using var first = await client.GetAsync("/items/7", TestContext.Current.CancellationToken);
+        using var second = await client.GetAsync("/items/7", TestContext.Current.CancellationToken);
+
+        second.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; hit");
+        first.Headers.GetValues("RateLimit").Single().ShouldEndWith("r=9");
+        // The entry was stored with the first request's count; the hit counts as a request of its own.
+        second.Headers.GetValues("RateLimit").Single().ShouldEndWith("r=8");
+        backend.CallsTo("/items/7").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Get_ConditionalRequestMatchingTheEntry_304WithoutCallingTheUpstream()
+    {
+        await using var backend = await Backend(app => app.MapGet("/items/tagged", (HttpContext c) =>
+        {
+            c.Response.Headers.ETag = "\"v1\"";
+            return Results.Text("tagged body");
+        }));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend));
+        using var client = gateway.CreateClient();
+        using var first = await client.GetAsync("/items/tagged", TestContext.Current.CancellationToken);
+
+        using var matching = new HttpRequestMessage(HttpMethod.Get, "/items/tagged");
+        matching.Headers.TryAddWithoutValidation("If-None-Match", "W/\"v0\", \"v1\"");
+        using var notModified = await client.SendAsync(matching, TestContext.Current.CancellationToken);
+        using var other = new HttpRequestMessage(HttpMethod.Get, "/items/tagged");
+        other.Headers.TryAddWithoutValidation("If-None-Match", "\"v2\"");
+        using var full = await client.SendAsync(other, TestContext.Current.CancellationToken);
+
+        notModified.StatusCode.ShouldBe(HttpStatusCode.NotModified);
+        notModified.Headers.ETag!.Tag.ShouldBe("\"v1\"");
+        (await notModified.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).ShouldBeEmpty();
+        full.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await full.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldBe("tagged body");
+        backend.CallsTo("/items/tagged").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Head_OnACachedRoute_OwnEntryWithoutBody()
+    {
+        await using var backend = await Backend();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend));
+        using var client = gateway.CreateClient();
+
+        using var get = await client.GetAsync("/items/9", TestContext.Current.CancellationToken);
+        using var head1 = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/items/9"), TestContext.Current.CancellationToken);
+        using var head2 = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/items/9"), TestContext.Current.CancellationToken);
+
+        head1.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; fwd=uri-miss; stored");
+        head2.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; hit");
+        head2.StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await head2.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken)).ShouldBeEmpty();
+        backend.CallsTo("/items/9", "HEAD").ShouldBe(1);
+        backend.CallsTo("/items/9").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Get_EntryOlderThanItsTtl_FetchedAgain()
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+        await using var backend = await Backend();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend), time: time);
+        using var client = gateway.CreateClient();
+
+        await StatusAsync(client, "/items/5");
+        time.Advance(TimeSpan.FromSeconds(59));
+        using var stillFresh = await client.GetAsync("/items/5", TestContext.Current.CancellationToken);
+        time.Advance(TimeSpan.FromSeconds(2));
+        var afterTtl = await StatusAsync(client, "/items/5");
+
+        stillFresh.Headers.GetValues("Cache-Status").Single().ShouldBe("Portico; hit; ttl=1");
+        stillFresh.Headers.Age.ShouldBe(TimeSpan.FromSeconds(59));
+        afterTtl.ShouldStartWith("Portico; fwd=uri-miss; stored");
+        backend.CallsTo("/items/5").ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Get_XmlClientOnACachedRoute_ConvertedFromTheStoredJson()
+    {
+        await using var backend = await Backend(app => app.MapGet("/items/doc", () => Results.Json(new { name = "doc", size = 3 })));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend).Replace("cache: short }", "cache: short, formats: [json, xml] }", StringComparison.Ordinal));
+        using var client = gateway.CreateClient();
+
+        using var json = await client.GetAsync("/items/doc", TestContext.Current.CancellationToken);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/items/doc");
+        request.Headers.Accept.ParseAdd("application/xml");
+        using var xml = await client.SendAsync(request, TestContext.Current.CancellationToken);
+
+        json.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; fwd=uri-miss; stored");
+        xml.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; hit");
+        xml.Content.Headers.ContentType!.MediaType.ShouldBe("application/xml");
+        (await xml.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldContain("<name>doc</name>");
+        xml.Headers.Vary.ShouldContain("Accept");
+        backend.CallsTo("/items/doc").ShouldBe(1);
     }
 
     [Fact]
