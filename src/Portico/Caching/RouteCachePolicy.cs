@@ -66,6 +66,8 @@ internal sealed class RouteCachePolicy : IOutputCachePolicy
         // A response without a body never wrote through CacheHeadersStream: decide now (headers are still open).
         var state = context.HttpContext.Features.Get<CacheRequestState>();
         state?.BeforeBody();
+        // The forwarder aborts the connection when the upstream fails mid-body: what arrived is not the response.
+        if (context.HttpContext.RequestAborted.IsCancellationRequested) context.AllowCacheStorage = false;
         if (context.AllowCacheStorage)
         {
             context.Tags.Add(CacheTags.All);

@@ -349,6 +349,42 @@ public sealed class ResponseCacheTests
     }
 
     [Fact]
+    public async Task Get_UpstreamFailsMidBody_NotStored()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var backend = await Backend(app => app.MapGet("/items/broken", async (HttpContext c) =>
+        {
+            await c.Response.WriteAsync("the first half ");
+            await c.Response.Body.FlushAsync();
+            await release.Task;
+            c.Abort();
+        }));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend));
+        using var client = gateway.CreateClient();
+
+        using (var response = await client.GetAsync("/items/broken", HttpCompletionOption.ResponseHeadersRead, TestContext.Current.CancellationToken))
+        {
+            await using var body = await response.Content.ReadAsStreamAsync(TestContext.Current.CancellationToken);
+            var first = new byte[4];
+            await body.ReadExactlyAsync(first, TestContext.Current.CancellationToken);
+            // The first half reached the client through the gateway; now the upstream dies.
+            release.SetResult();
+            await Should.ThrowAsync<IOException>(async () => await body.CopyToAsync(Stream.Null, TestContext.Current.CancellationToken));
+        }
+        try
+        {
+            using var again = await client.GetAsync("/items/broken", TestContext.Current.CancellationToken);
+            again.Headers.GetValues("Cache-Status").Single().ShouldNotStartWith("Portico; hit");
+        }
+        catch (HttpRequestException)
+        {
+            // The upstream breaks this one too; what matters is that it was asked again.
+        }
+
+        backend.CallsTo("/items/broken").ShouldBe(2);
+    }
+
+    [Fact]
     public async Task Get_UncachedRoute_NoCacheStatus()
     {
         await using var backend = await Backend();
