@@ -3,9 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 using Portico.LoadBalancing;
-using Portico.Resilience;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -23,88 +21,43 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
         IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ResponseBudget Budget,
         Proxy.HeaderTransformPlan HeaderEdits);
 
-    public async Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
+    public Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
     {
-        var resilience = request.Service.Resilience;
-        var canRetry = resilience.Retry is not null && request.Body is null
+        var canRetry = request.Service.Resilience.Retry is not null && request.Body is null
             && (request.Method == HttpMethod.Get || request.Method == HttpMethod.Head || request.Method == HttpMethod.Put || request.Method == HttpMethod.Delete);
-        resilience.Budget?.RecordRequest();
-        var attempt = new Attempt(this, request, canRetry);
-        try
-        {
-            if (canRetry) await resilience.Retry!.ExecuteAsync(static (a, ct) => a.ThroughBreakerAsync(ct), attempt, cancellationToken).ConfigureAwait(false);
-            else await attempt.ThroughBreakerAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (BrokenCircuitException)
-        {
-            return new CallResult(null, null, $"service '{request.Service.Name}' is failing (circuit open)");
-        }
-        return attempt.Result ?? new CallResult(null, null, $"service '{request.Service.Name}' was not called");
+        return new Call(this, request, canRetry).RunAsync(cancellationToken);
     }
 
-    sealed class Attempt(PartCaller owner, Request request, bool canRetry)
+    sealed class Call(PartCaller owner, Request request, bool canRetry) : ServiceCall<CallResult>(request.Service, request.Timeout, owner._time, canRetry)
     {
-        int _count;
-        public CallResult? Result { get; private set; }
+        string Name => request.Service.Name;
 
-        public ValueTask<ForwardOutcome> ThroughBreakerAsync(CancellationToken cancellationToken)
+        protected override async ValueTask<(CallResult, ForwarderError, bool)> ReadAsync(HttpResponseMessage response, int status, CancellationToken cancellationToken)
         {
-            var breaker = request.Service.Resilience.Breaker;
-            return breaker is null ? OnceAsync(cancellationToken) : breaker.ExecuteAsync(static (a, ct) => a.OnceAsync(ct), this, cancellationToken);
+            if (status is < 200 or > 299) return (new CallResult(null, null, $"service '{Name}' answered {status}"), ForwarderError.None, true);
+            var result = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
+            return (result, result.Succeeded ? ForwarderError.None : ForwarderError.ResponseBodyDestination, false);
         }
 
-        async ValueTask<ForwardOutcome> OnceAsync(CancellationToken cancellationToken)
+        protected override CallResult NoHealthyDestination() => new(null, null, $"service '{Name}' has no healthy destination");
+
+        protected override CallResult TimedOut(DestinationState destination)
         {
-            _count++;
-            var service = request.Service;
-            var available = service.Destinations.Available;
-            if (available.Length == 0)
-            {
-                Result = new CallResult(null, null, $"service '{service.Name}' has no healthy destination");
-                return ForwardOutcome.NotAttempted;
-            }
-            var destination = service.Balancer.Pick(available);
-            destination.Enter();
-            using var timeout = new CancellationTokenSource(request.Timeout, owner._time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
-            try
-            {
-                using var message = BuildMessage(destination);
-                using var response = await service.Invoker.SendAsync(message, linked.Token).ConfigureAwait(false);
-                var status = (int)response.StatusCode;
-                service.Destinations.ReportSuccess(destination);
-                if (status is < 200 or > 299)
-                {
-                    Result = new CallResult(null, null, $"service '{service.Name}' answered {status}");
-                    var definition = service.Resilience.Definition;
-                    var reserved = canRetry && definition is not null && definition.OnStatus.Contains(status) && _count <= definition.Attempts
-                        && service.Resilience.Budget!.TryAcquireRetry();
-                    return new ForwardOutcome(ForwarderError.None, status, reserved);
-                }
-                Result = await ReadAsync(response, linked.Token).ConfigureAwait(false);
-                return new ForwardOutcome(Result.Succeeded ? ForwarderError.None : ForwarderError.ResponseBodyDestination, status, false);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                service.Destinations.ReportFailure(destination);
-                LogCallFailed(owner._logger, request.Route, request.Part, service.Name, destination.Prefix, "timed out");
-                Result = new CallResult(null, null, $"service '{service.Name}' did not answer in time");
-                return new ForwardOutcome(ForwarderError.RequestTimedOut, 0, false);
-            }
-            catch (HttpRequestException ex)
-            {
-                service.Destinations.ReportFailure(destination);
-                LogCallFailed(owner._logger, request.Route, request.Part, service.Name, destination.Prefix, ex.Message);
-                Result = new CallResult(null, null, $"service '{service.Name}' could not be reached");
-                return new ForwardOutcome(ForwarderError.Request, 0, false);
-            }
-            finally
-            {
-                destination.Leave();
-            }
+            LogCallFailed(owner._logger, request.Route, request.Part, Name, destination.Prefix, "timed out");
+            return new CallResult(null, null, $"service '{Name}' did not answer in time");
         }
 
-        HttpRequestMessage BuildMessage(DestinationState destination)
+        protected override CallResult Unreachable(DestinationState destination, HttpRequestException exception)
+        {
+            LogCallFailed(owner._logger, request.Route, request.Part, Name, destination.Prefix, exception.Message);
+            return new CallResult(null, null, $"service '{Name}' could not be reached");
+        }
+
+        protected override CallResult CircuitOpen() => new(null, null, $"service '{Name}' is failing (circuit open)");
+
+        protected override CallResult NotCalled() => new(null, null, $"service '{Name}' was not called");
+
+        protected override HttpRequestMessage BuildMessage(DestinationState destination)
         {
             var message = new HttpRequestMessage(request.Method, destination.Prefix + request.PathAndQuery);
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
@@ -118,7 +71,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
             return message;
         }
 
-        async Task<CallResult> ReadAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        async Task<CallResult> ReadBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
         {
             var service = request.Service.Name;
             var cacheControl = response.Headers.CacheControl?.ToString();

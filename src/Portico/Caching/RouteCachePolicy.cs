@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Primitives;
 using Portico.Configuration;
+using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Caching;
 
@@ -64,15 +65,18 @@ internal sealed class RouteCachePolicy : IOutputCachePolicy
     ValueTask IOutputCachePolicy.ServeResponseAsync(OutputCacheContext context, CancellationToken cancellation)
     {
         // A response without a body never wrote through CacheHeadersStream: decide now (headers are still open).
-        var state = context.HttpContext.Features.Get<CacheRequestState>();
+        var http = context.HttpContext;
+        var state = http.Features.Get<CacheRequestState>();
         state?.BeforeBody();
-        // The forwarder aborts the connection when the upstream fails mid-body: what arrived is not the response.
-        if (context.HttpContext.RequestAborted.IsCancellationRequested) context.AllowCacheStorage = false;
+        // An upstream that failed mid-body (the forwarder reports it, then aborts the connection): what arrived is not
+        // the response. The abort's cancellation is raised on another thread, so the forwarder's report decides.
+        if (http.Features.Get<IForwarderErrorFeature>() is { Error: not ForwarderError.None } || http.RequestAborted.IsCancellationRequested)
+            context.AllowCacheStorage = false;
         if (context.AllowCacheStorage)
         {
             context.Tags.Add(CacheTags.All);
             context.Tags.Add(RouteTag);
-            CacheTags.AddPathTags(context.Tags, context.HttpContext.Request.Path.Value ?? "/");
+            CacheTags.AddPathTags(context.Tags, http.Request.Path.Value ?? "/");
         }
         state?.Complete(context.Tags);
         return default;

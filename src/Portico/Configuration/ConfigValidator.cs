@@ -130,14 +130,17 @@ public static partial class ConfigValidator
         ValidateFormats(config, where, errors);
         ValidateProtocols(config, where, errors);
 
-        // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake.
+        // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake. Only routes
+        // with the same order and path shape can clash: grouped by those, a table of 10,000 routes is not 50M pairs.
+        var alike = new Dictionary<(int Order, string Shape), List<int>>();
         for (var i = 0; i < compiled.Count; i++)
         {
-            for (var j = 0; j < i; j++)
+            var (a, ta) = compiled[i];
+            if (!alike.TryGetValue((a.Order, ta.Shape), out var earlier)) alike[(a.Order, ta.Shape)] = earlier = [];
+            foreach (var j in earlier)
             {
-                var (a, ta) = compiled[i];
-                var (b, tb) = compiled[j];
-                if (a.Order != b.Order || ta.Shape != tb.Shape || !SharesGateway(a, b, gatewayNames)) continue;
+                var b = compiled[j].Route;
+                if (!SharesGateway(a, b, gatewayNames)) continue;
                 // A route limited to some methods is more specific than one for any method (RoutePrecedence), so only equal sets clash.
                 if (!SameSet(a.Match.Methods, b.Match.Methods)) continue;
                 if (!SameSet(a.Match.Hosts, b.Match.Hosts) || !SameSet(a.Match.Accept, b.Match.Accept)) continue;
@@ -145,6 +148,7 @@ public static partial class ConfigValidator
                 Error($"{a.ConfigPath}.match", $"route '{a.Name}' matches the same requests as route '{b.Name}' ({b.ConfigPath})",
                     "add a distinguishing condition (methods, headers, query, accept, hosts), or set 'order' to say which wins");
             }
+            earlier.Add(i);
         }
     }
 

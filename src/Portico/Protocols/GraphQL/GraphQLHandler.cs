@@ -5,12 +5,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Polly.CircuitBreaker;
 using Portico.Identity;
 using Portico.LoadBalancing;
 using Portico.Problems;
 using Portico.Proxy;
-using Portico.Resilience;
+using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Protocols.GraphQL;
@@ -185,99 +184,56 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         public static CallResult Failed(int status, string type, string detail) => new(null, status, type, detail);
     }
 
-    async Task<CallResult> CallAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload)
+    Task<CallResult> CallAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload)
     {
-        var resilience = graphql.Service.Resilience;
-        var canRetry = resilience.Retry is not null && !graphql.Operation.IsMutation;
-        resilience.Budget?.RecordRequest();
-        var attempt = new Attempt(this, context, route, graphql, payload, canRetry);
-        try
-        {
-            if (canRetry) await resilience.Retry!.ExecuteAsync(static (a, ct) => a.ThroughBreakerAsync(ct), attempt, context.RequestAborted).ConfigureAwait(false);
-            else await attempt.ThroughBreakerAsync(context.RequestAborted).ConfigureAwait(false);
-        }
-        catch (BrokenCircuitException)
-        {
-            return CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.CircuitOpen, $"Service '{graphql.Service.Name}' is failing (circuit open).");
-        }
-        return attempt.Result ?? CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{graphql.Service.Name}' was not called.");
+        var canRetry = graphql.Service.Resilience.Retry is not null && !graphql.Operation.IsMutation;
+        return new Call(this, context, route, graphql, payload, canRetry).RunAsync(context.RequestAborted);
     }
 
-    sealed class Attempt(GraphQLHandler owner, HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
+    sealed class Call(GraphQLHandler owner, HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
+        : ServiceCall<CallResult>(graphql.Service, graphql.Timeout, owner._time, canRetry)
     {
-        int _count;
-        public CallResult? Result { get; private set; }
+        string Name => graphql.Service.Name;
 
-        public ValueTask<ForwardOutcome> ThroughBreakerAsync(CancellationToken cancellationToken)
+        protected override async ValueTask<(CallResult, ForwarderError, bool)> ReadAsync(HttpResponseMessage response, int status, CancellationToken cancellationToken)
         {
-            var breaker = graphql.Service.Resilience.Breaker;
-            return breaker is null ? OnceAsync(cancellationToken) : breaker.ExecuteAsync(static (a, ct) => a.OnceAsync(ct), this, cancellationToken);
-        }
-
-        async ValueTask<ForwardOutcome> OnceAsync(CancellationToken cancellationToken)
-        {
-            _count++;
-            var service = graphql.Service;
-            var available = service.Destinations.Available;
-            if (available.Length == 0)
-            {
-                Result = CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, $"Service '{service.Name}' has no healthy destination.");
-                return ForwardOutcome.NotAttempted;
-            }
-            var destination = service.Balancer.Pick(available);
-            destination.Enter();
-            using var timeout = new CancellationTokenSource(graphql.Timeout, owner._time);
-            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            JsonObject? answer;
             try
             {
-                using var message = BuildMessage(destination);
-                using var response = await service.Invoker.SendAsync(message, linked.Token).ConfigureAwait(false);
-                var status = (int)response.StatusCode;
-                service.Destinations.ReportSuccess(destination);
-                var answer = await ReadAnswerAsync(response, linked.Token).ConfigureAwait(false);
-                if (answer is not null)
-                {
-                    Result = new CallResult(answer, status, null, null);
-                    return new ForwardOutcome(ForwarderError.None, status, false);
-                }
-                if (status is >= 200 and <= 299)
-                {
-                    Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{service.Name}' did not answer a GraphQL response.");
-                    return new ForwardOutcome(ForwarderError.ResponseBodyDestination, status, false);
-                }
-                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{service.Name}' answered {status}.");
-                var definition = service.Resilience.Definition;
-                var reserved = canRetry && definition is not null && definition.OnStatus.Contains(status) && _count <= definition.Attempts
-                    && service.Resilience.Budget!.TryAcquireRetry();
-                return new ForwardOutcome(ForwarderError.None, status, reserved);
-            }
-            catch (OperationCanceledException) when (timeout.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                service.Destinations.ReportFailure(destination);
-                LogCallFailed(owner._logger, route.Name, service.Name, destination.Prefix, "timed out");
-                Result = CallResult.Failed(StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout,
-                    $"Service '{service.Name}' did not answer within {graphql.Timeout.TotalSeconds:0.###}s.");
-                return new ForwardOutcome(ForwarderError.RequestTimedOut, 0, false);
-            }
-            catch (HttpRequestException ex)
-            {
-                service.Destinations.ReportFailure(destination);
-                LogCallFailed(owner._logger, route.Name, service.Name, destination.Prefix, ex.Message);
-                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, $"Service '{service.Name}' could not be reached.");
-                return new ForwardOutcome(ForwarderError.Request, 0, false);
+                answer = await ReadAnswerAsync(response, cancellationToken).ConfigureAwait(false);
             }
             catch (AnswerTooLargeException)
             {
-                Result = CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"The answer of service '{service.Name}' is larger than {MaxAnswerSize / (1024 * 1024)} MiB.");
-                return new ForwardOutcome(ForwarderError.ResponseBodyDestination, 0, false);
+                return (CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"The answer of service '{Name}' is larger than {MaxAnswerSize / (1024 * 1024)} MiB."),
+                    ForwarderError.ResponseBodyDestination, false);
             }
-            finally
-            {
-                destination.Leave();
-            }
+            if (answer is not null) return (new CallResult(answer, status, null, null), ForwarderError.None, false);
+            if (status is >= 200 and <= 299)
+                return (CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{Name}' did not answer a GraphQL response."), ForwarderError.ResponseBodyDestination, false);
+            return (CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{Name}' answered {status}."), ForwarderError.None, true);
         }
 
-        HttpRequestMessage BuildMessage(DestinationState destination)
+        protected override CallResult NoHealthyDestination() =>
+            CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, $"Service '{Name}' has no healthy destination.");
+
+        protected override CallResult TimedOut(DestinationState destination)
+        {
+            LogCallFailed(owner._logger, route.Name, Name, destination.Prefix, "timed out");
+            return CallResult.Failed(StatusCodes.Status504GatewayTimeout, Problem.Types.UpstreamTimeout, $"Service '{Name}' did not answer within {graphql.Timeout.TotalSeconds:0.###}s.");
+        }
+
+        protected override CallResult Unreachable(DestinationState destination, HttpRequestException exception)
+        {
+            LogCallFailed(owner._logger, route.Name, Name, destination.Prefix, exception.Message);
+            return CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, $"Service '{Name}' could not be reached.");
+        }
+
+        protected override CallResult CircuitOpen() =>
+            CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.CircuitOpen, $"Service '{Name}' is failing (circuit open).");
+
+        protected override CallResult NotCalled() => CallResult.Failed(StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, $"Service '{Name}' was not called.");
+
+        protected override HttpRequestMessage BuildMessage(DestinationState destination)
         {
             var message = new HttpRequestMessage(HttpMethod.Post, destination.Prefix) { Content = new ByteArrayContent(payload) };
             message.Content.Headers.ContentType = RequestType;
