@@ -98,6 +98,26 @@ public sealed class CachePurgeTests
     }
 
     [Fact]
+    public async Task RedisStore_HitOnARateLimitedRoute_CarriesThisRequestsRateLimit()
+    {
+        await using var redis = await RedisServer.StartNewAsync();
+        await using var backend = await TestBackend.StartAsync("api");
+        var yaml = Routes(backend).Replace("cache: short }", "cache: short, rateLimit: few }", StringComparison.Ordinal)
+            + $"\nrateLimits:\n  few: {{ algorithm: fixed-window, limit: 10, window: 1h, key: ip }}\nstore: {{ kind: redis, connection: \"127.0.0.1:{redis.Port}\" }}\n";
+        await using var gateway = await GatewayUnderTest.StartAsync(yaml);
+        using var client = gateway.CreateClient();
+
+        using var first = await client.GetAsync("/items/3", TestContext.Current.CancellationToken);
+        using var second = await client.GetAsync("/items/3", TestContext.Current.CancellationToken);
+
+        second.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; hit");
+        first.Headers.GetValues("RateLimit").Single().ShouldContain(";r=9");
+        // The entry in Redis holds the first request's count; the hit shows its own.
+        second.Headers.GetValues("RateLimit").Single().ShouldContain(";r=8");
+        backend.CallsTo("/items/3").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task RedisStore_RedisDownThenBack_ServedByUpstreamMeanwhileAndCachesAgain()
     {
         await using var redis = await RedisServer.StartNewAsync();
