@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
@@ -33,12 +35,12 @@ public sealed class JsonToXmlTranscoder : IDisposable
     static readonly SearchValues<byte> Escapable = SearchValues.Create("\"\\/bfnrtu"u8);
 
     // Per byte, for member names: 1 may start an element name left as it is (ASCII letter, '_'), 2 may follow
-    // (also digits, '-', '.'), 0 neither (the closing quote among them).
+    // (also digits, '-', '.'), 0 neither (the closing quote among them); 4 marks '_', which "_x" needs.
     static ReadOnlySpan<byte> NameBytes =>
     [
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 0, 0, 0, 0, 0, 0,
-        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1,
+        0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 5,
         0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
         0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
@@ -59,7 +61,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
     bool _tagOpen;
     bool _failed;
 
-    // Open containers' element names, end to end; _nameEnds[d] is where the name of depth d + 1 ends.
+    // Open members' element names, end to end; _nameEnds[d] is where the name of depth d + 1 ends (items' are empty).
     byte[] _names = ArrayPool<byte>.Shared.Rent(256);
     NameEnds _nameEnds;
 
@@ -169,15 +171,15 @@ public sealed class JsonToXmlTranscoder : IDisposable
             else next = _expect switch
             {
                 Expect.Value => Value(data, i, isFinalBlock),
-                Expect.ValueOrEnd => b == ']' ? End(i, isArray: true) : Value(data, i, isFinalBlock),
+                Expect.ValueOrEnd => b == ']' ? End(data, i, isArray: true) : Value(data, i, isFinalBlock),
                 Expect.Name => b == '"' ? Name(data, i, isFinalBlock) : throw Invalid(b, "is an invalid start of a property name"),
-                Expect.NameOrEnd => b == '"' ? Name(data, i, isFinalBlock) : b == '}' ? End(i, isArray: false) : throw Invalid(b, "is an invalid start of a property name"),
+                Expect.NameOrEnd => b == '"' ? Name(data, i, isFinalBlock) : b == '}' ? End(data, i, isArray: false) : throw Invalid(b, "is an invalid start of a property name"),
                 Expect.Colon => b == ':' ? Colon(i) : throw Invalid(b, "is invalid after a property name"),
                 Expect.CommaOrEnd => b switch
                 {
                     (byte)',' => Comma(i),
-                    (byte)']' => End(i, isArray: true),
-                    (byte)'}' => End(i, isArray: false),
+                    (byte)']' => End(data, i, isArray: true),
+                    (byte)'}' => End(data, i, isArray: false),
                     _ => throw Invalid(b, "is invalid after a value"),
                 },
                 _ => throw Invalid(b, "is invalid after a single JSON value"),
@@ -194,12 +196,14 @@ public sealed class JsonToXmlTranscoder : IDisposable
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int Colon(int i)
     {
         _expect = Expect.Value;
         return i + 1;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int Comma(int i)
     {
         _expect = (_arrays & (1UL << (_depth - 1))) != 0 ? Expect.Value : Expect.Name;
@@ -215,7 +219,9 @@ public sealed class JsonToXmlTranscoder : IDisposable
             case (byte)'[':
                 var isArray = b == '[';
                 if (_depth == MaxDepth) throw new JsonException($"The JSON body nests deeper than {MaxDepth}.");
-                PushName(StartTag(data));
+                var name = StartTag(data);
+                // Items and the root are named by the options: only members' names need keeping.
+                PushName(_depth > 0 && (_arrays & (1UL << (_depth - 1))) == 0 ? name : []);
                 if (isArray)
                 {
                     Put(ArrayAttribute);
@@ -239,7 +245,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
                 if (data.Length - i < 4) return isFinalBlock ? throw Invalid(b, "starts an incomplete literal") : -1;
                 if (!data.Slice(i, 4).SequenceEqual("null"u8)) throw Invalid(b, "starts an invalid literal");
                 WriteEmpty(data, NilAttribute);
-                return AfterValue(i + 4);
+                return AfterValue(data, i + 4);
             case (byte)'-' or (>= (byte)'0' and <= (byte)'9'):
                 return Number(data, i, isFinalBlock);
             default:
@@ -252,11 +258,21 @@ public sealed class JsonToXmlTranscoder : IDisposable
         if (data.Length - i < literal.Length) return isFinalBlock ? throw Invalid(data[i], "starts an incomplete literal") : -1;
         if (!data.Slice(i, literal.Length).SequenceEqual(literal)) throw Invalid(data[i], "starts an invalid literal");
         WriteScalar(data, [], literal);
-        return AfterValue(i + literal.Length);
+        return AfterValue(data, i + literal.Length);
     }
 
     int Number(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
+        // Integers without a leading zero are the usual case: known valid once their digits end.
+        var end = data[i] == '-' ? i + 1 : i;
+        var digits = end;
+        while (end < data.Length && (uint)(data[end] - '0') <= 9) end++;
+        if (end < data.Length && end > digits && (data[digits] != '0' || end == digits + 1)
+            && data[end] is not ((byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-'))
+        {
+            WriteScalar(data, [], data[i..end]);
+            return AfterValue(data, end);
+        }
         var length = NumberLength(data[i..]);
         if (length < 0)
         {
@@ -268,7 +284,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
         if (!JsonXmlMapping.IsJsonNumber(number)) throw new JsonException($"'{Encoding.UTF8.GetString(number)}' is not a JSON number.");
         // Verbatim: big and precise numbers keep every digit.
         WriteScalar(data, [], number);
-        return AfterValue(i + length);
+        return AfterValue(data, i + length);
     }
 
     /// Length of the run of bytes a number may hold; -1 when the run reaches the end of the chunk.
@@ -293,13 +309,13 @@ public sealed class JsonToXmlTranscoder : IDisposable
             var text = body[..plain];
             if (text.IsEmpty) WriteEmpty(data, []);
             else WriteScalar(data, text[0] is (byte)'-' or (<= (byte)'9' and >= (byte)'0') or (byte)'t' or (byte)'f' && ReadsAsNonString(text) ? StringAttribute : [], text);
-            return AfterValue(i + plain + 2);
+            return AfterValue(data, i + plain + 2);
         }
 
         var length = StringLength(body, plain, out var escaped, isFinalBlock);
         if (length < 0) return -1;
         WriteString(data, Unescape(body[..length], escaped));
-        return AfterValue(i + length + 2);
+        return AfterValue(data, i + length + 2);
     }
 
     /// Length of the string body up to its closing quote, checking escapes and that no control character is raw;
@@ -460,8 +476,8 @@ public sealed class JsonToXmlTranscoder : IDisposable
     int Name(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
         var body = data[(i + 1)..];
-        var plain = PlainNameLength(body);
-        if (plain < body.Length && body[plain] == '"' && IsPlainName(body[..plain]))
+        var plain = PlainNameLength(body, out var underscore);
+        if (plain < body.Length && body[plain] == '"' && plain > 0 && NameBytes[body[0]] is 1 or 5 && !(underscore && body[..plain].IndexOf("_x"u8) >= 0))
         {
             _memberStart = i + 1;
             _memberLength = plain;
@@ -477,23 +493,28 @@ public sealed class JsonToXmlTranscoder : IDisposable
             SetMember(text.IsEmpty ? [] : Encoding.UTF8.GetBytes(JsonXmlMapping.ElementName(Encoding.UTF8.GetString(text))!));
             plain = length;
         }
+        var next = i + plain + 2;
+        // The colon mostly follows at once.
+        if (next < data.Length && data[next] == ':') return Colon(next);
         _expect = Expect.Colon;
-        return i + plain + 2;
+        return next;
     }
 
-    /// Length of the run of bytes an element name left as it is may hold.
-    static int PlainNameLength(ReadOnlySpan<byte> body)
+    /// Length of the run of bytes an element name left as it is may hold (XmlConvert.EncodeLocalName leaves ASCII
+    /// letters, digits, '-', '.' and '_' as they are, but a leading digit, '-' or '.', and "_x").
+    static int PlainNameLength(ReadOnlySpan<byte> body, out bool underscore)
     {
         var nameBytes = NameBytes;
+        var kinds = 0;
         var i = 0;
-        while (i < body.Length && nameBytes[body[i]] != 0) i++;
+        while (i < body.Length && nameBytes[body[i]] is var kind && kind != 0)
+        {
+            kinds |= kind;
+            i++;
+        }
+        underscore = (kinds & 4) != 0;
         return i;
     }
-
-    /// A name XmlConvert.EncodeLocalName leaves as it is: ASCII letters, digits, '-', '.', '_', not starting with a
-    /// digit, '-' or '.', and no "_x".
-    static bool IsPlainName(ReadOnlySpan<byte> name) =>
-        name.Length > 0 && NameBytes[name[0]] == 1 && (name.IndexOf((byte)'_') < 0 || name.IndexOf("_x"u8) < 0);
 
     void SetMember(ReadOnlySpan<byte> name)
     {
@@ -540,20 +561,77 @@ public sealed class JsonToXmlTranscoder : IDisposable
     /// A whole element: start tag with an optional attribute, the text, end tag.
     void WriteScalar(ReadOnlySpan<byte> data, ReadOnlySpan<byte> attribute, ReadOnlySpan<byte> text)
     {
-        var name = StartTag(data);
-        Reserve(attribute.Length + text.Length + name.Length + 4);
+        if (_depth == 0 || (_memberLength == 0 && (_arrays & (1UL << (_depth - 1))) == 0))
+        {
+            var unusual = StartTag(data);
+            Put(attribute);
+            Put((byte)'>');
+            Put(text);
+            EndTag(unusual);
+            return;
+        }
+        var name = ChildName(data);
+        // One reservation for the element, and short copies without a call: most pieces are a few bytes.
+        Reserve(2 * name.Length + attribute.Length + text.Length + 6);
         var xml = _xml.AsSpan(_xmlLength);
-        attribute.CopyTo(xml);
-        var at = attribute.Length;
+        var at = 0;
+        if (_tagOpen)
+        {
+            xml[at++] = (byte)'>';
+            _tagOpen = false;
+        }
+        xml[at++] = (byte)'<';
+        at += Copy(name, xml[at..]);
+        at += Copy(attribute, xml[at..]);
         xml[at++] = (byte)'>';
-        text.CopyTo(xml[at..]);
-        at += text.Length;
+        at += Copy(text, xml[at..]);
         xml[at++] = (byte)'<';
         xml[at++] = (byte)'/';
-        name.CopyTo(xml[at..]);
-        at += name.Length;
+        at += Copy(name, xml[at..]);
         xml[at++] = (byte)'>';
         _xmlLength += at;
+    }
+
+    /// The element name of an item or a member with a name.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    ReadOnlySpan<byte> ChildName(ReadOnlySpan<byte> data)
+    {
+        if ((_arrays & (1UL << (_depth - 1))) != 0) return _item;
+        var name = _memberInChunk ? data.Slice(_memberStart, _memberLength) : _member.AsSpan(0, _memberLength);
+        _memberInChunk = false;
+        return name;
+    }
+
+    /// Copies and returns the length; a few bytes are moved as one or two words.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Copy(ReadOnlySpan<byte> source, Span<byte> destination)
+    {
+        var n = source.Length;
+        if (n is >= 8 and <= 16)
+        {
+            // Two overlapping words cover 8 to 16 bytes.
+            MemoryMarshal.Write(destination, MemoryMarshal.Read<ulong>(source));
+            MemoryMarshal.Write(destination[(n - 8)..], MemoryMarshal.Read<ulong>(source[(n - 8)..]));
+        }
+        else if (n is >= 4 and < 8)
+        {
+            MemoryMarshal.Write(destination, MemoryMarshal.Read<uint>(source));
+            MemoryMarshal.Write(destination[(n - 4)..], MemoryMarshal.Read<uint>(source[(n - 4)..]));
+        }
+        else if (n < 4)
+        {
+            for (var i = 0; i < n; i++) destination[i] = source[i];
+        }
+        else if (n <= 32)
+        {
+            Vector128.Create(source).CopyTo(destination);
+            Vector128.Create(source[(n - 16)..]).CopyTo(destination[(n - 16)..]);
+        }
+        else
+        {
+            source.CopyTo(destination);
+        }
+        return n;
     }
 
     /// An element without text: start tag with an optional attribute, closed at once.
@@ -571,18 +649,25 @@ public sealed class JsonToXmlTranscoder : IDisposable
         Put((byte)'>');
     }
 
-    /// After a scalar value, or a container's end.
-    int AfterValue(int next)
+    /// After a scalar value, or a container's end; takes a comma that follows at once (the usual case).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    int AfterValue(ReadOnlySpan<byte> data, int next)
     {
-        _expect = _depth == 0 ? Expect.Nothing : Expect.CommaOrEnd;
+        if (_depth == 0)
+        {
+            _expect = Expect.Nothing;
+            return next;
+        }
+        if (next < data.Length && data[next] == ',') return Comma(next);
+        _expect = Expect.CommaOrEnd;
         return next;
     }
 
-    int End(int i, bool isArray)
+    int End(ReadOnlySpan<byte> data, int i, bool isArray)
     {
         if (isArray != ((_arrays & (1UL << (_depth - 1))) != 0)) throw Invalid(isArray ? (byte)']' : (byte)'}', "does not close the open container");
         var start = _depth > 1 ? _nameEnds[_depth - 2] : 0;
-        var name = _names.AsSpan(start, _nameEnds[_depth - 1] - start);
+        var name = _depth == 1 ? _root : (_arrays & (1UL << (_depth - 2))) != 0 ? _item : _names.AsSpan(start, _nameEnds[_depth - 1] - start);
         if (_tagOpen)
         {
             if (!isArray) Put(ObjectAttribute);
@@ -594,7 +679,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
             EndTag(name);
         }
         _depth--;
-        return AfterValue(i + 1);
+        return AfterValue(data, i + 1);
     }
 
     void PushName(ReadOnlySpan<byte> name)
