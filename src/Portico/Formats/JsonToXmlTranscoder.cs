@@ -100,6 +100,8 @@ public sealed class JsonToXmlTranscoder : IDisposable
     {
         if (_failed) throw new JsonException("The JSON body was already found malformed.");
         if (data.IsEmpty) return;
+        // XML mostly takes up to twice its JSON: room for it at once, not a copy per doubling of the buffer.
+        Reserve(2 * data.Length);
         try
         {
             if (_pendingLength > 0 && !FinishPending(ref data)) return;
@@ -130,7 +132,7 @@ public sealed class JsonToXmlTranscoder : IDisposable
         while (true)
         {
             var carried = _pendingLength;
-            // At least as much as is carried: a long token costs a bounded number of rescans per byte.
+            // Enough to finish a short token, and at least as much as is carried: a long one is not rescanned every 4 KiB.
             var take = Math.Min(data.Length, Math.Max(carried, 4096));
             Keep(data[..take]);
             var used = Scan(_pending.AsSpan(0, _pendingLength), isFinalBlock: false);
