@@ -17,7 +17,7 @@ public static class JsonXmlMapping
     public const string ObjectType = "object";
     public const string StringType = "string";
 
-    /// A string XML 1.0 cannot carry (control characters, lone surrogates) travels as a JSON literal.
+    /// A string XML 1.0 cannot carry (control characters, U+FFFE, U+FFFF) travels as a JSON literal.
     public const string JsonType = "json";
 
     /// `j:name` carries a member name that has no element-name form (the empty name).

@@ -53,7 +53,7 @@ public sealed class JsonXmlRoundTripTests
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
     }
 
-    static Gen<string> Value(int depth)
+    internal static Gen<string> Value(int depth)
     {
         var scalar = Gen.OneOf<string>(
             Gen.OneOf("null", "true", "false"),

@@ -1,0 +1,276 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using CsCheck;
+using Portico.Formats;
+
+namespace Portico.Tests.Formats;
+
+/// Pins the XML the transcoder writes, byte for byte, and the inputs it rejects; and holds it to the
+/// Utf8JsonReader-based transcoder it replaced (<see cref="Utf8JsonReaderTranscoder"/>) on generated and broken input.
+public sealed class JsonToXmlTranscoderTests
+{
+    const string Head = "<?xml version=\"1.0\" encoding=\"utf-8\"?><response xmlns:j=\"urn:portico:json\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+
+    /// JSON and the XML after the root element's name and namespaces, as the transcoder wrote them before it was rewritten.
+    public static readonly TheoryData<string, string> Pinned = new()
+    {
+        { "{\"id\":7,\"name\":\"Ada\",\"zip\":\"01234\",\"code\":\"42\",\"tags\":[\"a\",[1,2]],\"none\":null,\"empty\":{},\"list\":[],\"first name\":\"x\",\"\":\"e\",\"ok\":true,\"big\":123456789012345678901234567890}",
+            "><id>7</id><name>Ada</name><zip>01234</zip><code j:type=\"string\">42</code><tags j:type=\"array\"><item>a</item><item j:type=\"array\"><item>1</item><item>2</item></item></tags><none xsi:nil=\"true\" /><empty j:type=\"object\" /><list j:type=\"array\" /><first_x0020_name>x</first_x0020_name><_ j:name=\"\">e</_><ok>true</ok><big>123456789012345678901234567890</big></response>" },
+        { "{\"\":1,\"1abc\":2,\"a b\":3,\"xml\":4,\"xmlns\":5,\"_x0020_\":6,\"ключ\":7,\"a:b\":8,\"😀\":9,\"item\":10,\"-\":11,\".\":12,\"j:type\":13,\"_\":14,\"<tag>\":15}",
+            "><_ j:name=\"\">1</_><_x0031_abc>2</_x0031_abc><a_x0020_b>3</a_x0020_b><xml>4</xml><xmlns>5</xmlns><_x005F_x0020_>6</_x005F_x0020_><ключ>7</ключ><a_x003A_b>8</a_x003A_b><_x0001F600_>9</_x0001F600_><item>10</item><_x002D_>11</_x002D_><_x002E_>12</_x002E_><j_x003A_type>13</j_x003A_type><_>14</_><_x003C_tag_x003E_>15</_x003C_tag_x003E_></response>" },
+        { "{\"_x\":1,\"a_x\":2,\"a_\":3,\"_a\":4,\"x_y\":5,\"A-b.c9\":6,\"é\":7,\"a\\u0020b\":8,\"\\u0061\":9,\"a\\nb\":10,\"\\ud83d\\ude00\":11,\"a/b\":12,\"a\\\\b\":13,\"a\\\"b\":14}",
+            "><_x>1</_x><a_x>2</a_x><a_>3</a_><_a>4</_a><x_y>5</x_y><A-b.c9>6</A-b.c9><é>7</é><a_x0020_b>8</a_x0020_b><a>9</a><a_x000A_b>10</a_x000A_b><_x0001F600_>11</_x0001F600_><a_x002F_b>12</a_x002F_b><a_x005C_b>13</a_x005C_b><a_x0022_b>14</a_x0022_b></response>" },
+        { "[\"\", \" \", \"  padded  \", \"42\", \"-0.5\", \"1e400\", \"true\", \"false\", \"null\", \"a\\r\\nb\\rc\", \"tab\\there\", \"\\u0001ctl\", \"<&>\\\"'\", \"]]>\", \"😀 emoji\", \"ключ\", \"_x0041_\", \"a_x_b\", \"\\uFFFE\"]",
+            " j:type=\"array\"><item /><item> </item><item>  padded  </item><item j:type=\"string\">42</item><item j:type=\"string\">-0.5</item><item j:type=\"string\">1e400</item><item j:type=\"string\">true</item><item j:type=\"string\">false</item><item>null</item><item>a&#xD;\nb&#xD;c</item><item>tab\there</item><item j:type=\"json\">\"\\u0001ctl\"</item><item>&lt;&amp;&gt;\"'</item><item>]]&gt;</item><item>😀 emoji</item><item>ключ</item><item>_x0041_</item><item>a_x_b</item><item j:type=\"json\">\"\\uFFFE\"</item></response>" },
+        { "[0,-1,3.14,1e10,-2.5E-3,123456789012345678901234567890,0.1000000000000000055511151231257827,9007199254740993,-0,0e0,1E+2,1e-2]",
+            " j:type=\"array\"><item>0</item><item>-1</item><item>3.14</item><item>1e10</item><item>-2.5E-3</item><item>123456789012345678901234567890</item><item>0.1000000000000000055511151231257827</item><item>9007199254740993</item><item>-0</item><item>0e0</item><item>1E+2</item><item>1e-2</item></response>" },
+        { "[\"\\\"\\\\\\/\\b\\f\\n\\r\\t\",\"\\u0041\\u00e9\\u4e2d\\ud83d\\ude00\",\"\\u0000\",\"\\u001f\",\"\\u007f\",\"\\uffff\",\"\\ufffd\",\"a\\u0026b\",\"\\u003c\\u003e\"]",
+            " j:type=\"array\"><item j:type=\"json\">\"\\u0022\\\\/\\b\\f\\n\\r\\t\"</item><item>Aé中😀</item><item j:type=\"json\">\"\\u0000\"</item><item j:type=\"json\">\"\\u001F\"</item><item>\u007F</item><item j:type=\"json\">\"\\uFFFF\"</item><item>\uFFFD</item><item>a&amp;b</item><item>&lt;&gt;</item></response>" },
+        { "[\"0\",\"-\",\"-1.\",\"1.5\",\"01\",\"1e5\",\"+1\",\"TRUE\",\"true \",\"nul\",\"False\"]",
+            " j:type=\"array\"><item j:type=\"string\">0</item><item>-</item><item>-1.</item><item j:type=\"string\">1.5</item><item>01</item><item j:type=\"string\">1e5</item><item>+1</item><item>TRUE</item><item>true </item><item>nul</item><item>False</item></response>" },
+        { "[[],[[]],{},[{}],{\"a\":{}},{\"a\":[]},[null],{\"a\":null},[[[1]]],{\"a\":{\"b\":{\"c\":\"d\"}}}]",
+            " j:type=\"array\"><item j:type=\"array\" /><item j:type=\"array\"><item j:type=\"array\" /></item><item j:type=\"object\" /><item j:type=\"array\"><item j:type=\"object\" /></item><item><a j:type=\"object\" /></item><item><a j:type=\"array\" /></item><item j:type=\"array\"><item xsi:nil=\"true\" /></item><item><a xsi:nil=\"true\" /></item><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item>1</item></item></item></item><item><a><b><c>d</c></b></a></item></response>" },
+        { "\"x\"",
+            ">x</response>" },
+        { "\"\"",
+            " />" },
+        { "\"42\"",
+            " j:type=\"string\">42</response>" },
+        { "1",
+            ">1</response>" },
+        { "-0.5",
+            ">-0.5</response>" },
+        { "true",
+            ">true</response>" },
+        { "false",
+            ">false</response>" },
+        { "null",
+            " xsi:nil=\"true\" />" },
+        { "[]",
+            " j:type=\"array\" />" },
+        { "{}",
+            " j:type=\"object\" />" },
+        { "  /* lead */ {\"a\" : 1 , // line\n\"b\":/* mid */[1 /* after */, 2]} // trail",
+            "><a>1</a><b j:type=\"array\"><item>1</item><item>2</item></b></response>" },
+        { "{\"x\":\"é ü ß ∑ 中文 😀\",\"y\":\"a&b<c>d]]>e\",\"z\":\"\\r\\r\\n\"}",
+            "><x>é ü ß ∑ 中文 😀</x><y>a&amp;b&lt;c&gt;d]]&gt;e</y><z>&#xD;&#xD;\n</z></response>" },
+        { "{\"deep\":[[[[[[[[[[{\"k\":[[[[[[[[[[1]]]]]]]]]]}]]]]]]]]]]}",
+            "><deep j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item><k j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item>1</item></item></item></item></item></item></item></item></item></item></k></item></item></item></item></item></item></item></item></item></item></deep></response>" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Pinned))]
+    public void ToXml_RepresentativeInput_SameBytesAtEveryChunkBoundary(string json, string tail)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+        var expected = Head + tail;
+
+        // Whole, byte by byte, and split in two at every position: every token is cut somewhere.
+        Transcode(bytes, [bytes.Length]).ShouldBe(expected);
+        Transcode(bytes, [.. Enumerable.Repeat(1, bytes.Length)]).ShouldBe(expected);
+        for (var split = 1; split < bytes.Length; split++) Transcode(bytes, [split, bytes.Length - split]).ShouldBe(expected, $"split at {split}");
+    }
+
+    [Theory]
+    [InlineData(65_536)]
+    [InlineData(4096)]
+    [InlineData(1000)]
+    [InlineData(7)]
+    public void ToXml_BenchmarkBody_SameBytes(int chunk)
+    {
+        var body = BenchmarkBody(65_536);
+        var sizes = Enumerable.Repeat(chunk, (body.Length + chunk - 1) / chunk).ToArray();
+
+        var xml = Encoding.UTF8.GetBytes(Transcode(body, sizes));
+
+        xml.Length.ShouldBe(86_256);
+        Convert.ToHexString(SHA256.HashData(xml)).ShouldBe("59FD0600297226D86D2600C76E62DBA241A4F827E56F5D0DD0E6AE25CCBF37CE");
+    }
+
+    /// Malformed JSON, and JSON whose strings are not valid UTF-8, with what makes it so.
+    public static readonly TheoryData<string> Malformed =
+    [
+        "", " ", "\uFEFF[1]", "[1", "[1,]", "{\"a\":1,}", "{\"a\"}", "{\"a\" 1}", "{,}", "{1:2}", "{'a':1}", "[1 2]", "1 2", "[1]]", "{\"a\":1}}", "]",
+        "[01]", "[-]", "[1.]", "[1.e5]", "[1e]", "[1e+]", "[+1]", "[.5]", "[1x]", "[0x10]", "[NaN]", "[Infinity]", "-",
+        "[tru]", "[truex]", "[nul]", "[True]", "t", "nulll",
+        "\"abc", "\"a\nb\"", "\"a\tb\"", "\"\\x\"", "\"\\U0041\"", "\"\\u004\"", "\"\\u004G\"", "\"\\\"",
+        "[1]/", "[1]/*", "[1]/* *", "/x[1]", "{\"a\"/**/:1}", "[1]// \u2028", "[1]// \u2029", "//",
+    ];
+
+    [Theory]
+    [MemberData(nameof(Malformed))]
+    public void ToXml_MalformedJson_RejectedAtEveryChunkBoundary(string json)
+    {
+        var bytes = Encoding.UTF8.GetBytes(json);
+
+        Should.Throw<JsonException>(() => Transcode(bytes, [bytes.Length]));
+        for (var split = 1; split < bytes.Length; split++) Should.Throw<JsonException>(() => Transcode(bytes, [split, bytes.Length - split]));
+    }
+
+    [Theory]
+    [InlineData("\"\\xC3\\x28\"")]
+    [InlineData("\"\\xED\\xA0\\x80\"")]
+    [InlineData("\"\\xF4\\x90\\x80\\x80\"")]
+    [InlineData("\"\\xC0\\x80\"")]
+    [InlineData("\"\\xFF\"")]
+    [InlineData("[\"ok\",\"\\xE2\\x82\"]")]
+    public void ToXml_InvalidUtf8InAString_Rejected(string json)
+    {
+        var bytes = Bytes(json);
+
+        Should.Throw<JsonException>(() => Transcode(bytes, [bytes.Length]));
+        Should.Throw<JsonException>(() => Transcode(bytes, [.. Enumerable.Repeat(1, bytes.Length)]));
+    }
+
+    [Theory]
+    [InlineData(64, true)]
+    [InlineData(65, false)]
+    public void ToXml_Nesting_AcceptedUpTo64Deep(int depth, bool accepted)
+    {
+        var arrays = Encoding.UTF8.GetBytes(new string('[', depth) + new string(']', depth));
+        var objects = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("{\"a\":", depth - 1)) + "{}" + new string('}', depth - 1));
+
+        foreach (var json in new[] { arrays, objects })
+        {
+            if (accepted) Transcode(json, [7, json.Length]).ShouldEndWith("</response>");
+            else Should.Throw<JsonException>(() => Transcode(json, [7, json.Length]));
+        }
+    }
+
+    [Fact]
+    public void ToXml_GeneratedDocuments_SameAsUtf8JsonReaderTranscoder()
+    {
+        Gen.Select(JsonXmlRoundTripTests.Value(4), Chunks).Sample((json, chunks) =>
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            Outcome(bytes, chunks, Reference).ShouldBe(Outcome(bytes, chunks, Shipped), json);
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void ToXml_BrokenDocuments_SameOutcomeAsUtf8JsonReaderTranscoder()
+    {
+        Gen.Select(JsonXmlRoundTripTests.Value(3), Edits, Chunks).Sample((json, edits, chunks) =>
+        {
+            var bytes = Edit(Encoding.UTF8.GetBytes(json), edits);
+            Outcome(bytes, chunks, Reference).ShouldBe(Outcome(bytes, chunks, Shipped), Convert.ToHexString(bytes));
+        }, iter: 20_000);
+    }
+
+    /// Bytes that matter to a JSON scanner, alone and in the runs that start or end a construct.
+    static readonly byte[][] Pieces =
+    [
+        .. "{}[]\",:\\/*-+.eE0123456789 \t\r\nutrefalsnx\u007f"u8.ToArray().Select(b => new[] { b }),
+        [0x00], [0x1F], [0x80], [0xBF], [0xC3], [0xE2], [0xED], [0xEF], [0xF0], [0xFF], [0xC3, 0xA9], [0xE2, 0x80, 0xA8], [0xEF, 0xBB, 0xBF], [0xEF, 0xBF, 0xBE],
+        [.. "/*"u8], [.. "*/"u8], [.. "//"u8], [.. "\\u"u8], [.. "\\uD83D"u8], [.. "\\uDE00"u8], [.. "\\u00e9"u8], [.. "true"u8], [.. "null"u8], [.. "\"a\":"u8],
+    ];
+
+    /// An edit: where (a fraction of the length), what (0 insert, 1 delete, 2 replace, 3 cut the rest), which piece.
+    static readonly Gen<(double At, int Kind, int Piece)[]> Edits = Gen.Select(Gen.Double[0, 1], Gen.Int[0, 3], Gen.Int[0, Pieces.Length - 1]).Array[1, 3];
+
+    static readonly Gen<int[]> Chunks = Gen.Int[1, 12].Array[1, 8];
+
+    static byte[] Edit(byte[] json, (double At, int Kind, int Piece)[] edits)
+    {
+        var bytes = json.ToList();
+        foreach (var (at, kind, piece) in edits)
+        {
+            var i = (int)(at * bytes.Count);
+            switch (kind)
+            {
+                case 0: bytes.InsertRange(i, Pieces[piece]); break;
+                case 1 when i < bytes.Count: bytes.RemoveAt(i); break;
+                case 2 when i < bytes.Count: bytes[i] = Pieces[piece][0]; break;
+                case 3: bytes.RemoveRange(i, bytes.Count - i); break;
+            }
+        }
+        return [.. bytes];
+    }
+
+    delegate string Transcoder(byte[] bytes, int[] chunks);
+
+    static readonly Transcoder Shipped = Transcode;
+
+    static readonly Transcoder Reference = (bytes, chunks) =>
+    {
+        using var transcoder = new Utf8JsonReaderTranscoder(XmlFormatOptions.Default);
+        return Run(bytes, chunks, transcoder.Write, () => transcoder.Output, transcoder.Consume, transcoder.Complete);
+    };
+
+    /// The XML, or "rejected": the reference let a few rejections out as InvalidOperationException (lone surrogates,
+    /// invalid UTF-8 in names and escaped strings, from Utf8JsonReader.GetString/CopyString).
+    static string Outcome(byte[] bytes, int[] chunks, Transcoder transcoder)
+    {
+        try
+        {
+            return transcoder(bytes, chunks);
+        }
+        catch (Exception ex) when (ex is JsonException || (transcoder == Reference && ex is InvalidOperationException))
+        {
+            return "rejected";
+        }
+    }
+
+    /// Feeds the body in chunks of the given sizes (cycled), taking the output after each.
+    static string Transcode(byte[] bytes, int[] chunks)
+    {
+        using var transcoder = new JsonToXmlTranscoder(XmlFormatOptions.Default);
+        return Run(bytes, chunks, transcoder.Write, () => transcoder.Output, transcoder.Consume, transcoder.Complete);
+    }
+
+    delegate void Feed(ReadOnlySpan<byte> data);
+
+    static string Run(byte[] bytes, int[] chunks, Feed write, Func<ReadOnlyMemory<byte>> output, Action consume, Action complete)
+    {
+        var xml = new ArrayBufferWriter<byte>();
+        for (int at = 0, n = 0; at < bytes.Length; n++)
+        {
+            var length = Math.Min(chunks[n % chunks.Length], bytes.Length - at);
+            write(bytes.AsSpan(at, length));
+            at += length;
+            xml.Write(output().Span);
+            consume();
+        }
+        complete();
+        xml.Write(output().Span);
+        // Strict decoding: invalid UTF-8 in the output fails the test instead of turning into U+FFFD.
+        return new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(xml.WrittenSpan);
+    }
+
+    /// The text with each \xHH as that byte.
+    static byte[] Bytes(string text)
+    {
+        var bytes = new List<byte>();
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] == '\\' && i + 3 < text.Length && text[i + 1] == 'x')
+            {
+                bytes.Add(Convert.ToByte(text.Substring(i + 2, 2), 16));
+                i += 3;
+            }
+            else
+            {
+                bytes.AddRange(Encoding.UTF8.GetBytes(text[i].ToString()));
+            }
+        }
+        return [.. bytes];
+    }
+
+    /// bench/Bench.Backend's Bodies.Json: items, then padding to the exact size.
+    internal static byte[] BenchmarkBody(int size)
+    {
+        var text = new StringBuilder("{\"items\":[");
+        for (var i = 0; text.Length + 80 < size - 16; i++)
+        {
+            if (i > 0) text.Append(',');
+            text.Append("{\"id\":").Append(i).Append(",\"name\":\"item-").Append(i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture))
+                .Append("\",\"value\":\"").Append((char)('a' + i % 26), 24).Append("\"}");
+        }
+        text.Append("],\"pad\":\"");
+        var pad = Math.Max(0, size - text.Length - 2);
+        text.Append('.', pad).Append("\"}");
+        return Encoding.UTF8.GetBytes(text.ToString());
+    }
+}
