@@ -38,8 +38,11 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
         try
         {
             CacheKey.Write(ref key, policy, context, caller);
-            var now = store.Time.GetUtcNow();
-            if (local is not null && local.TryGet(key.Written, now, out var entry)) return ServeAsync(context, entry, now);
+            if (local is not null)
+            {
+                var now = store.Time.GetUtcNow();
+                if (local.TryGet(key.Written, now, out var entry)) return ServeAsync(context, entry, now);
+            }
             context.Features.Set(new CacheLookup(key.ToString(), store, local));
         }
         finally
