@@ -14,36 +14,40 @@ internal sealed class MemoryRateLimitCounter : IRateLimitCounter
     public MemoryRateLimitCounter(RateLimitDefinition definition)
     {
         _holdsLease = definition.Algorithm == RateLimitAlgorithm.Concurrency;
-        var d = definition;
-        _limiter = PartitionedRateLimiter.Create<string, string>(key => d.Algorithm switch
-        {
-            RateLimitAlgorithm.FixedWindow => RateLimitPartition.GetFixedWindowLimiter(key, _ => new FixedWindowRateLimiterOptions
-            {
-                PermitLimit = d.Limit,
-                Window = d.Window,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            }),
-            RateLimitAlgorithm.SlidingWindow => RateLimitPartition.GetSlidingWindowLimiter(key, _ => new SlidingWindowRateLimiterOptions
-            {
-                PermitLimit = d.Limit,
-                Window = d.Window,
-                SegmentsPerWindow = d.Segments,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            }),
-            RateLimitAlgorithm.TokenBucket => RateLimitPartition.GetTokenBucketLimiter(key, _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = d.Limit,
-                // One token every window/limit: `limit` tokens per window, the same rate as the Redis bucket.
-                ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, d.Window.Ticks / d.Limit)),
-                TokensPerPeriod = 1,
-                QueueLimit = 0,
-                AutoReplenishment = false,
-            }),
-            _ => RateLimitPartition.GetConcurrencyLimiter(key, _ => new ConcurrencyLimiterOptions { PermitLimit = d.Limit, QueueLimit = 0 }),
-        });
+        // The partitioner runs on every acquire: it hands out one limiter factory made here, so asking costs a
+        // lookup and no allocation (a factory lambda per call would allocate its closures each time).
+        Func<string, RateLimiter> create = Factory(definition);
+        _limiter = PartitionedRateLimiter.Create<string, string>(key => RateLimitPartition.Get(key, create));
     }
+
+    static Func<string, RateLimiter> Factory(RateLimitDefinition d) => d.Algorithm switch
+    {
+        RateLimitAlgorithm.FixedWindow => _ => new FixedWindowRateLimiter(new FixedWindowRateLimiterOptions
+        {
+            PermitLimit = d.Limit,
+            Window = d.Window,
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        }),
+        RateLimitAlgorithm.SlidingWindow => _ => new SlidingWindowRateLimiter(new SlidingWindowRateLimiterOptions
+        {
+            PermitLimit = d.Limit,
+            Window = d.Window,
+            SegmentsPerWindow = d.Segments,
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        }),
+        RateLimitAlgorithm.TokenBucket => _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
+        {
+            TokenLimit = d.Limit,
+            // One token every window/limit: `limit` tokens per window, the same rate as the Redis bucket.
+            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, d.Window.Ticks / d.Limit)),
+            TokensPerPeriod = 1,
+            QueueLimit = 0,
+            AutoReplenishment = false,
+        }),
+        _ => _ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = d.Limit, QueueLimit = 0 }),
+    };
 
     public ValueTask<RateLimitDecision> AcquireAsync(string key)
     {

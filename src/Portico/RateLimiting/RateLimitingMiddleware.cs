@@ -11,14 +11,25 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
     public const string PolicyHeader = "RateLimit-Policy";
     public const string RateLimitHeader = "RateLimit";
 
-    // Routes without a policy pass straight through: no async frame on the hot path.
-    public Task InvokeAsync(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<RateLimitEndpointPolicy>() is { } endpointPolicy ? LimitAsync(context, endpointPolicy) : next(context);
+    // Routes without a policy pass straight through, and so does an allowed request whose counter answered at
+    // once without a lease to hold (the memory store, almost always): no async frame on those paths.
+    public Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetEndpoint()?.Metadata.GetMetadata<RateLimitEndpointPolicy>() is not { } endpointPolicy) return next(context);
+        var pending = endpointPolicy.Policy.Counter.AcquireAsync(endpointPolicy.KeyFor(context));
+        if (!pending.IsCompletedSuccessfully) return DecideAsync(context, endpointPolicy, pending);
+        var decision = pending.Result;
+        if (!decision.Allowed || decision.StoreDown || decision.Lease is not null) return DecidedAsync(context, endpointPolicy, decision);
+        Record(context, endpointPolicy.Policy, decision);
+        return next(context);
+    }
 
-    async Task LimitAsync(HttpContext context, RateLimitEndpointPolicy endpointPolicy)
+    async Task DecideAsync(HttpContext context, RateLimitEndpointPolicy endpointPolicy, ValueTask<RateLimitDecision> pending) =>
+        await DecidedAsync(context, endpointPolicy, await pending.ConfigureAwait(false)).ConfigureAwait(false);
+
+    async Task DecidedAsync(HttpContext context, RateLimitEndpointPolicy endpointPolicy, RateLimitDecision decision)
     {
         var policy = endpointPolicy.Policy;
-        var decision = await policy.Counter.AcquireAsync(endpointPolicy.KeyFor(context)).ConfigureAwait(false);
         if (decision.StoreDown)
         {
             fallbacks.FellBack(policy.Definition, decision.StoreError);
@@ -32,12 +43,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
                 route: endpointPolicy.Route, retryAfter: TimeSpan.FromSeconds(1)).ConfigureAwait(false);
             return;
         }
-        if (policy.UsesStore) fallbacks.Answered(policy.Definition);
-        metrics.Decided(policy.Definition.Name, decision.Allowed);
-
-        var headers = context.Response.Headers;
-        headers[PolicyHeader] = policy.PolicyHeader;
-        headers[RateLimitHeader] = policy.RateLimitHeader(decision);
+        Record(context, policy, decision);
         if (!decision.Allowed)
         {
             await Problem.WriteAsync(context, StatusCodes.Status429TooManyRequests, Problem.Types.RateLimited, "Too Many Requests",
@@ -53,6 +59,16 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
         {
             decision.Lease?.Dispose();
         }
+    }
+
+    /// Records a decision the store gave (allowed or not) and writes the RateLimit headers.
+    void Record(HttpContext context, RateLimitPolicy policy, in RateLimitDecision decision)
+    {
+        if (policy.UsesStore) fallbacks.Answered(policy.Definition);
+        metrics.Decided(policy.Definition.Name, decision.Allowed);
+        var headers = context.Response.Headers;
+        headers[PolicyHeader] = policy.PolicyHeader;
+        headers[RateLimitHeader] = policy.RateLimitHeader(decision);
     }
 
     static string Per(RateLimitDefinition d) => d.Algorithm switch
