@@ -25,8 +25,7 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
                 if (!_live.TryGetValue(identity, out var policy))
                 {
                     // Connecting here (at startup or reload, up to the connect timeout) keeps connection setup off the request path.
-                    if (inRedis) redis.Database(store);
-                    IRateLimitCounter counter = inRedis ? new RedisRateLimitCounter(definition, () => redis.Database(store)) : new MemoryRateLimitCounter(definition);
+                    IRateLimitCounter counter = inRedis ? new RedisRateLimitCounter(definition, redis.Database(store)) : new MemoryRateLimitCounter(definition);
                     policy = new RateLimitPolicy(definition, counter, inRedis);
                 }
                 else if (policy.Definition != definition)

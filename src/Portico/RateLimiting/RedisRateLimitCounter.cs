@@ -9,7 +9,7 @@ namespace Portico.RateLimiting;
 
 /// A policy's counters in Redis, shared by every gateway node: one EVALSHA per decision (EVAL once after Redis
 /// lost its script cache). Any Redis failure (down, timeout, error) reports <see cref="RateLimitDecision.StoreDown"/>.
-internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, Func<IDatabase> database) : IRateLimitCounter
+internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, IDatabase database) : IRateLimitCounter
 {
     static readonly string Node = Guid.NewGuid().ToString("N")[..12];
     static long _sequence;
@@ -20,16 +20,19 @@ internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, Func
     readonly string _prefix = $"portico:rl:{definition.Name}:{Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(definition.Fingerprint)))[..8]}:";
     readonly RedisValue _limit = definition.Limit;
     readonly RedisValue _window = (long)Math.Max(1, definition.Window.TotalMilliseconds);
+    // Fixed window and token bucket read no member id: their arguments are the same for every request.
+    readonly bool _needsMember = definition.Algorithm is RateLimitAlgorithm.SlidingWindow or RateLimitAlgorithm.Concurrency;
+    readonly RedisValue[] _constantValues = [definition.Limit, (long)Math.Max(1, definition.Window.TotalMilliseconds)];
 
     public async ValueTask<RateLimitDecision> AcquireAsync(string key)
     {
         var keys = new RedisKey[] { _prefix + (key.Length <= 128 ? key : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))) };
-        var member = string.Create(CultureInfo.InvariantCulture, $"{Node}-{Interlocked.Increment(ref _sequence)}");
-        var values = new[] { _limit, _window, (RedisValue)member };
+        var member = _needsMember ? (RedisValue)string.Create(CultureInfo.InvariantCulture, $"{Node}-{Interlocked.Increment(ref _sequence)}") : RedisValue.Null;
+        var values = _needsMember ? new[] { _limit, _window, member } : _constantValues;
         RedisResult result;
         try
         {
-            var db = database();
+            var db = database;
             try
             {
                 result = await db.ScriptEvaluateAsync(_script.Sha1, keys, values).ConfigureAwait(false);
@@ -54,7 +57,7 @@ internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, Func
 
     /// A concurrency slot in Redis, given back when the response completes. If Redis is unreachable then, the
     /// slot lapses after the policy's window (the lease time) instead.
-    sealed class RedisSlotLease(Func<IDatabase> database, RedisKey key, RedisValue member) : RateLimitLease
+    sealed class RedisSlotLease(IDatabase database, RedisKey key, RedisValue member) : RateLimitLease
     {
         int _released;
 
@@ -73,7 +76,7 @@ internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, Func
             {
                 try
                 {
-                    database().SortedSetRemove(key, member, CommandFlags.FireAndForget);
+                    database.SortedSetRemove(key, member, CommandFlags.FireAndForget);
                 }
                 catch (Exception e) when (e is RedisException or TimeoutException)
                 {
