@@ -41,8 +41,8 @@ sealed class Report(BenchOptions options, IReadOnlyList<Scenario> scenarios, Dic
             Same backend (bench/Bench.Backend: `/hello` 100-byte JSON, `/big` 64 KiB JSON) behind every target; wrk with one
             thread from a separate process; the targets measured one after another, in a different order each round.
             Figures are medians over the rounds. **CPU µs/req** is the target process's CPU time (user + system, all
-            threads, from /proc) over the run divided by the requests served; **alloc B/req** is the .NET runtime's
-            `alloc-rate` counter over EventPipe (for .NET targets) divided the same way; RSS is the largest seen after a
+            threads, from /proc) over the run divided by the requests served; **alloc B/req** is the sum of the .NET runtime's
+            GC AllocationTick events over EventPipe (for .NET targets) divided the same way; RSS is the largest seen after a
             run. Ratios: `× yarp` and `× direct` against the peer at the same body; `× proxy` against Portico's own
             pure-proxy route with the same body. The machine has 2 shared cores: compare within this run only.
             """).AppendLine();
