@@ -1,4 +1,5 @@
 using System.Net;
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 
 namespace Portico.Hosting;
@@ -14,6 +15,25 @@ public sealed class ClientAddress
     public ClientAddress(IEnumerable<string> trustedProxies)
     {
         _trusted = [.. trustedProxies.Select(t => IPNetwork.TryParse(t, out var n) ? n : new IPNetwork(IPAddress.Parse(t), IPAddress.Parse(t).AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))];
+    }
+
+    // "ip:<address>" per connection peer: the server hands every request of a connection the same address object,
+    // so a keep-alive client's key is made once, and the entry goes with the connection. Per instance: which peers
+    // are trusted is this instance's (a reload that trusts a peer makes a new one).
+    readonly ConditionalWeakTable<IPAddress, string> _peerKeys = [];
+
+    /// The client's address as a counter key part ("ip:" and <see cref="Resolve"/>); made once per connection when
+    /// the peer is not a trusted proxy (the key then depends on nothing the request carries).
+    public string Key(HttpContext context)
+    {
+        var remote = context.Connection.RemoteIpAddress;
+        if (remote is null) return "ip:unknown";
+        if (_peerKeys.TryGetValue(remote, out var key)) return key;
+        var peer = Normalize(remote)!;
+        if (IsTrusted(peer)) return "ip:" + Resolve(context);
+        key = "ip:" + peer;
+        _peerKeys.AddOrUpdate(remote, key);
+        return key;
     }
 
     public string Resolve(HttpContext context)

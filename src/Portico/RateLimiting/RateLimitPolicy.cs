@@ -50,12 +50,12 @@ internal sealed record RateLimitEndpointPolicy(RateLimitPolicy Policy, string Ro
         switch (part)
         {
             case "route": return RouteKey;
-            case "ip": return "ip:" + ClientAddress.Resolve(context);
+            case "ip": return ClientAddress.Key(context);
             case "consumer":
-                return context.Features.Get<GatewayIdentity>() is { } identity ? identity.CallerKey : "ip:" + ClientAddress.Resolve(context);
+                return context.Features.Get<GatewayIdentity>() is { } identity ? identity.CallerKey : ClientAddress.Key(context);
             default:
                 var value = context.Request.Headers[part["header:".Length..]].ToString();
-                return value.Length > 0 ? "h:" + value : "ip:" + ClientAddress.Resolve(context);
+                return value.Length > 0 ? "h:" + value : ClientAddress.Key(context);
         }
     }
 }

@@ -54,4 +54,51 @@ public sealed class ClientAddressTests
 
         address.Resolve(Request("::ffff:127.0.0.1", "198.51.100.7")).ShouldBe("198.51.100.7");
     }
+
+    [Fact]
+    public void Key_UntrustedPeer_IsMadeOncePerConnectionAddress()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+        var peer = IPAddress.Parse("::ffff:203.0.113.9");
+        var first = new DefaultHttpContext();
+        first.Connection.RemoteIpAddress = peer;
+        var second = new DefaultHttpContext();
+        second.Connection.RemoteIpAddress = peer;
+
+        var key = address.Key(first);
+
+        key.ShouldBe("ip:203.0.113.9");
+        address.Key(second).ShouldBeSameAs(key);
+        // Another connection from the same client is another address object, with an equal key.
+        address.Key(Request("203.0.113.9")).ShouldBe(key);
+    }
+
+    [Fact]
+    public void Key_TrustedPeer_FollowsEachRequestsXForwardedFor()
+    {
+        var address = new ClientAddress(["10.0.0.0/8"]);
+        var proxy = IPAddress.Parse("10.0.0.2");
+        var first = new DefaultHttpContext();
+        first.Connection.RemoteIpAddress = proxy;
+        first.Request.Headers["X-Forwarded-For"] = "198.51.100.1";
+        var second = new DefaultHttpContext();
+        second.Connection.RemoteIpAddress = proxy;
+        second.Request.Headers["X-Forwarded-For"] = "198.51.100.2";
+
+        address.Key(first).ShouldBe("ip:198.51.100.1");
+        address.Key(second).ShouldBe("ip:198.51.100.2");
+    }
+
+    [Fact]
+    public void Key_SamePeerObject_AnotherInstanceJudgesTrustItself()
+    {
+        var peer = IPAddress.Parse("10.0.0.2");
+        var context = new DefaultHttpContext();
+        context.Connection.RemoteIpAddress = peer;
+        context.Request.Headers["X-Forwarded-For"] = "198.51.100.1";
+
+        // A reload that starts trusting the peer must not reuse the key made while it was not trusted.
+        ClientAddress.NoTrustedProxies.Key(context).ShouldBe("ip:10.0.0.2");
+        new ClientAddress(["10.0.0.0/8"]).Key(context).ShouldBe("ip:198.51.100.1");
+    }
 }
