@@ -6,10 +6,13 @@ namespace Portico.Tests.Hosting;
 
 public sealed class ClientAddressTests
 {
-    static DefaultHttpContext Request(string peer, params string[] forwardedFor)
+    static DefaultHttpContext Request(string peer, params string[] forwardedFor) => OnConnection(IPAddress.Parse(peer), forwardedFor);
+
+    /// A request on a connection whose peer is this very address object (as the server gives every request of a connection).
+    static DefaultHttpContext OnConnection(IPAddress peer, params string[] forwardedFor)
     {
         var context = new DefaultHttpContext();
-        context.Connection.RemoteIpAddress = IPAddress.Parse(peer);
+        context.Connection.RemoteIpAddress = peer;
         if (forwardedFor.Length > 0) context.Request.Headers["X-Forwarded-For"] = forwardedFor;
         return context;
     }
@@ -60,10 +63,8 @@ public sealed class ClientAddressTests
     {
         var address = new ClientAddress(["10.0.0.0/8"]);
         var peer = IPAddress.Parse("::ffff:203.0.113.9");
-        var first = new DefaultHttpContext();
-        first.Connection.RemoteIpAddress = peer;
-        var second = new DefaultHttpContext();
-        second.Connection.RemoteIpAddress = peer;
+        var first = OnConnection(peer);
+        var second = OnConnection(peer);
 
         var key = address.Key(first);
 
@@ -78,12 +79,8 @@ public sealed class ClientAddressTests
     {
         var address = new ClientAddress(["10.0.0.0/8"]);
         var proxy = IPAddress.Parse("10.0.0.2");
-        var first = new DefaultHttpContext();
-        first.Connection.RemoteIpAddress = proxy;
-        first.Request.Headers["X-Forwarded-For"] = "198.51.100.1";
-        var second = new DefaultHttpContext();
-        second.Connection.RemoteIpAddress = proxy;
-        second.Request.Headers["X-Forwarded-For"] = "198.51.100.2";
+        var first = OnConnection(proxy, "198.51.100.1");
+        var second = OnConnection(proxy, "198.51.100.2");
 
         address.Key(first).ShouldBe("ip:198.51.100.1");
         address.Key(second).ShouldBe("ip:198.51.100.2");
@@ -92,10 +89,7 @@ public sealed class ClientAddressTests
     [Fact]
     public void Key_SamePeerObject_AnotherInstanceJudgesTrustItself()
     {
-        var peer = IPAddress.Parse("10.0.0.2");
-        var context = new DefaultHttpContext();
-        context.Connection.RemoteIpAddress = peer;
-        context.Request.Headers["X-Forwarded-For"] = "198.51.100.1";
+        var context = OnConnection(IPAddress.Parse("10.0.0.2"), "198.51.100.1");
 
         // A reload that starts trusting the peer must not reuse the key made while it was not trusted.
         ClientAddress.NoTrustedProxies.Key(context).ShouldBe("ip:10.0.0.2");
