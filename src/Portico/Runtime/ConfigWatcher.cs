@@ -20,6 +20,7 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
         if (runtime.ConfigPath is not { } path) return Task.CompletedTask;
         if (!OperatingSystem.IsWindows())
         {
+            UnignoreSighup();
             _sighup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
             {
                 context.Cancel = true;
@@ -41,6 +42,22 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
         }
         return Task.CompletedTask;
     }
+
+    /// A process started with SIGHUP ignored (nohup, some supervisors) inherits that, and the runtime leaves an
+    /// inherited ignore in place, so `kill -HUP` would do nothing. Reloading is what SIGHUP asks of this process, as
+    /// it does of nginx: an ignored SIGHUP goes back to its default just before the handler is registered.
+    static void UnignoreSighup()
+    {
+        const int SigHup = 1;
+        nint ignore = 1, byDefault = 0;
+        // Asking means setting: ignore while asking. Only an inherited ignore is changed, and only for the moment
+        // until the registration below installs the runtime's handler.
+        var previous = Signal(SigHup, ignore);
+        Signal(SigHup, previous == ignore ? byDefault : previous);
+    }
+
+    [DllImport("libc", EntryPoint = "signal")]
+    static extern nint Signal(int signal, nint handler);
 
     void Schedule(TimeSpan delay)
     {

@@ -26,18 +26,32 @@ public sealed class GatewayProcess : IAsyncDisposable
     public Uri BaseAddress => new($"http://127.0.0.1:{Port}");
 
     /// Writes <paramref name="yamlWithoutGateways"/> plus a gateway on a free port to a temp file and runs it.
-    public static async Task<GatewayProcess> StartAsync(string yamlWithoutGateways, params string[] extraArgs)
+    public static Task<GatewayProcess> StartAsync(string yamlWithoutGateways, params string[] extraArgs) =>
+        StartAsync(yamlWithoutGateways, ignoreSighup: false, extraArgs);
+
+    /// As <see cref="StartAsync(string, string[])"/>, with SIGHUP ignored from the start, as under nohup.
+    public static Task<GatewayProcess> StartIgnoringSighupAsync(string yamlWithoutGateways, params string[] extraArgs) =>
+        StartAsync(yamlWithoutGateways, ignoreSighup: true, extraArgs);
+
+    static async Task<GatewayProcess> StartAsync(string yamlWithoutGateways, bool ignoreSighup, string[] extraArgs)
     {
         var port = FreePort();
         var dir = Directory.CreateTempSubdirectory("portico-proc-");
         var path = Path.Combine(dir.FullName, "portico.yaml");
         await File.WriteAllTextAsync(path, WithGateway(yamlWithoutGateways, port));
-        var start = new ProcessStartInfo("dotnet")
+        // The shell's `trap "" HUP` sets SIGHUP to ignored, and exec keeps that for the gateway (same process id).
+        var start = new ProcessStartInfo(ignoreSighup ? "/bin/sh" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (ignoreSighup)
+        {
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("trap '' HUP; exec \"$0\" \"$@\"");
+            start.ArgumentList.Add("dotnet");
+        }
         start.ArgumentList.Add(CliAssembly());
         foreach (var a in new[] { "run", "-c", path, "--log-format", "text" }.Concat(extraArgs)) start.ArgumentList.Add(a);
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the gateway process");

@@ -16,13 +16,18 @@ public sealed class SignalReloadTests
             service: target
         """;
 
-    [Fact]
-    public async Task Sighup_ReloadsTheConfigFile()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Sighup_ReloadsTheConfigFile(bool startedWithSighupIgnored)
     {
         var ct = TestContext.Current.CancellationToken;
         await using var before = await TestBackend.StartAsync("before");
         await using var after = await TestBackend.StartAsync("after");
-        await using var gateway = await GatewayProcess.StartAsync(Config(before), "--no-watch");
+        // Started with SIGHUP ignored (nohup, some supervisors), kill -HUP still reloads.
+        await using var gateway = startedWithSighupIgnored
+            ? await GatewayProcess.StartIgnoringSighupAsync(Config(before), "--no-watch")
+            : await GatewayProcess.StartAsync(Config(before), "--no-watch");
         using var client = new HttpClient { BaseAddress = gateway.BaseAddress };
         (await BackendOf(client, ct)).ShouldBe("before");
 
