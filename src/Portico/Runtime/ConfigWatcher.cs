@@ -45,16 +45,20 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
 
     /// A process started with SIGHUP ignored (nohup, some supervisors) inherits that, and the runtime leaves an
     /// inherited ignore in place, so `kill -HUP` would do nothing. Reloading is what SIGHUP asks of this process, as
-    /// it does of nginx: an ignored SIGHUP goes back to its default just before the handler is registered.
+    /// it does of nginx: an ignored SIGHUP goes back to its default just before the handler is registered. Any
+    /// other disposition (the default, or a handler the runtime already installed) is only read, never written.
     static void UnignoreSighup()
     {
         const int SigHup = 1;
-        nint ignore = 1, byDefault = 0;
-        // Asking means setting: ignore while asking. Only an inherited ignore is changed, and only for the moment
-        // until the registration below installs the runtime's handler.
-        var previous = Signal(SigHup, ignore);
-        Signal(SigHup, previous == ignore ? byDefault : previous);
+        const nint Ignore = 1, ByDefault = 0;
+        // struct sigaction starts with the handler on Linux and macOS; 256 bytes hold all of it on both.
+        var current = new byte[256];
+        if (SigAction(SigHup, 0, current) != 0) return;
+        if (BitConverter.ToInt64(current) == Ignore) Signal(SigHup, ByDefault);
     }
+
+    [DllImport("libc", EntryPoint = "sigaction")]
+    static extern int SigAction(int signal, nint action, [Out] byte[] previous);
 
     [DllImport("libc", EntryPoint = "signal")]
     static extern nint Signal(int signal, nint handler);
