@@ -30,7 +30,7 @@ public sealed class ClientAddress
         if (remote is null) return "ip:unknown";
         if (_peerKeys.TryGetValue(remote, out var key)) return key;
         var peer = Normalize(remote)!;
-        if (IsTrusted(peer)) return "ip:" + Resolve(context);
+        if (IsTrusted(peer)) return "ip:" + Forwarded(context, peer);
         key = "ip:" + peer;
         _peerKeys.AddOrUpdate(remote, key);
         return key;
@@ -40,7 +40,12 @@ public sealed class ClientAddress
     {
         var peer = Normalize(context.Connection.RemoteIpAddress);
         if (peer is null) return "unknown";
-        if (!IsTrusted(peer)) return peer.ToString();
+        return IsTrusted(peer) ? Forwarded(context, peer) : peer.ToString();
+    }
+
+    /// The client a trusted <paramref name="peer"/> forwarded for, from X-Forwarded-For.
+    string Forwarded(HttpContext context, IPAddress peer)
+    {
         var forwarded = context.Request.Headers["X-Forwarded-For"];
         string? leftmost = null;
         // Several X-Forwarded-For fields are one comma-separated list in order (RFC 9110 §5.3).

@@ -54,7 +54,7 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
         // struct sigaction starts with the handler on Linux and macOS; 256 bytes hold all of it on both.
         var current = new byte[256];
         if (SigAction(SigHup, 0, current) != 0) return;
-        if (BitConverter.ToInt64(current) == Ignore) Signal(SigHup, ByDefault);
+        if (MemoryMarshal.Read<nint>(current) == Ignore) Signal(SigHup, ByDefault);
     }
 
     [DllImport("libc", EntryPoint = "sigaction")]
