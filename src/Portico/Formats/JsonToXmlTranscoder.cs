@@ -13,7 +13,7 @@ namespace Portico.Formats;
 /// is allocated per token. It accepts exactly what Utf8JsonReader accepts with comments skipped and the default depth
 /// of 64 (RFC 8259 JSON, plus `//` and `/* */` comments), and also rejects strings that are not valid UTF-8 or hold
 /// a lone surrogate escape. Only a token cut by the end of a chunk is copied, to be finished with the next one.
-public sealed class JsonToXmlTranscoder : IDisposable
+public sealed partial class JsonToXmlTranscoder : IDisposable
 {
     const int MaxDepth = 64;
 
@@ -215,6 +215,11 @@ public sealed class JsonToXmlTranscoder : IDisposable
     int Value(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
         var b = data[i];
+        if (b == '{' && _depth is > 0 and < MaxDepth && (_arrays & (1UL << (_depth - 1))) != 0)
+        {
+            var row = Row(data, i);
+            if (row >= 0) return row;
+        }
         switch (b)
         {
             case (byte)'{':
@@ -477,29 +482,48 @@ public sealed class JsonToXmlTranscoder : IDisposable
     /// Reads a member name and keeps it, in element-name form, for the value that follows.
     int Name(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
-        var body = data[(i + 1)..];
-        var plain = PlainNameLength(body, out var underscore);
-        if (plain < body.Length && body[plain] == '"' && plain > 0 && NameBytes[body[0]] is 1 or 5 && !(underscore && body[..plain].IndexOf("_x"u8) >= 0))
+        var next = MemberName(data, i, isFinalBlock, out var name, out var inChunk);
+        if (next < 0) return -1;
+        if (inChunk)
         {
             _memberStart = i + 1;
-            _memberLength = plain;
+            _memberLength = name.Length;
             _memberInChunk = true;
         }
         else
         {
-            var escaped = false;
-            var length = plain < body.Length && body[plain] == '"' ? plain : StringLength(body, plain, out escaped, isFinalBlock);
-            if (length < 0) return -1;
-            var text = Unescape(body[..length], escaped);
-            // The mapping's reversible _xHHHH_ escapes (which also escape a literal "_x" that could read as one).
-            SetMember(text.IsEmpty ? [] : Encoding.UTF8.GetBytes(JsonXmlMapping.ElementName(Encoding.UTF8.GetString(text))!));
-            plain = length;
+            SetMember(name);
         }
-        var next = i + plain + 2;
         // The colon mostly follows at once.
         if (next < data.Length && data[next] == ':') return Colon(next);
         _expect = Expect.Colon;
         return next;
+    }
+
+    /// Reads the member name whose opening quote is at <paramref name="i"/>: returns where it ends (after its closing
+    /// quote), or -1 when the chunk ends first, and its element name, which stays in the chunk when it needs no encoding.
+    int MemberName(ReadOnlySpan<byte> data, int i, bool isFinalBlock, out ReadOnlySpan<byte> name, out bool inChunk)
+    {
+        var body = data[(i + 1)..];
+        var plain = PlainNameLength(body, out var underscore);
+        if (plain < body.Length && body[plain] == '"' && plain > 0 && NameBytes[body[0]] is 1 or 5 && !(underscore && body[..plain].IndexOf("_x"u8) >= 0))
+        {
+            name = body[..plain];
+            inChunk = true;
+            return i + plain + 2;
+        }
+        inChunk = false;
+        var escaped = false;
+        var length = plain < body.Length && body[plain] == '"' ? plain : StringLength(body, plain, out escaped, isFinalBlock);
+        if (length < 0)
+        {
+            name = default;
+            return -1;
+        }
+        var text = Unescape(body[..length], escaped);
+        // The mapping's reversible _xHHHH_ escapes (which also escape a literal "_x" that could read as one).
+        name = text.IsEmpty ? [] : Encoding.UTF8.GetBytes(JsonXmlMapping.ElementName(Encoding.UTF8.GetString(text))!);
+        return i + length + 2;
     }
 
     /// Length of the run of bytes an element name left as it is may hold (XmlConvert.EncodeLocalName leaves ASCII
@@ -572,7 +596,12 @@ public sealed class JsonToXmlTranscoder : IDisposable
             EndTag(unusual);
             return;
         }
-        var name = ChildName(data);
+        Element(ChildName(data), attribute, text);
+    }
+
+    /// A whole element named <paramref name="name"/>, after the '>' the open start tag still lacks.
+    void Element(ReadOnlySpan<byte> name, ReadOnlySpan<byte> attribute, ReadOnlySpan<byte> text)
+    {
         // One reservation for the element, and short copies without a call: most pieces are a few bytes.
         Reserve(2 * name.Length + attribute.Length + text.Length + 6);
         var xml = _xml.AsSpan(_xmlLength);

@@ -56,6 +56,10 @@ public sealed class JsonToXmlTranscoderTests
             "><a>1</a><b j:type=\"array\"><item>1</item><item>2</item></b></response>" },
         { "{\"x\":\"é ü ß ∑ 中文 😀\",\"y\":\"a&b<c>d]]>e\",\"z\":\"\\r\\r\\n\"}",
             "><x>é ü ß ∑ 中文 😀</x><y>a&amp;b&lt;c&gt;d]]&gt;e</y><z>&#xD;&#xD;\n</z></response>" },
+        { "[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"name\":\"c\",\"id\":3},{\"id\":4},{\"id\":5,\"name\":\"d\",\"more\":true},{ \"id\" : 6 , \"name\" : \"e\" },{\"id\":7,\"name\":\"f\\n\"},{\"id\":8,\"name\":{\"x\":1}},{\"id\":9,\"name\":[1]},{},{\"id\":10,\"name\":\"42\"},{\"id\":11,\"name\":\"\"},{\"id\":12,\"name\":null},{\"id\":13,/*c*/\"name\":\"g\"},{\"id\":-1.5e3,\"name\":false},{\"\":1},{\"first name\":\"h\",\"id\":14},{\"first name\":\"i\",\"id\":15}]",
+            " j:type=\"array\"><item><id>1</id><name>a</name></item><item><id>2</id><name>b</name></item><item><name>c</name><id>3</id></item><item><id>4</id></item><item><id>5</id><name>d</name><more>true</more></item><item><id>6</id><name>e</name></item><item><id>7</id><name>f\n</name></item><item><id>8</id><name><x>1</x></name></item><item><id>9</id><name j:type=\"array\"><item>1</item></name></item><item j:type=\"object\" /><item><id>10</id><name j:type=\"string\">42</name></item><item><id>11</id><name /></item><item><id>12</id><name xsi:nil=\"true\" /></item><item><id>13</id><name>g</name></item><item><id>-1.5e3</id><name>false</name></item><item><_ j:name=\"\">1</_></item><item><first_x0020_name>h</first_x0020_name><id>14</id></item><item><first_x0020_name>i</first_x0020_name><id>15</id></item></response>" },
+        { "{\"rows\":[{\"a\":[{\"b\":1},{\"b\":2}],\"c\":\"x\"},{\"a\":[{\"b\":3}],\"c\":\"y\"}],\"n\":[[{\"k\":true}],[{\"k\":false}]]}",
+            "><rows j:type=\"array\"><item><a j:type=\"array\"><item><b>1</b></item><item><b>2</b></item></a><c>x</c></item><item><a j:type=\"array\"><item><b>3</b></item></a><c>y</c></item></rows><n j:type=\"array\"><item j:type=\"array\"><item><k>true</k></item></item><item j:type=\"array\"><item><k>false</k></item></item></n></response>" },
         { "{\"deep\":[[[[[[[[[[{\"k\":[[[[[[[[[[1]]]]]]]]]]}]]]]]]]]]]}",
             "><deep j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item><k j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item j:type=\"array\"><item>1</item></item></item></item></item></item></item></item></item></item></k></item></item></item></item></item></item></item></item></item></item></deep></response>" },
     };
@@ -159,6 +163,59 @@ public sealed class JsonToXmlTranscoderTests
         }, iter: 20_000);
     }
 
+    [Fact]
+    public void ToXml_RowShapedDocuments_SameAsUtf8JsonReaderTranscoder()
+    {
+        Gen.Select(Rows(2), RowChunks).Sample((json, chunks) =>
+        {
+            var bytes = Encoding.UTF8.GetBytes(json);
+            Outcome(bytes, chunks, Reference).ShouldBe(Outcome(bytes, chunks, Shipped), json);
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void ToXml_BrokenRowShapedDocuments_SameOutcomeAsUtf8JsonReaderTranscoder()
+    {
+        Gen.Select(Rows(1), Edits, RowChunks).Sample((json, edits, chunks) =>
+        {
+            var bytes = Edit(Encoding.UTF8.GetBytes(json), edits);
+            Outcome(bytes, chunks, Reference).ShouldBe(Outcome(bytes, chunks, Shipped), Convert.ToHexString(bytes));
+        }, iter: 10_000);
+    }
+
+    static readonly string[] RowNames = ["id", "name", "value", "a_b", "x-y.z", "first name", "_x0041_", "ключ", "", "1a", "averyveryverylongmembername"];
+
+    /// An array of objects that mostly repeat their members, as rows do, and differ the ways rows can: a member
+    /// left out, added or moved, other white space, any kind of value (nested rows among them).
+    static Gen<string> Rows(int depth) =>
+        from names in Gen.OneOf(RowNames).Array[1, 4]
+        from rows in Row(names, depth).Array[1, 6]
+        from space in Gen.OneOf("", " ", "\n  ")
+        select "[" + space + string.Join("," + space, rows) + space + "]";
+
+    static Gen<string> Row(string[] names, int depth) =>
+        from values in RowValue(depth).Array[names.Length + 1]
+        from change in Gen.Int[0, 11]
+        from spaced in Gen.Int[0, 11]
+        select "{" + string.Join(",", RowMembers(names, change).Select((name, i) =>
+            (spaced == 0 ? " " : "") + "\"" + name + "\"" + (spaced == 1 ? " : " : ":") + values[i])) + (spaced == 2 ? " }" : "}");
+
+    /// The names of one row: mostly as declared; else one left out, one more, or two swapped.
+    static IEnumerable<string> RowMembers(string[] names, int change) => change switch
+    {
+        0 => names.Skip(1),
+        1 => names.Append("extra"),
+        2 when names.Length > 1 => [names[1], names[0], .. names.Skip(2)],
+        _ => names,
+    };
+
+    static Gen<string> RowValue(int depth) => Gen.Frequency<string>(
+        (4, Gen.Int[-5, 100_000].Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture))),
+        (4, Gen.String[Gen.Char["abz09-. "], 0, 40].Select(text => "\"" + text + "\"")),
+        (2, Gen.String[Gen.Char["aé中<&>\u007f"], 0, 6].Select(text => "\"" + text + "\"")),
+        (3, JsonXmlRoundTripTests.Value(0)),
+        (1, depth == 0 ? JsonXmlRoundTripTests.Value(1) : Rows(depth - 1)));
+
     /// Bytes that matter to a JSON scanner, alone and in the runs that start or end a construct.
     static readonly byte[][] Pieces =
     [
@@ -171,6 +228,9 @@ public sealed class JsonToXmlTranscoderTests
     static readonly Gen<(double At, int Kind, int Piece)[]> Edits = Gen.Select(Gen.Double[0, 1], Gen.Int[0, 3], Gen.Int[0, Pieces.Length - 1]).Array[1, 3];
 
     static readonly Gen<int[]> Chunks = Gen.Int[1, 12].Array[1, 8];
+
+    /// Mostly chunks that hold whole rows (the quick way reads those), else small ones that cut them anywhere.
+    static readonly Gen<int[]> RowChunks = Gen.Frequency((2, Gen.Int[16, 100_000].Array[1, 3]), (1, Chunks));
 
     static byte[] Edit(byte[] json, (double At, int Kind, int Piece)[] edits)
     {
