@@ -13,19 +13,18 @@ namespace Portico.Formats;
 public sealed partial class JsonToXmlTranscoder
 {
     // The layout of the items of the array at each depth.
-    RowLayout[]? _layouts;
+    RowLayout?[]? _layouts;
 
     // `<item></item>` and room to read 16 bytes from either tag.
-    byte[] ItemTags => _itemTags ??= [(byte)'<', .. _item, (byte)'>', (byte)'<', (byte)'/', .. _item, (byte)'>', .. new byte[16]];
-    byte[]? _itemTags;
+    readonly byte[] _itemTags;
 
     /// Reads the object at <paramref name="i"/>, an array item, and the items that follow it directly; returns where
     /// the scanner goes on, or -1 when nothing was read (the scanner takes the object from its '{').
     [MethodImpl(MethodImplOptions.NoInlining)]
     int Row(ReadOnlySpan<byte> data, int i)
     {
-        var layouts = _layouts ??= new RowLayout[MaxDepth];
-        var layout = layouts[_depth] ??= new RowLayout();
+        if (_layouts is null || _layouts.Length <= _depth) Array.Resize(ref _layouts, _depth + 4);
+        var layout = _layouts[_depth] ??= new RowLayout();
         if (!layout.Matches(0, data[i..], out var length) && (length = Learn(layout, 0, data, i)) < 0) return -1;
         // The item's start tag closes the array's.
         if (_tagOpen) Put((byte)'>');
@@ -75,7 +74,7 @@ public sealed partial class JsonToXmlTranscoder
     {
         var length = _item.Length + (open ? 2 : 3);
         Reserve(length + 16);
-        _xmlLength += CopyShort(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_xml), _xmlLength), ItemTags.AsSpan(open ? 0 : _item.Length + 2), length);
+        _xmlLength += CopyShort(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_xml), _xmlLength), _itemTags.AsSpan(open ? 0 : _item.Length + 2), length);
     }
 
     /// Reads part <paramref name="k"/> of an item (`{` or `,` and a member name up to its value, or the `}`) at

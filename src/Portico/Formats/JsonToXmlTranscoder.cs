@@ -84,6 +84,7 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     {
         _root = Encoding.UTF8.GetBytes(options.Root);
         _item = Encoding.UTF8.GetBytes(options.ItemName);
+        _itemTags = [(byte)'<', .. _item, (byte)'>', (byte)'<', (byte)'/', .. _item, (byte)'>', .. new byte[16]];
     }
 
     /// True once a whole JSON value was converted.
@@ -797,6 +798,8 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
         ArrayPool<byte>.Shared.Return(_names);
         ArrayPool<byte>.Shared.Return(_xml);
         _pending = _scratch = _member = _names = _xml = [];
+        foreach (var layout in _layouts ?? []) layout?.Dispose();
+        _layouts = null;
     }
 
     [System.Runtime.CompilerServices.InlineArray(MaxDepth)]

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -7,13 +8,13 @@ namespace Portico.Formats;
 /// end of the value before it (or the object's '{') to the start of its value, e.g. `,"name":`, and its element
 /// name with the tags made of it; then the bytes that end the object (`}`). The items of a large array mostly
 /// repeat them byte for byte, so a separator is compared as two words and a tag copied as one vector.
-internal sealed class RowLayout
+internal sealed class RowLayout : IDisposable
 {
     // Room after the last byte in use: a separator or tag up to 16 bytes long is read as 16 bytes at once.
     const int Slack = 16;
 
-    byte[] _bytes = new byte[256 + Slack];
-    Part[] _parts = new Part[8];
+    byte[] _bytes = ArrayPool<byte>.Shared.Rent(256);
+    Part[] _parts = ArrayPool<Part>.Shared.Rent(8);
     int _count;
 
     /// Part k in <see cref="_bytes"/>: the separator, then `&lt;name&gt;`, then `&lt;/name&gt;` (none for the end);
@@ -76,8 +77,8 @@ internal sealed class RowLayout
     {
         var start = k == 0 ? 0 : _parts[k - 1].End;
         var end = start + separator.Length + (isEnd ? 0 : 2 * name.Length + 5);
-        if (end + Slack > _bytes.Length) Array.Resize(ref _bytes, Math.Max(2 * _bytes.Length, end + Slack));
-        if (k == _parts.Length) Array.Resize(ref _parts, 2 * _parts.Length);
+        if (end + Slack > _bytes.Length) Grow(ref _bytes, end + Slack, start);
+        if (k == _parts.Length) Grow(ref _parts, k + 1, k);
         var bytes = _bytes.AsSpan(start);
         separator.CopyTo(bytes);
         if (!isEnd)
@@ -99,6 +100,23 @@ internal sealed class RowLayout
         _parts[k] = new Part(start, separator.Length, isEnd ? -1 : name.Length,
             MemoryMarshal.Read<ulong>(words), MemoryMarshal.Read<ulong>(words[8..]), Mask(low), Mask(high));
         _count = k + 1;
+    }
+
+    static void Grow<T>(ref T[] array, int needed, int used)
+    {
+        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(2 * array.Length, needed));
+        array.AsSpan(0, used).CopyTo(bigger);
+        ArrayPool<T>.Shared.Return(array);
+        array = bigger;
+    }
+
+    public void Dispose()
+    {
+        ArrayPool<byte>.Shared.Return(_bytes);
+        ArrayPool<Part>.Shared.Return(_parts);
+        _bytes = [];
+        _parts = [];
+        _count = 0;
     }
 
     /// A word with its first <paramref name="bytes"/> bytes (in memory order) set.
