@@ -15,6 +15,9 @@ public sealed partial class JsonToXmlTranscoder
     // The layout of the items of the array at each depth.
     RowLayout?[]? _layouts;
 
+    // Bit d - 1 is set when the items of the array at depth d are not rows: the quick way is not tried for them.
+    ulong _rowsOff;
+
     // `<item></item>` and room to read 16 bytes from either tag.
     readonly byte[] _itemTags;
 
@@ -25,6 +28,11 @@ public sealed partial class JsonToXmlTranscoder
     {
         if (_layouts is null || _layouts.Length <= _depth) Array.Resize(ref _layouts, _depth + 4);
         var layout = _layouts[_depth] ??= new RowLayout();
+        if (!layout.StartItem())
+        {
+            _rowsOff |= 1UL << (_depth - 1);
+            return -1;
+        }
         if (!layout.Matches(0, data[i..], out var length) && (length = Learn(layout, 0, data, i)) < 0) return -1;
         // The item's start tag closes the array's.
         if (_tagOpen) Put((byte)'>');
@@ -61,6 +69,12 @@ public sealed partial class JsonToXmlTranscoder
             // The next item, when it follows at once and starts as this one did.
             if (at + 1 >= data.Length || data[at] != ',' || data[at + 1] != '{') return AfterValue(data, at);
             at++;
+            if (!layout.StartItem())
+            {
+                _rowsOff |= 1UL << (_depth - 1);
+                _expect = Expect.Value;
+                return at;
+            }
             if (!layout.Matches(0, data[at..], out length) && (length = Learn(layout, 0, data, at)) < 0)
             {
                 _expect = Expect.Value;

@@ -216,7 +216,7 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     int Value(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
         var b = data[i];
-        if (b == '{' && _depth is > 0 and < MaxDepth && (_arrays & (1UL << (_depth - 1))) != 0)
+        if (b == '{' && _depth is > 0 and < MaxDepth && (_arrays & ~_rowsOff & (1UL << (_depth - 1))) != 0)
         {
             var row = Row(data, i);
             if (row >= 0) return row;
@@ -234,6 +234,9 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
                 {
                     Put(ArrayAttribute);
                     _arrays |= 1UL << _depth;
+                    // A new array: its items may be rows even where the last one's at this depth were not.
+                    _rowsOff &= ~(1UL << _depth);
+                    if (_layouts is { } layouts && _depth + 1 < layouts.Length) layouts[_depth + 1]?.Restart();
                 }
                 else
                 {
@@ -310,7 +313,7 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     int StringValue(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
         var body = data[(i + 1)..];
-        var plain = body.IndexOfAnyExcept(PlainText);
+        var plain = PlainLength(body);
         if (plain < 0) return isFinalBlock ? throw new JsonException("The JSON body ended inside a string.") : -1;
         if (body[plain] == '"')
         {

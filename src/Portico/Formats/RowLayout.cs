@@ -13,9 +13,16 @@ internal sealed class RowLayout : IDisposable
     // Room after the last byte in use: a separator or tag up to 16 bytes long is read as 16 bytes at once.
     const int Slack = 16;
 
+    // Items in a row that differed from the one before (each part learned counts), to give up on arrays whose items
+    // are not rows: learning a part costs more than the scanner reading it.
+    const int MaxMisses = 4;
+
     byte[] _bytes = ArrayPool<byte>.Shared.Rent(256);
     Part[] _parts = ArrayPool<Part>.Shared.Rent(8);
     int _count;
+    int _learned;
+    int _learnedBefore;
+    int _misses;
 
     /// Part k in <see cref="_bytes"/>: the separator, then `&lt;name&gt;`, then `&lt;/name&gt;` (none for the end);
     /// the separator's first 16 bytes as two words with masks for the bytes it has.
@@ -25,6 +32,21 @@ internal sealed class RowLayout : IDisposable
         public int OpenStart => Start + SeparatorLength;
         public int CloseStart => OpenStart + NameLength + 2;
         public int End => IsEnd ? OpenStart : CloseStart + NameLength + 3;
+    }
+
+    /// Called as an item starts; false once the items before it differed too often for the layout to pay.
+    public bool StartItem()
+    {
+        _misses = _learned != _learnedBefore ? _misses + 1 : 0;
+        _learnedBefore = _learned;
+        return _misses <= MaxMisses;
+    }
+
+    /// For a new array at this depth: its items get their chances again.
+    public void Restart()
+    {
+        _misses = 0;
+        _learnedBefore = _learned;
     }
 
     /// Whether part <paramref name="k"/> is known and <paramref name="data"/> starts with its separator.
@@ -100,6 +122,7 @@ internal sealed class RowLayout : IDisposable
         _parts[k] = new Part(start, separator.Length, isEnd ? -1 : name.Length,
             MemoryMarshal.Read<ulong>(words), MemoryMarshal.Read<ulong>(words[8..]), Mask(low), Mask(high));
         _count = k + 1;
+        _learned++;
     }
 
     static void Grow<T>(ref T[] array, int needed, int used)
