@@ -189,15 +189,19 @@ public sealed class JsonToXmlTranscoderTests
     /// left out, added or moved, other white space, any kind of value (nested rows among them).
     static Gen<string> Rows(int depth) =>
         from names in Gen.OneOf(RowNames).Array[1, 4]
-        from rows in Row(names, depth).Array[1, 6]
+        from differing in Gen.Int[0, 3]
+        from rows in Row(names, depth, differing == 0).Array[1, 10]
         from space in Gen.OneOf("", " ", "\n  ")
         select "[" + space + string.Join("," + space, rows) + space + "]";
 
-    static Gen<string> Row(string[] names, int depth) =>
+    /// One row; with <paramref name="differing"/>, its names get a suffix of their own (an array whose items keep
+    /// differing stops taking the quick way).
+    static Gen<string> Row(string[] names, int depth, bool differing) =>
         from values in RowValue(depth).Array[names.Length + 1]
+        from suffix in Gen.Int[0, 99]
         from change in Gen.Int[0, 11]
         from spaced in Gen.Int[0, 11]
-        select "{" + string.Join(",", RowMembers(names, change).Select((name, i) =>
+        select "{" + string.Join(",", RowMembers(differing ? [.. names.Select(name => name + suffix)] : names, change).Select((name, i) =>
             (spaced == 0 ? " " : "") + "\"" + name + "\"" + (spaced == 1 ? " : " : ":") + values[i])) + (spaced == 2 ? " }" : "}");
 
     /// The names of one row: mostly as declared; else one left out, one more, or two swapped.
@@ -206,6 +210,7 @@ public sealed class JsonToXmlTranscoderTests
         0 => names.Skip(1),
         1 => names.Append("extra"),
         2 when names.Length > 1 => [names[1], names[0], .. names.Skip(2)],
+
         _ => names,
     };
 
