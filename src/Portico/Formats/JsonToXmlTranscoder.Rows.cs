@@ -144,12 +144,8 @@ public sealed partial class JsonToXmlTranscoder
         }
         if (b is (byte)'-' or (>= (byte)'0' and <= (byte)'9'))
         {
-            // Integers without a leading zero are the usual case: known valid once their digits end.
-            var end = b == '-' ? at + 1 : at;
-            var digits = end;
-            while (end < data.Length && (uint)(data[end] - '0') <= 9) end++;
-            if (end == data.Length || end == digits || (data[digits] == '0' && end > digits + 1)
-                || data[end] is (byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-')
+            var end = IntegerEnd(data, at);
+            if (end < 0)
             {
                 var length = NumberLength(data[at..]);
                 if (length < 0 || !JsonXmlMapping.IsJsonNumber(data.Slice(at, length))) return -1;

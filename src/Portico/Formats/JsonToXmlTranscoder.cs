@@ -274,12 +274,8 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
 
     int Number(ReadOnlySpan<byte> data, int i, bool isFinalBlock)
     {
-        // Integers without a leading zero are the usual case: known valid once their digits end.
-        var end = data[i] == '-' ? i + 1 : i;
-        var digits = end;
-        while (end < data.Length && (uint)(data[end] - '0') <= 9) end++;
-        if (end < data.Length && end > digits && (data[digits] != '0' || end == digits + 1)
-            && data[end] is not ((byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-'))
+        var end = IntegerEnd(data, i);
+        if (end > 0)
         {
             WriteScalar(data, [], data[i..end]);
             return AfterValue(data, end);
@@ -296,6 +292,17 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
         // Verbatim: big and precise numbers keep every digit.
         WriteScalar(data, [], number);
         return AfterValue(data, i + length);
+    }
+
+    /// Where the number at <paramref name="i"/> ends when it is an integer without a leading zero whose digits end
+    /// within the chunk (the usual case, known valid then); -1 for any other number.
+    static int IntegerEnd(ReadOnlySpan<byte> data, int i)
+    {
+        var end = data[i] == '-' ? i + 1 : i;
+        var digits = end;
+        while (end < data.Length && (uint)(data[end] - '0') <= 9) end++;
+        return end < data.Length && end > digits && (data[digits] != '0' || end == digits + 1)
+            && data[end] is not ((byte)'.' or (byte)'e' or (byte)'E' or (byte)'+' or (byte)'-') ? end : -1;
     }
 
     /// Length of the run of bytes a number may hold; -1 when the run reaches the end of the chunk.
@@ -785,7 +792,7 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     void GrowXml(int length) => Grow(ref _xml, _xmlLength + length, _xmlLength);
 
-    static void Grow<T>(ref T[] array, int needed, int used)
+    internal static void Grow<T>(ref T[] array, int needed, int used)
     {
         var bigger = ArrayPool<T>.Shared.Rent(Math.Max(array.Length * 2, needed));
         array.AsSpan(0, used).CopyTo(bigger);

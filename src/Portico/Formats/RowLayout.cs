@@ -99,8 +99,8 @@ internal sealed class RowLayout : IDisposable
     {
         var start = k == 0 ? 0 : _parts[k - 1].End;
         var end = start + separator.Length + (isEnd ? 0 : 2 * name.Length + 5);
-        if (end + Slack > _bytes.Length) Grow(ref _bytes, end + Slack, start);
-        if (k == _parts.Length) Grow(ref _parts, k + 1, k);
+        if (end + Slack > _bytes.Length) JsonToXmlTranscoder.Grow(ref _bytes, end + Slack, start);
+        if (k == _parts.Length) JsonToXmlTranscoder.Grow(ref _parts, k + 1, k);
         var bytes = _bytes.AsSpan(start);
         separator.CopyTo(bytes);
         if (!isEnd)
@@ -123,14 +123,6 @@ internal sealed class RowLayout : IDisposable
             MemoryMarshal.Read<ulong>(words), MemoryMarshal.Read<ulong>(words[8..]), Mask(low), Mask(high));
         _count = k + 1;
         _learned++;
-    }
-
-    static void Grow<T>(ref T[] array, int needed, int used)
-    {
-        var bigger = ArrayPool<T>.Shared.Rent(Math.Max(2 * array.Length, needed));
-        array.AsSpan(0, used).CopyTo(bigger);
-        ArrayPool<T>.Shared.Return(array);
-        array = bigger;
     }
 
     public void Dispose()
