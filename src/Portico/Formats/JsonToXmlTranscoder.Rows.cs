@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Portico.Formats;
 
@@ -18,8 +19,10 @@ public sealed partial class JsonToXmlTranscoder
     // Bit d - 1 is set when the items of the array at depth d are not rows: the quick way is not tried for them.
     ulong _rowsOff;
 
-    // `<item></item>` and room to read 16 bytes from either tag.
+    // `<item></item>` and room to read 32 bytes from either tag; each tag as a vector.
     readonly byte[] _itemTags;
+    readonly Vector256<byte> _itemOpen;
+    readonly Vector256<byte> _itemClose;
 
     /// Reads the object at <paramref name="i"/>, an array item, and the items that follow it directly; returns where
     /// the scanner goes on, or -1 when nothing was read (the scanner takes the object from its '{').
@@ -43,6 +46,24 @@ public sealed partial class JsonToXmlTranscoder
         var at = i;
         while (true)
         {
+            // At the '{' of an item whose first part matched.
+            if (layout.Quick && _item.Length <= RowPart.MaxShortName)
+            {
+                var from = at;
+                if (QuickItems(data, ref at, layout)) return AfterValue(data, at);
+                // Stopped at an item it did not take, which the rest of the loop reads.
+                if (at != from && !layout.StartItem())
+                {
+                    _rowsOff |= 1UL << (_depth - 1);
+                    _expect = Expect.Value;
+                    return at;
+                }
+                if (at != from && !layout.Matches(0, data[at..], out length) && (length = Learn(layout, 0, data, at)) < 0)
+                {
+                    _expect = Expect.Value;
+                    return at;
+                }
+            }
             _depth++;
             at += length;
             ItemTag(open: true);
@@ -87,9 +108,201 @@ public sealed partial class JsonToXmlTranscoder
     void ItemTag(bool open)
     {
         var length = _item.Length + (open ? 2 : 3);
-        Reserve(length + 16);
-        _xmlLength += CopyShort(ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_xml), _xmlLength), _itemTags.AsSpan(open ? 0 : _item.Length + 2), length);
+        Put(_itemTags.AsSpan(open ? 0 : _item.Length + 2, length));
     }
+
+    /// Converts the items from the one whose '{' is at <paramref name="at"/> on, each whole, for as long as each is
+    /// exactly like the layout (every part's separator where it is expected) and every value is a scalar written
+    /// at once: a string without escapes or bytes XML escapes, a number, true, false or null, within the chunk.
+    /// An item is written past the output's end first and kept only once it is read to its '}', so an item it
+    /// gives up on is left whole to the rest of <see cref="Row"/>. Returns true when it stopped after an item not
+    /// followed by another (<paramref name="at"/> after its '}'), false at the '{' of an item it did not take.
+    bool QuickItems(ReadOnlySpan<byte> data, ref int at, RowLayout layout)
+    {
+        ref var source = ref MemoryMarshal.GetReference(data);
+        var end = data.Length;
+        var p = at;
+        var o = _xmlLength;
+        var took = false;
+        var openItem = _itemOpen;
+        var closeItem = _itemClose;
+        var openItemLength = _item.Length + 2;
+        var closeItemLength = _item.Length + 3;
+        var stopBytes = new StopBytes(0);
+        while (true)
+        {
+            // Room for an item whose values are up to a few KiB long; a longer value is left to the scanner.
+            if (o + 8192 > _xml.Length)
+            {
+                _xmlLength = o;
+                GrowXml(8192);
+            }
+            ref var xml = ref MemoryMarshal.GetArrayDataReference(_xml);
+            var limit = _xml.Length - 256;
+            var w = o;
+            openItem.StoreUnsafe(ref xml, (nuint)w);
+            w += openItemLength;
+            var q = p;
+            ref var part = ref layout.Part(0);
+            while (true)
+            {
+                if (q + 32 > end || !part.Matches(ref Unsafe.Add(ref source, q))) goto GiveUp;
+                q += part.SeparatorLength;
+                if (part.IsEnd) break;
+                var b = Unsafe.Add(ref source, q);
+                int text, length;
+                if (b == '"')
+                {
+                    text = q + 1;
+                    var e = text;
+                    uint stops;
+                    while (true)
+                    {
+                        if (e + 32 > end) goto GiveUp;
+                        stops = stopBytes.Find(Vector256.LoadUnsafe(ref source, (nuint)e));
+                        if (stops != 0) break;
+                        e += 32;
+                    }
+                    e += BitOperations.TrailingZeroCount(stops);
+                    if (Unsafe.Add(ref source, e) != '"') goto GiveUp;
+                    length = e - text;
+                    q = e + 1;
+                    if (w + length > limit) goto GiveUp;
+                    if (length == 0 || NonStringStarts[Unsafe.Add(ref source, text)] != 0)
+                    {
+                        w = UnusualElement(ref xml, w, in part, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, text), length), nil: false);
+                        part = ref Unsafe.Add(ref part, 1);
+                        continue;
+                    }
+                }
+                else
+                {
+                    text = q;
+                    q = QuickScalar(ref source, end, q);
+                    if (q < 0) goto GiveUp;
+                    length = q - text;
+                    if (w + length > limit) goto GiveUp;
+                    if (b == 'n')
+                    {
+                        w = UnusualElement(ref xml, w, in part, [], nil: true);
+                        part = ref Unsafe.Add(ref part, 1);
+                        continue;
+                    }
+                }
+                part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
+                w += part.OpenLength;
+                ref var value = ref Unsafe.Add(ref source, text);
+                if (length <= 32 && text + 32 <= end) Vector256.LoadUnsafe(ref value).StoreUnsafe(ref xml, (nuint)w);
+                else MemoryMarshal.CreateReadOnlySpan(ref value, length).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), length));
+                w += length;
+                part.CloseTag.StoreUnsafe(ref xml, (nuint)w);
+                w += part.CloseLength;
+                part = ref Unsafe.Add(ref part, 1);
+            }
+            closeItem.StoreUnsafe(ref xml, (nuint)w);
+            o = w + closeItemLength;
+            p = q;
+            took = true;
+            if (p + 1 < end && Unsafe.Add(ref source, p) == ',' && Unsafe.Add(ref source, p + 1) == '{')
+            {
+                p++;
+                continue;
+            }
+            _xmlLength = o;
+            layout.QuickTook();
+            at = p;
+            return true;
+        GiveUp:
+            _xmlLength = o;
+            if (took) layout.QuickTook();
+            layout.QuickMissed();
+            at = p;
+            return false;
+        }
+    }
+
+    /// A string value that is empty, or may read as a number or boolean, or null: `&lt;name /&gt;`,
+    /// `&lt;name j:type="string"&gt;text&lt;/name&gt;` (or the plain element after all), `&lt;name xsi:nil="true" /&gt;`;
+    /// written at <paramref name="w"/> with room for the tags past it; returns where it ends.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static int UnusualElement(ref byte xml, int w, in RowPart part, ReadOnlySpan<byte> text, bool nil)
+    {
+        part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
+        if (nil || text.IsEmpty)
+        {
+            w += part.NameLength + 1;
+            (nil ? QuickTails.Nil : QuickTails.Empty).StoreUnsafe(ref xml, (nuint)w);
+            return w + (nil ? QuickTails.NilLength : QuickTails.EmptyLength);
+        }
+        if (ReadsAsNonString(text))
+        {
+            w += part.NameLength + 1;
+            QuickTails.String.StoreUnsafe(ref xml, (nuint)w);
+            w += QuickTails.StringLength;
+        }
+        else
+        {
+            w += part.OpenLength;
+        }
+        text.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), text.Length));
+        w += text.Length;
+        part.CloseTag.StoreUnsafe(ref xml, (nuint)w);
+        return w + part.CloseLength;
+    }
+
+    /// Where the number, true, false or null at <paramref name="at"/> ends when it is whole within the chunk (and
+    /// valid: RFC 8259's number grammar); -1 for anything else.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int QuickScalar(ref byte source, int end, int at)
+    {
+        if (at + 8 > end) return -1;
+        var b = Unsafe.Add(ref source, at);
+        var word = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, at));
+        if (b == 't') return word == QuickTails.True ? at + 4 : -1;
+        if (b == 'n') return word == QuickTails.Null ? at + 4 : -1;
+        if (b == 'f') return Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref source, at + 1)) == QuickTails.Alse ? at + 5 : -1;
+        var i = b == '-' ? at + 1 : at;
+        if (i == end) return -1;
+        var d = Unsafe.Add(ref source, i);
+        if (d == '0') i++;
+        else if ((uint)(d - '1') <= 8) i = Digits(ref source, end, i + 1);
+        else return -1;
+        if (i < end && Unsafe.Add(ref source, i) == '.')
+        {
+            if (++i == end || (uint)(Unsafe.Add(ref source, i) - '0') > 9) return -1;
+            i = Digits(ref source, end, i + 1);
+        }
+        if (i < end && (Unsafe.Add(ref source, i) | 0x20) == 'e')
+        {
+            if (++i < end && Unsafe.Add(ref source, i) is (byte)'+' or (byte)'-') i++;
+            if (i == end || (uint)(Unsafe.Add(ref source, i) - '0') > 9) return -1;
+            i = Digits(ref source, end, i + 1);
+        }
+        // A number that reaches the end of the chunk may go on in the next.
+        return i < end ? i : -1;
+    }
+
+    /// Where the run of digits from <paramref name="i"/> ends.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static int Digits(ref byte source, int end, int i)
+    {
+        while (i < end && (uint)(Unsafe.Add(ref source, i) - '0') <= 9) i++;
+        return i;
+    }
+
+    /// 1 for the bytes a string that may read as a number or boolean starts with (see <see cref="ReadsAsNonString"/>):
+    /// '-', digits, 't', 'f'.
+    static ReadOnlySpan<byte> NonStringStarts =>
+    [
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+        0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    ];
 
     /// Reads part <paramref name="k"/> of an item (`{` or `,` and a member name up to its value, or the `}`) at
     /// <paramref name="at"/> into the layout; returns its length, or -1 when it is not a part the quick way takes
@@ -225,5 +438,67 @@ public sealed partial class JsonToXmlTranscoder
         Put(name);
         Put(attribute);
         Put(" />"u8);
+    }
+}
+
+/// Finds the bytes that end plain text (<see cref="JsonToXmlTranscoder"/>'s PlainText) in 32 at once: below 0x20
+/// or above 0x7E, or one of '"', '\\', '&amp;', '&lt;', '&gt;'. With AVX2, by each byte's two halves looked up in two
+/// tables whose entries share a bit only for those bytes; else by comparisons. Made once per run of items, so the
+/// tables stay in registers.
+file readonly struct StopBytes
+{
+    readonly Vector256<byte> _high;
+    readonly Vector256<byte> _low;
+
+    // The constructor takes an argument: a struct's parameterless one would not run for default(StopBytes).
+    public StopBytes(int unused)
+    {
+        _ = unused;
+        // High half 0-1 or 8-F: all stop (bit 1). 2: '"' (2) and '&' (6), bit 2. 3: '<' (C) and '>' (E), bit 4.
+        // 5: '\\' (C), bit 8. 7: DEL (F), bit 16.
+        ReadOnlySpan<byte> high = [1, 1, 2, 4, 0, 8, 0, 16, 1, 1, 1, 1, 1, 1, 1, 1];
+        ReadOnlySpan<byte> low = [1, 1, 3, 1, 1, 1, 3, 1, 1, 1, 1, 1, 13, 1, 5, 17];
+        _high = Vector256.Create(Vector128.Create(high), Vector128.Create(high));
+        _low = Vector256.Create(Vector128.Create(low), Vector128.Create(low));
+    }
+
+    /// A bit for each byte of <paramref name="v"/> that ends plain text.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public uint Find(Vector256<byte> v)
+    {
+        if (Avx2.IsSupported)
+        {
+            var nibble = Vector256.Create((byte)0x0F);
+            var high = Avx2.Shuffle(_high, Vector256.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & nibble);
+            var low = Avx2.Shuffle(_low, v & nibble);
+            return ~Vector256.Equals(high & low, Vector256<byte>.Zero).ExtractMostSignificantBits();
+        }
+        return (Vector256.LessThan(v.AsSByte(), Vector256.Create((sbyte)0x20)).AsByte()
+            | Vector256.Equals(v, Vector256.Create((byte)0x7F)) | Vector256.Equals(v, Vector256.Create((byte)'"'))
+            | Vector256.Equals(v, Vector256.Create((byte)'\\')) | Vector256.Equals(v, Vector256.Create((byte)'&'))
+            | Vector256.Equals(v, Vector256.Create((byte)'<')) | Vector256.Equals(v, Vector256.Create((byte)'>'))).ExtractMostSignificantBits();
+    }
+}
+
+/// The pieces the quick way writes after `&lt;name`, each as a vector (only its length counts), and the literals it
+/// reads as words.
+file static class QuickTails
+{
+    public static readonly Vector256<byte> String = Pad(" j:type=\"string\">"u8);
+    public static readonly Vector256<byte> Nil = Pad(" xsi:nil=\"true\" />"u8);
+    public static readonly Vector256<byte> Empty = Pad(" />"u8);
+    public const int StringLength = 17;
+    public const int NilLength = 18;
+    public const int EmptyLength = 3;
+    public static readonly uint True = BitConverter.ToUInt32("true"u8);
+    public static readonly uint Null = BitConverter.ToUInt32("null"u8);
+    public static readonly uint Alse = BitConverter.ToUInt32("alse"u8);
+
+    static Vector256<byte> Pad(ReadOnlySpan<byte> bytes)
+    {
+        Span<byte> padded = stackalloc byte[32];
+        padded.Clear();
+        bytes.CopyTo(padded);
+        return Vector256.Create<byte>(padded);
     }
 }

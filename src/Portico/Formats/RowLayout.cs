@@ -1,40 +1,53 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace Portico.Formats;
 
 /// The members of the last object read as an array item at one depth, in order: for each, the JSON bytes from the
 /// end of the value before it (or the object's '{') to the start of its value, e.g. `,"name":`, and its element
 /// name with the tags made of it; then the bytes that end the object (`}`). The items of a large array mostly
-/// repeat them byte for byte, so a separator is compared as two words and a tag copied as one vector.
+/// repeat them byte for byte, so a separator is compared as two words and a short tag written as one vector.
 internal sealed class RowLayout : IDisposable
 {
-    // Room after the last byte in use: a separator or tag up to 16 bytes long is read as 16 bytes at once.
-    const int Slack = 16;
+    // Room after the last byte in use: a tag up to 32 bytes long is read as 32 bytes at once.
+    const int Slack = 32;
 
     // Items in a row that differed from the one before (each part learned counts), to give up on arrays whose items
     // are not rows: learning a part costs more than the scanner reading it.
     const int MaxMisses = 4;
 
     byte[] _bytes = ArrayPool<byte>.Shared.Rent(256);
-    Part[] _parts = ArrayPool<Part>.Shared.Rent(8);
+    RowPart[] _parts = ArrayPool<RowPart>.Shared.Rent(8);
     int _count;
     int _learned;
     int _learnedBefore;
     int _misses;
+    int _quickMisses;
+    bool _quick;
 
-    /// Part k in <see cref="_bytes"/>: the separator, then `&lt;name&gt;`, then `&lt;/name&gt;` (none for the end);
-    /// the separator's first 16 bytes as two words with masks for the bytes it has.
-    readonly record struct Part(int Start, int SeparatorLength, int NameLength, ulong Low, ulong High, ulong LowMask, ulong HighMask)
+    /// Parts known so far.
+    public int Count => _count;
+
+    /// Whether the quick way takes whole items (<see cref="JsonToXmlTranscoder"/>'s QuickItems): every part is
+    /// <see cref="RowPart.Quick"/>, the last is the end, and items it tried lately mostly went through.
+    public bool Quick => _quick && _quickMisses <= MaxMisses;
+
+    /// After the quick way took items: they were all alike, and it goes on trying.
+    public void QuickTook()
     {
-        public bool IsEnd => NameLength < 0;
-        public int OpenStart => Start + SeparatorLength;
-        public int CloseStart => OpenStart + NameLength + 2;
-        public int End => IsEnd ? OpenStart : CloseStart + NameLength + 3;
+        _misses = 0;
+        _learnedBefore = _learned;
+        _quickMisses = 0;
     }
 
+    /// The quick way gave up on an item.
+    public void QuickMissed() => _quickMisses++;
+
     /// Called as an item starts; false once the items before it differed too often for the layout to pay.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool StartItem()
     {
         _misses = _learned != _learnedBefore ? _misses + 1 : 0;
@@ -46,8 +59,13 @@ internal sealed class RowLayout : IDisposable
     public void Restart()
     {
         _misses = 0;
+        _quickMisses = 0;
         _learnedBefore = _learned;
     }
+
+    /// Part <paramref name="k"/>, which must be below <see cref="Count"/>.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref RowPart Part(int k) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_parts), k);
 
     /// Whether part <paramref name="k"/> is known and <paramref name="data"/> starts with its separator.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -58,46 +76,48 @@ internal sealed class RowLayout : IDisposable
             length = 0;
             return false;
         }
-        ref readonly var part = ref _parts[k];
+        ref readonly var part = ref Part(k);
         length = part.SeparatorLength;
-        if (length <= 16 && data.Length >= 16)
-        {
-            ref var at = ref MemoryMarshal.GetReference(data);
-            return (((Unsafe.ReadUnaligned<ulong>(ref at) ^ part.Low) & part.LowMask) | ((Unsafe.ReadUnaligned<ulong>(ref Unsafe.Add(ref at, 8)) ^ part.High) & part.HighMask)) == 0;
-        }
-        return data.StartsWith(_bytes.AsSpan(part.Start, length));
+        if (data.Length >= 32) return part.Matches(ref MemoryMarshal.GetReference(data)) && (length <= 32 || data.StartsWith(Separator(k)));
+        return data.StartsWith(Separator(k));
     }
 
-    public bool IsEnd(int k) => _parts[k].IsEnd;
+    ReadOnlySpan<byte> Separator(int k)
+    {
+        ref readonly var part = ref Part(k);
+        return _bytes.AsSpan(part.Start, part.SeparatorLength);
+    }
+
+    public bool IsEnd(int k) => Part(k).IsEnd;
 
     public ReadOnlySpan<byte> Name(int k)
     {
-        ref readonly var part = ref _parts[k];
-        return _bytes.AsSpan(part.OpenStart + 1, part.NameLength);
+        ref readonly var part = ref Part(k);
+        return _bytes.AsSpan(part.Start + part.SeparatorLength + 1, part.NameLength);
     }
 
     /// `&lt;name&gt;` of part <paramref name="k"/>: its length, and the bytes from its start to the end of the buffer
     /// (at least 16), for a copy that reads a whole vector.
     public ReadOnlySpan<byte> Open(int k, out int length)
     {
-        ref readonly var part = ref _parts[k];
+        ref readonly var part = ref Part(k);
         length = part.NameLength + 2;
-        return _bytes.AsSpan(part.OpenStart);
+        return _bytes.AsSpan(part.Start + part.SeparatorLength);
     }
 
     /// `&lt;/name&gt;` of part <paramref name="k"/>, as <see cref="Open"/>.
     public ReadOnlySpan<byte> Close(int k, out int length)
     {
-        ref readonly var part = ref _parts[k];
+        ref readonly var part = ref Part(k);
         length = part.NameLength + 3;
-        return _bytes.AsSpan(part.CloseStart);
+        return _bytes.AsSpan(part.Start + part.SeparatorLength + part.NameLength + 2);
     }
 
     /// Makes <paramref name="separator"/> part <paramref name="k"/> (the end when <paramref name="isEnd"/>); the
     /// parts after it are forgotten, since what follows a different separator is not known.
     public void Set(int k, ReadOnlySpan<byte> separator, ReadOnlySpan<byte> name, bool isEnd)
     {
-        var start = k == 0 ? 0 : _parts[k - 1].End;
+        var start = k == 0 ? 0 : Part(k - 1).End;
         var end = start + separator.Length + (isEnd ? 0 : 2 * name.Length + 5);
         if (end + Slack > _bytes.Length) JsonToXmlTranscoder.Grow(ref _bytes, end + Slack, start);
         if (k == _parts.Length) JsonToXmlTranscoder.Grow(ref _parts, k + 1, k);
@@ -114,26 +134,77 @@ internal sealed class RowLayout : IDisposable
             name.CopyTo(tags[(name.Length + 4)..]);
             tags[2 * name.Length + 4] = (byte)'>';
         }
-        Span<byte> words = stackalloc byte[16];
-        words.Clear();
-        separator[..Math.Min(16, separator.Length)].CopyTo(words);
-        var low = Math.Min(8, separator.Length);
-        var high = Math.Clamp(separator.Length - 8, 0, 8);
-        _parts[k] = new Part(start, separator.Length, isEnd ? -1 : name.Length,
-            MemoryMarshal.Read<ulong>(words), MemoryMarshal.Read<ulong>(words[8..]), Mask(low), Mask(high));
+        _parts[k] = new RowPart(start, separator, isEnd ? -1 : name.Length, _bytes.AsSpan(start + separator.Length));
         _count = k + 1;
         _learned++;
+        _quick = isEnd;
+        for (var j = 0; j <= k; j++) _quick &= _parts[j].Quick;
     }
 
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_bytes);
-        ArrayPool<Part>.Shared.Return(_parts);
+        ArrayPool<RowPart>.Shared.Return(_parts);
         _bytes = [];
         _parts = [];
         _count = 0;
     }
+}
 
-    /// A word with its first <paramref name="bytes"/> bytes (in memory order) set.
-    static ulong Mask(int bytes) => bytes == 8 ? ulong.MaxValue : BitConverter.IsLittleEndian ? (1UL << (8 * bytes)) - 1 : ~(ulong.MaxValue >> (8 * bytes));
+/// One part of a <see cref="RowLayout"/>: where its bytes start (the separator, then `&lt;name&gt;` and
+/// `&lt;/name&gt;`, none for the end), the separator's first 32 bytes as a vector with a mask of the bytes it has,
+/// and the tags as vectors when each fits in one.
+internal readonly struct RowPart
+{
+    public readonly Vector256<byte> Separator;
+    public readonly Vector256<byte> SeparatorMask;
+    public readonly Vector256<byte> OpenTag;
+    public readonly Vector256<byte> CloseTag;
+    public readonly int Start;
+    public readonly int SeparatorLength;
+
+    // -1 for the end.
+    public readonly int NameLength;
+
+    public RowPart(int start, ReadOnlySpan<byte> separator, int nameLength, ReadOnlySpan<byte> tags)
+    {
+        Start = start;
+        SeparatorLength = separator.Length;
+        NameLength = nameLength;
+        Span<byte> bytes = stackalloc byte[32];
+        bytes.Clear();
+        var known = Math.Min(32, separator.Length);
+        separator[..known].CopyTo(bytes);
+        Separator = Vector256.Create<byte>(bytes);
+        bytes.Clear();
+        bytes[..known].Fill(0xFF);
+        SeparatorMask = Vector256.Create<byte>(bytes);
+        if (nameLength >= 0 && ShortTags)
+        {
+            OpenTag = Vector256.Create(tags[..32]);
+            CloseTag = Vector256.Create(tags[(nameLength + 2)..][..32]);
+        }
+    }
+
+    public bool IsEnd => NameLength < 0;
+
+    public int End => IsEnd ? Start + SeparatorLength : Start + SeparatorLength + 2 * NameLength + 5;
+
+    /// Both tags fit in a vector: `&lt;/name&gt;` is 32 bytes or less.
+    public bool ShortTags => NameLength is >= 0 and <= MaxShortName;
+
+    /// The quick way takes the part: a separator of 32 bytes or less, and short tags.
+    public bool Quick => SeparatorLength <= 32 && (IsEnd || ShortTags);
+
+    public const int MaxShortName = 29;
+
+    public int OpenLength => NameLength + 2;
+
+    public int CloseLength => NameLength + 3;
+
+    /// Whether the 32 bytes at <paramref name="at"/> start with the separator's first 32.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool Matches(ref byte at) => Avx.IsSupported
+        ? Avx.TestZ(Vector256.LoadUnsafe(ref at) ^ Separator, SeparatorMask)
+        : ((Vector256.LoadUnsafe(ref at) ^ Separator) & SeparatorMask) == Vector256<byte>.Zero;
 }

@@ -5,15 +5,22 @@ namespace Portico.Formats;
 
 /// Replaces the response body of a request that asked for XML. Whether to convert is decided when the response
 /// starts (first write or headers sent): a JSON body (application/json, any +json type) is transcoded chunk by
-/// chunk into XML; anything else, or a content-encoded body, passes through untouched.
+/// chunk into XML; anything else, or a content-encoded body, passes through untouched. A JSON body of a declared
+/// length is all on its way: its XML is held until <see cref="HeldBytes"/> of it are waiting, the handler flushes,
+/// or the body ends, so a body whose XML fits goes out whole, in one write with a Content-Length, and a longer one
+/// in chunks of about that size. A body of no declared length may be a stream that pauses: its XML goes out as
+/// each piece of JSON comes.
 internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
 {
+    internal const int HeldBytes = 128 * 1024;
+
     readonly Stream _inner;
     readonly HttpResponse _response;
     readonly XmlFormatOptions _options;
     JsonToXmlTranscoder? _transcoder;
     bool _decided;
     bool _received;
+    bool _holds;
 
     public XmlResponseStream(Stream inner, HttpResponse response, XmlFormatOptions options)
     {
@@ -37,6 +44,7 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         if (!isJson) return;
         var problem = subtype.Equals("problem+json", StringComparison.OrdinalIgnoreCase);
         response.ContentType = problem ? "application/problem+xml; charset=utf-8" : "application/xml; charset=utf-8";
+        _holds = response.ContentLength is not null;
         response.ContentLength = null;
         _transcoder = new JsonToXmlTranscoder(_options);
     }
@@ -52,7 +60,7 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         if (buffer.Length == 0) return;
         _received = true;
         _transcoder!.Write(buffer.Span);
-        await DrainAsync(cancellationToken).ConfigureAwait(false);
+        if (!_holds || _transcoder.Output.Length >= HeldBytes) await DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
@@ -66,6 +74,8 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         Decide();
         if (!Transcoding || !_received) return;
         _transcoder!.Complete();
+        // Nothing went out yet: the whole XML is here, and its length known.
+        if (!_response.HasStarted) _response.ContentLength = _transcoder.Output.Length;
         await DrainAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -77,10 +87,12 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         _transcoder.Consume();
     }
 
-    public override Task FlushAsync(CancellationToken cancellationToken)
+    /// A handler that flushes wants what it wrote on its way (a stream of events, say): the XML held so far goes too.
+    public override async Task FlushAsync(CancellationToken cancellationToken)
     {
         Decide();
-        return _inner.FlushAsync(cancellationToken);
+        if (Transcoding) await DrainAsync(cancellationToken).ConfigureAwait(false);
+        await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public override void Flush() => FlushAsync(CancellationToken.None).GetAwaiter().GetResult();

@@ -1,5 +1,7 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.Builder;
@@ -18,6 +20,8 @@ public sealed class FormatsTests
         app.MapGet("/text", () => Results.Text("plain words", "text/plain"));
         app.MapGet("/missing", () => Results.Problem(statusCode: 404, title: "Not Found", detail: "no such user"));
         app.MapGet("/big", () => Results.Json(Enumerable.Range(0, 20_000).Select(i => new { i, label = $"item {i}" })));
+        // Declared lengths: a body whose XML is held and sent whole, and one whose XML outgrows what is held.
+        app.MapGet("/sized/{count:int}", (int count) => Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(Enumerable.Range(0, count).Select(i => new { i, label = $"item {i}" })), "application/json"));
         app.MapPost("/echo", async (HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
@@ -192,6 +196,47 @@ public sealed class FormatsTests
         var items = XElement.Parse(await response.Content.ReadAsStringAsync(Token)).Elements("item").ToList();
         items.Count.ShouldBe(20_000);
         items[^1].Element("label")!.Value.ShouldBe("item 19999");
+    }
+
+    /// The answer as it comes: its headers as sent, the body still to read.
+    static async Task<HttpResponseMessage> SendHeadersReadAsync(HttpClient client, string path)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Add("Accept", "application/xml");
+        return await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, Token);
+    }
+
+    [Fact]
+    public async Task Proxy_JsonOfDeclaredLength_XmlSentWholeWithItsLength()
+    {
+        await using var users = await StartUsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+
+        using var response = await SendHeadersReadAsync(client, "/api/sized/100");
+
+        response.Headers.TransferEncodingChunked.ShouldNotBe(true);
+        var length = response.Content.Headers.ContentLength;
+        var bytes = await response.Content.ReadAsByteArrayAsync(Token);
+        length.ShouldBe(bytes.Length);
+        XElement.Parse(Encoding.UTF8.GetString(bytes)).Elements("item").Select(e => e.Element("i")!.Value).ShouldBe(Enumerable.Range(0, 100).Select(i => i.ToString(CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public async Task Proxy_JsonOfDeclaredLengthBeyondWhatIsHeld_XmlStreamedWhole()
+    {
+        await using var users = await StartUsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+
+        // About 0.8 MB of JSON, several times what the gateway holds before sending.
+        using var response = await SendHeadersReadAsync(client, "/api/sized/25000");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        response.Headers.TransferEncodingChunked.ShouldBe(true);
+        var items = XElement.Parse(await response.Content.ReadAsStringAsync(Token)).Elements("item").ToList();
+        items.Count.ShouldBe(25_000);
+        items[^1].Element("label")!.Value.ShouldBe("item 24999");
     }
 
     [Fact]
