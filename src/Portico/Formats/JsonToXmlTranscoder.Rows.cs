@@ -120,57 +120,63 @@ public sealed partial class JsonToXmlTranscoder
     bool QuickItems(ReadOnlySpan<byte> data, ref int at, RowLayout layout)
     {
         ref var source = ref MemoryMarshal.GetReference(data);
-        var end = data.Length;
-        var p = at;
-        var o = _xmlLength;
-        var took = false;
-        var openItem = _itemOpen;
-        var closeItem = _itemClose;
-        var openItemLength = _item.Length + 2;
-        var closeItemLength = _item.Length + 3;
+        nint end = data.Length;
+        nint p = at;
         var stopBytes = new StopBytes(0);
+        // What an item writes besides its values, and the vectors written past the end.
+        var tagBytes = layout.TagBytes + 2 * _item.Length + 5 + 32;
         while (true)
         {
-            // Room for an item whose values are up to a few KiB long; a longer value is left to the scanner.
-            if (o + 8192 > _xml.Length)
-            {
-                _xmlLength = o;
-                GrowXml(8192);
-            }
+            // Room for the item: its values are no longer than the rest of the chunk.
+            var room = tagBytes + (int)(end - p);
+            if (_xmlLength + room > _xml.Length) GrowXml(room);
             ref var xml = ref MemoryMarshal.GetArrayDataReference(_xml);
-            var limit = _xml.Length - 256;
-            var w = o;
-            openItem.StoreUnsafe(ref xml, (nuint)w);
-            w += openItemLength;
+            nint w = _xmlLength;
+            _itemOpen.StoreUnsafe(ref xml, (nuint)w);
+            w += _item.Length + 2;
             var q = p;
             ref var part = ref layout.Part(0);
+            // The stops in the item's first 64 bytes, found at once: most values end within them, and are found by a
+            // shift instead of a search that would wait on where the value before ended.
+            var window = p + 64 <= end
+                ? stopBytes.Find(Vector256.LoadUnsafe(ref source, (nuint)p)) | ((ulong)stopBytes.Find(Vector256.LoadUnsafe(ref source, (nuint)(p + 32))) << 32)
+                : 0;
             while (true)
             {
                 if (q + 32 > end || !part.Matches(ref Unsafe.Add(ref source, q))) goto GiveUp;
                 q += part.SeparatorLength;
                 if (part.IsEnd) break;
                 var b = Unsafe.Add(ref source, q);
-                int text, length;
+                nint text, length;
                 if (b == '"')
                 {
                     text = q + 1;
-                    var e = text;
-                    uint stops;
-                    while (true)
+                    nint e;
+                    var offset = text - p;
+                    var inWindow = offset < 64 ? window >> (int)offset : 0;
+                    if (inWindow != 0)
                     {
-                        if (e + 32 > end) goto GiveUp;
-                        stops = stopBytes.Find(Vector256.LoadUnsafe(ref source, (nuint)e));
-                        if (stops != 0) break;
-                        e += 32;
+                        e = text + BitOperations.TrailingZeroCount(inWindow);
                     }
-                    e += BitOperations.TrailingZeroCount(stops);
+                    else
+                    {
+                        e = offset < 64 && window != 0 ? p + 64 : text;
+                        uint stops;
+                        while (true)
+                        {
+                            if (e + 32 > end) goto GiveUp;
+                            stops = stopBytes.Find(Vector256.LoadUnsafe(ref source, (nuint)e));
+                            if (stops != 0) break;
+                            e += 32;
+                        }
+                        e += BitOperations.TrailingZeroCount(stops);
+                    }
                     if (Unsafe.Add(ref source, e) != '"') goto GiveUp;
                     length = e - text;
                     q = e + 1;
-                    if (w + length > limit) goto GiveUp;
                     if (length == 0 || NonStringStarts[Unsafe.Add(ref source, text)] != 0)
                     {
-                        w = UnusualElement(ref xml, w, in part, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, text), length), nil: false);
+                        w = UnusualElement(ref xml, w, in part, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, text), (int)length), nil: false);
                         part = ref Unsafe.Add(ref part, 1);
                         continue;
                     }
@@ -178,10 +184,9 @@ public sealed partial class JsonToXmlTranscoder
                 else
                 {
                     text = q;
-                    q = QuickScalar(ref source, end, q);
+                    q = QuickScalar(ref source, (int)end, (int)q);
                     if (q < 0) goto GiveUp;
                     length = q - text;
-                    if (w + length > limit) goto GiveUp;
                     if (b == 'n')
                     {
                         w = UnusualElement(ref xml, w, in part, [], nil: true);
@@ -190,33 +195,29 @@ public sealed partial class JsonToXmlTranscoder
                     }
                 }
                 part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
-                w += part.OpenLength;
+                w += part.NameLength + 2;
                 ref var value = ref Unsafe.Add(ref source, text);
                 if (length <= 32 && text + 32 <= end) Vector256.LoadUnsafe(ref value).StoreUnsafe(ref xml, (nuint)w);
-                else MemoryMarshal.CreateReadOnlySpan(ref value, length).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), length));
+                else MemoryMarshal.CreateReadOnlySpan(ref value, (int)length).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), (int)length));
                 w += length;
                 part.CloseTag.StoreUnsafe(ref xml, (nuint)w);
-                w += part.CloseLength;
+                w += part.NameLength + 3;
                 part = ref Unsafe.Add(ref part, 1);
             }
-            closeItem.StoreUnsafe(ref xml, (nuint)w);
-            o = w + closeItemLength;
+            _itemClose.StoreUnsafe(ref xml, (nuint)w);
+            _xmlLength = (int)w + _item.Length + 3;
             p = q;
-            took = true;
+            layout.QuickTook();
             if (p + 1 < end && Unsafe.Add(ref source, p) == ',' && Unsafe.Add(ref source, p + 1) == '{')
             {
                 p++;
                 continue;
             }
-            _xmlLength = o;
-            layout.QuickTook();
-            at = p;
+            at = (int)p;
             return true;
         GiveUp:
-            _xmlLength = o;
-            if (took) layout.QuickTook();
             layout.QuickMissed();
-            at = p;
+            at = (int)p;
             return false;
         }
     }
@@ -225,7 +226,7 @@ public sealed partial class JsonToXmlTranscoder
     /// `&lt;name j:type="string"&gt;text&lt;/name&gt;` (or the plain element after all), `&lt;name xsi:nil="true" /&gt;`;
     /// written at <paramref name="w"/> with room for the tags past it; returns where it ends.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static int UnusualElement(ref byte xml, int w, in RowPart part, ReadOnlySpan<byte> text, bool nil)
+    static nint UnusualElement(ref byte xml, nint w, in RowPart part, ReadOnlySpan<byte> text, bool nil)
     {
         part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
         if (nil || text.IsEmpty)

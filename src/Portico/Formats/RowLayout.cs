@@ -31,6 +31,10 @@ internal sealed class RowLayout : IDisposable
     /// Parts known so far.
     public int Count => _count;
 
+    /// The most an item writes besides its values' text: for each part, its tags, an attribute and room for the
+    /// vectors written past them.
+    public int TagBytes { get; private set; }
+
     /// Whether the quick way takes whole items (<see cref="JsonToXmlTranscoder"/>'s QuickItems): every part is
     /// <see cref="RowPart.Quick"/>, the last is the end, and items it tried lately mostly went through.
     public bool Quick => _quick && _quickMisses <= MaxMisses;
@@ -138,7 +142,12 @@ internal sealed class RowLayout : IDisposable
         _count = k + 1;
         _learned++;
         _quick = isEnd;
-        for (var j = 0; j <= k; j++) _quick &= _parts[j].Quick;
+        TagBytes = 0;
+        for (var j = 0; j <= k; j++)
+        {
+            _quick &= _parts[j].Quick;
+            TagBytes += _parts[j].IsEnd ? 0 : 2 * _parts[j].NameLength + 5 + 17 + 32;
+        }
     }
 
     public void Dispose()
