@@ -19,9 +19,8 @@ public sealed partial class JsonToXmlTranscoder
     // Bit d - 1 is set when the items of the array at depth d are not rows: the quick way is not tried for them.
     ulong _rowsOff;
 
-    // `<item></item>` and room to read 32 bytes from either tag; each tag as a vector.
+    // `<item></item>` and room to read 32 bytes from either tag; the end tag as a vector.
     readonly byte[] _itemTags;
-    readonly Vector256<byte> _itemOpen;
     readonly Vector256<byte> _itemClose;
 
     /// Reads the object at <paramref name="i"/>, an array item, and the items that follow it directly; returns where
@@ -30,7 +29,7 @@ public sealed partial class JsonToXmlTranscoder
     int Row(ReadOnlySpan<byte> data, int i)
     {
         if (_layouts is null || _layouts.Length <= _depth) Array.Resize(ref _layouts, _depth + 4);
-        var layout = _layouts[_depth] ??= new RowLayout();
+        var layout = _layouts[_depth] ??= new RowLayout(_item);
         if (!layout.StartItem())
         {
             _rowsOff |= 1UL << (_depth - 1);
@@ -47,7 +46,7 @@ public sealed partial class JsonToXmlTranscoder
         while (true)
         {
             // At the '{' of an item whose first part matched.
-            if (layout.Quick && _item.Length <= RowPart.MaxShortName)
+            if (layout.Quick && _item.Length <= 29)
             {
                 var from = at;
                 if (QuickItems(data, ref at, layout)) return AfterValue(data, at);
@@ -124,7 +123,7 @@ public sealed partial class JsonToXmlTranscoder
         nint p = at;
         var stopBytes = new StopBytes(0);
         // What an item writes besides its values, and the vectors written past the end.
-        var tagBytes = layout.TagBytes + 2 * _item.Length + 5 + 32;
+        var tagBytes = layout.TagBytes + 32;
         while (true)
         {
             // Room for the item: its values are no longer than the rest of the chunk.
@@ -132,10 +131,10 @@ public sealed partial class JsonToXmlTranscoder
             if (_xmlLength + room > _xml.Length) GrowXml(room);
             ref var xml = ref MemoryMarshal.GetArrayDataReference(_xml);
             nint w = _xmlLength;
-            _itemOpen.StoreUnsafe(ref xml, (nuint)w);
-            w += _item.Length + 2;
             var q = p;
             ref var part = ref layout.Part(0);
+            // The element before was closed already (empty or nil): the next tags are a start tag alone.
+            var closed = false;
             // The stops in the item's first 64 bytes, found at once: most values end within them, and are found by a
             // shift instead of a search that would wait on where the value before ended.
             var window = p + 64 <= end
@@ -148,6 +147,7 @@ public sealed partial class JsonToXmlTranscoder
                 if (part.IsEnd) break;
                 var b = Unsafe.Add(ref source, q);
                 nint text, length;
+                bool unusual;
                 if (b == '"')
                 {
                     text = q + 1;
@@ -174,12 +174,7 @@ public sealed partial class JsonToXmlTranscoder
                     if (Unsafe.Add(ref source, e) != '"') goto GiveUp;
                     length = e - text;
                     q = e + 1;
-                    if (length == 0 || NonStringStarts[Unsafe.Add(ref source, text)] != 0)
-                    {
-                        w = UnusualElement(ref xml, w, in part, MemoryMarshal.CreateReadOnlySpan(ref Unsafe.Add(ref source, text), (int)length), nil: false);
-                        part = ref Unsafe.Add(ref part, 1);
-                        continue;
-                    }
+                    unusual = length == 0 || NonStringStarts[Unsafe.Add(ref source, text)] != 0;
                 }
                 else
                 {
@@ -187,25 +182,45 @@ public sealed partial class JsonToXmlTranscoder
                     q = QuickScalar(ref source, (int)end, (int)q);
                     if (q < 0) goto GiveUp;
                     length = q - text;
-                    if (b == 'n')
-                    {
-                        w = UnusualElement(ref xml, w, in part, [], nil: true);
-                        part = ref Unsafe.Add(ref part, 1);
-                        continue;
-                    }
+                    unusual = b == 'n';
                 }
-                part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
-                w += part.NameLength + 2;
+                // The tags before the value: the end tag of the one before and this one's start tag, at once.
+                if (closed)
+                {
+                    part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
+                    w += part.NameLength + 2;
+                }
+                else
+                {
+                    part.Between.StoreUnsafe(ref xml, (nuint)w);
+                    w += part.BetweenLength;
+                }
                 ref var value = ref Unsafe.Add(ref source, text);
-                if (length <= 32 && text + 32 <= end) Vector256.LoadUnsafe(ref value).StoreUnsafe(ref xml, (nuint)w);
-                else MemoryMarshal.CreateReadOnlySpan(ref value, (int)length).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), (int)length));
-                w += length;
-                part.CloseTag.StoreUnsafe(ref xml, (nuint)w);
-                w += part.NameLength + 3;
+                if (unusual)
+                {
+                    w = UnusualElement(ref xml, w, MemoryMarshal.CreateReadOnlySpan(ref value, (int)length), b == 'n', out closed);
+                }
+                else
+                {
+                    if (length <= 16) Vector128.LoadUnsafe(ref value).StoreUnsafe(ref xml, (nuint)w);
+                    else if (length <= 32 && text + 32 <= end) Vector256.LoadUnsafe(ref value).StoreUnsafe(ref xml, (nuint)w);
+                    else MemoryMarshal.CreateReadOnlySpan(ref value, (int)length).CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), (int)length));
+                    w += length;
+                    closed = false;
+                }
                 part = ref Unsafe.Add(ref part, 1);
             }
-            _itemClose.StoreUnsafe(ref xml, (nuint)w);
-            _xmlLength = (int)w + _item.Length + 3;
+            if (closed)
+            {
+                _itemClose.StoreUnsafe(ref xml, (nuint)w);
+                w += _item.Length + 3;
+            }
+            else
+            {
+                part.Between.StoreUnsafe(ref xml, (nuint)w);
+                w += part.BetweenLength;
+            }
+            _xmlLength = (int)w;
             p = q;
             layout.QuickTook();
             if (p + 1 < end && Unsafe.Add(ref source, p) == ',' && Unsafe.Add(ref source, p + 1) == '{')
@@ -222,33 +237,27 @@ public sealed partial class JsonToXmlTranscoder
         }
     }
 
-    /// A string value that is empty, or may read as a number or boolean, or null: `&lt;name /&gt;`,
-    /// `&lt;name j:type="string"&gt;text&lt;/name&gt;` (or the plain element after all), `&lt;name xsi:nil="true" /&gt;`;
-    /// written at <paramref name="w"/> with room for the tags past it; returns where it ends.
+    /// After `&lt;name&gt;` at <paramref name="w"/>: a string value that is empty or may read as a number or boolean,
+    /// or null, as `&lt;name /&gt;`, `&lt;name j:type="string"&gt;text` (or the plain text after all), or
+    /// `&lt;name xsi:nil="true" /&gt;`, with room past it for a vector; returns where it ends, and whether the element
+    /// is <paramref name="closed"/> already (else the tags after it end it).
     [MethodImpl(MethodImplOptions.NoInlining)]
-    static nint UnusualElement(ref byte xml, nint w, in RowPart part, ReadOnlySpan<byte> text, bool nil)
+    static nint UnusualElement(ref byte xml, nint w, ReadOnlySpan<byte> text, bool nil, out bool closed)
     {
-        part.OpenTag.StoreUnsafe(ref xml, (nuint)w);
-        if (nil || text.IsEmpty)
+        closed = nil || text.IsEmpty;
+        if (closed)
         {
-            w += part.NameLength + 1;
-            (nil ? QuickTails.Nil : QuickTails.Empty).StoreUnsafe(ref xml, (nuint)w);
-            return w + (nil ? QuickTails.NilLength : QuickTails.EmptyLength);
+            // In place of the start tag's '>'.
+            (nil ? QuickTails.Nil : QuickTails.Empty).StoreUnsafe(ref xml, (nuint)(w - 1));
+            return w - 1 + (nil ? QuickTails.NilLength : QuickTails.EmptyLength);
         }
         if (ReadsAsNonString(text))
         {
-            w += part.NameLength + 1;
-            QuickTails.String.StoreUnsafe(ref xml, (nuint)w);
-            w += QuickTails.StringLength;
-        }
-        else
-        {
-            w += part.OpenLength;
+            QuickTails.String.StoreUnsafe(ref xml, (nuint)(w - 1));
+            w += QuickTails.StringLength - 1;
         }
         text.CopyTo(MemoryMarshal.CreateSpan(ref Unsafe.Add(ref xml, w), text.Length));
-        w += text.Length;
-        part.CloseTag.StoreUnsafe(ref xml, (nuint)w);
-        return w + part.CloseLength;
+        return w + text.Length;
     }
 
     /// Where the number, true, false or null at <paramref name="at"/> ends when it is whole within the chunk (and

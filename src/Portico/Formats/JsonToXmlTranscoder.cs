@@ -85,7 +85,6 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
         _root = Encoding.UTF8.GetBytes(options.Root);
         _item = Encoding.UTF8.GetBytes(options.ItemName);
         _itemTags = [(byte)'<', .. _item, (byte)'>', (byte)'<', (byte)'/', .. _item, (byte)'>', .. new byte[32]];
-        _itemOpen = Vector256.Create(_itemTags.AsSpan(0, 32));
         _itemClose = Vector256.Create(_itemTags.AsSpan(_item.Length + 2, 32));
     }
 

@@ -19,6 +19,10 @@ internal sealed class RowLayout : IDisposable
     // are not rows: learning a part costs more than the scanner reading it.
     const int MaxMisses = 4;
 
+    // `<item>` and `</item>`: the first part's tags open an item, the end's close it.
+    readonly byte[] _itemOpen;
+    readonly byte[] _itemClose;
+
     byte[] _bytes = ArrayPool<byte>.Shared.Rent(256);
     RowPart[] _parts = ArrayPool<RowPart>.Shared.Rent(8);
     int _count;
@@ -27,6 +31,12 @@ internal sealed class RowLayout : IDisposable
     int _misses;
     int _quickMisses;
     bool _quick;
+
+    public RowLayout(ReadOnlySpan<byte> item)
+    {
+        _itemOpen = [(byte)'<', .. item, (byte)'>'];
+        _itemClose = [(byte)'<', (byte)'/', .. item, (byte)'>'];
+    }
 
     /// Parts known so far.
     public int Count => _count;
@@ -138,7 +148,15 @@ internal sealed class RowLayout : IDisposable
             name.CopyTo(tags[(name.Length + 4)..]);
             tags[2 * name.Length + 4] = (byte)'>';
         }
-        _parts[k] = new RowPart(start, separator, isEnd ? -1 : name.Length, _bytes.AsSpan(start + separator.Length));
+        // What is written before the value: the end tag of the value before (or the item's start tag) and this
+        // one's start tag; for the end, the last value's end tag and the item's.
+        Span<byte> between = stackalloc byte[name.Length + (k > 0 ? Part(k - 1).NameLength : 0) + _itemClose.Length + 8];
+        var length = 0;
+        if (k == 0) length += Append(between, length, _itemOpen);
+        else length += Append(between, length, Close(k - 1, out var closeLength)[..closeLength]);
+        if (isEnd) length += Append(between, length, _itemClose);
+        else length += Append(between, length, bytes.Slice(separator.Length, name.Length + 2));
+        _parts[k] = new RowPart(start, separator, isEnd ? -1 : name.Length, _bytes.AsSpan(start + separator.Length), between[..length]);
         _count = k + 1;
         _learned++;
         _quick = isEnd;
@@ -146,8 +164,14 @@ internal sealed class RowLayout : IDisposable
         for (var j = 0; j <= k; j++)
         {
             _quick &= _parts[j].Quick;
-            TagBytes += _parts[j].IsEnd ? 0 : 2 * _parts[j].NameLength + 5 + 17 + 32;
+            TagBytes += _parts[j].BetweenLength + 17 + 32;
         }
+    }
+
+    static int Append(Span<byte> to, int at, ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(to[at..]);
+        return bytes.Length;
     }
 
     public void Dispose()
@@ -162,36 +186,36 @@ internal sealed class RowLayout : IDisposable
 
 /// One part of a <see cref="RowLayout"/>: where its bytes start (the separator, then `&lt;name&gt;` and
 /// `&lt;/name&gt;`, none for the end), the separator's first 32 bytes as a vector with a mask of the bytes it has,
-/// and the tags as vectors when each fits in one.
+/// and as vectors what the quick way writes: the tags before the value (<see cref="Between"/>), and the start tag
+/// alone for when the element before was closed already.
 internal readonly struct RowPart
 {
     public readonly Vector256<byte> Separator;
     public readonly Vector256<byte> SeparatorMask;
     public readonly Vector256<byte> OpenTag;
-    public readonly Vector256<byte> CloseTag;
+    public readonly Vector256<byte> Between;
     public readonly int Start;
     public readonly int SeparatorLength;
 
     // -1 for the end.
     public readonly int NameLength;
+    public readonly int BetweenLength;
 
-    public RowPart(int start, ReadOnlySpan<byte> separator, int nameLength, ReadOnlySpan<byte> tags)
+    public RowPart(int start, ReadOnlySpan<byte> separator, int nameLength, ReadOnlySpan<byte> tags, ReadOnlySpan<byte> between)
     {
         Start = start;
         SeparatorLength = separator.Length;
         NameLength = nameLength;
-        Span<byte> bytes = stackalloc byte[32];
-        bytes.Clear();
-        var known = Math.Min(32, separator.Length);
-        separator[..known].CopyTo(bytes);
-        Separator = Vector256.Create<byte>(bytes);
-        bytes.Clear();
-        bytes[..known].Fill(0xFF);
-        SeparatorMask = Vector256.Create<byte>(bytes);
-        if (nameLength >= 0 && ShortTags)
+        BetweenLength = between.Length;
+        Separator = Pad(separator, out var known);
+        Span<byte> mask = stackalloc byte[32];
+        mask.Clear();
+        mask[..known].Fill(0xFF);
+        SeparatorMask = Vector256.Create<byte>(mask);
+        if (Quick)
         {
-            OpenTag = Vector256.Create(tags[..32]);
-            CloseTag = Vector256.Create(tags[(nameLength + 2)..][..32]);
+            if (nameLength >= 0) OpenTag = Pad(tags[..(nameLength + 2)], out _);
+            Between = Pad(between, out _);
         }
     }
 
@@ -199,21 +223,25 @@ internal readonly struct RowPart
 
     public int End => IsEnd ? Start + SeparatorLength : Start + SeparatorLength + 2 * NameLength + 5;
 
-    /// Both tags fit in a vector: `&lt;/name&gt;` is 32 bytes or less.
-    public bool ShortTags => NameLength is >= 0 and <= MaxShortName;
-
-    /// The quick way takes the part: a separator of 32 bytes or less, and short tags.
-    public bool Quick => SeparatorLength <= 32 && (IsEnd || ShortTags);
-
-    public const int MaxShortName = 29;
+    /// The quick way takes the part: a separator of 32 bytes or less, and what it writes before the value as one
+    /// vector.
+    public bool Quick => SeparatorLength <= 32 && BetweenLength <= 32;
 
     public int OpenLength => NameLength + 2;
-
-    public int CloseLength => NameLength + 3;
 
     /// Whether the 32 bytes at <paramref name="at"/> start with the separator's first 32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool Matches(ref byte at) => Avx.IsSupported
         ? Avx.TestZ(Vector256.LoadUnsafe(ref at) ^ Separator, SeparatorMask)
         : ((Vector256.LoadUnsafe(ref at) ^ Separator) & SeparatorMask) == Vector256<byte>.Zero;
+
+    /// The first 32 bytes of <paramref name="bytes"/>, zeros after them.
+    static Vector256<byte> Pad(ReadOnlySpan<byte> bytes, out int known)
+    {
+        Span<byte> padded = stackalloc byte[32];
+        padded.Clear();
+        known = Math.Min(32, bytes.Length);
+        bytes[..known].CopyTo(padded);
+        return Vector256.Create<byte>(padded);
+    }
 }
