@@ -20,8 +20,8 @@ public sealed partial class JsonToXmlTranscoder
     ulong _rowsOff;
 
     // `<item></item>` and room to read 32 bytes from either tag; the end tag as a vector.
-    readonly byte[] _itemTags;
-    readonly Vector256<byte> _itemClose;
+    byte[] _itemTags = [];
+    Vector256<byte> _itemClose;
 
     /// Reads the object at <paramref name="i"/>, an array item, and the items that follow it directly; returns where
     /// the scanner goes on, or -1 when nothing was read (the scanner takes the object from its '{').

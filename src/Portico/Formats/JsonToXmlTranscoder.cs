@@ -5,6 +5,7 @@ using System.Runtime.Intrinsics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Microsoft.Extensions.ObjectPool;
 
 namespace Portico.Formats;
 
@@ -51,8 +52,11 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     /// What the scanner expects next.
     enum Expect : byte { Value, ValueOrEnd, Name, NameOrEnd, Colon, CommaOrEnd, Nothing }
 
-    readonly byte[] _root;
-    readonly byte[] _item;
+    // The element names of the root and of array items, from the options, as UTF-8.
+    string _rootName = "";
+    string _itemName = "";
+    byte[] _root = [];
+    byte[] _item = [];
     Expect _expect;
     int _depth;
     // Bit d is set when the container at depth d + 1 is an array.
@@ -80,12 +84,22 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     byte[] _xml = ArrayPool<byte>.Shared.Rent(16 * 1024);
     int _xmlLength;
 
-    public JsonToXmlTranscoder(XmlFormatOptions options)
+    public JsonToXmlTranscoder(XmlFormatOptions options) => UseNames(options);
+
+    /// Takes the element names of <paramref name="options"/>; the rows learned under other names are forgotten.
+    internal void UseNames(XmlFormatOptions options)
     {
-        _root = Encoding.UTF8.GetBytes(options.Root);
+        if (options.Root != _rootName)
+        {
+            _rootName = options.Root;
+            _root = Encoding.UTF8.GetBytes(options.Root);
+        }
+        if (options.ItemName == _itemName) return;
+        _itemName = options.ItemName;
         _item = Encoding.UTF8.GetBytes(options.ItemName);
         _itemTags = [(byte)'<', .. _item, (byte)'>', (byte)'<', (byte)'/', .. _item, (byte)'>', .. new byte[32]];
         _itemClose = Vector256.Create(_itemTags.AsSpan(_item.Length + 2, 32));
+        DisposeLayouts();
     }
 
     /// True once a whole JSON value was converted.
@@ -801,6 +815,35 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
         array = bigger;
     }
 
+    /// Makes the transcoder as new, for another body: the buffers are kept unless one grew past what is worth keeping.
+    internal void Reset()
+    {
+        _expect = Expect.Value;
+        _depth = 0;
+        _arrays = 0;
+        _rowsOff = 0;
+        _tagOpen = false;
+        _failed = false;
+        _memberStart = _memberLength = 0;
+        _memberInChunk = false;
+        _pendingLength = 0;
+        _xmlLength = 0;
+        Shrink(ref _xml, KeptXmlBytes, 16 * 1024);
+        Shrink(ref _pending, 64 * 1024, 4096);
+        Shrink(ref _names, 64 * 1024, 256);
+        Shrink(ref _member, 64 * 1024, 64);
+        Shrink(ref _scratch, 64 * 1024, 256);
+        foreach (var layout in _layouts ?? []) layout?.Clear();
+    }
+
+    /// Swaps an array grown over <paramref name="kept"/> items for a new one of <paramref name="size"/> (contents dropped).
+    internal static void Shrink<T>(ref T[] array, int kept, int size)
+    {
+        if (array.Length <= kept) return;
+        ArrayPool<T>.Shared.Return(array);
+        array = ArrayPool<T>.Shared.Rent(size);
+    }
+
     public void Dispose()
     {
         ArrayPool<byte>.Shared.Return(_pending);
@@ -809,8 +852,43 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
         ArrayPool<byte>.Shared.Return(_names);
         ArrayPool<byte>.Shared.Return(_xml);
         _pending = _scratch = _member = _names = _xml = [];
+        DisposeLayouts();
+    }
+
+    void DisposeLayouts()
+    {
         foreach (var layout in _layouts ?? []) layout?.Dispose();
         _layouts = null;
+    }
+
+    // The XML buffer a pooled transcoder keeps: enough for a body whose XML is held whole (XmlResponseStream).
+    const int KeptXmlBytes = 256 * 1024;
+
+    // Transcoders between bodies: a response takes one and gives it back when done, so its buffers and learned
+    // state objects are not made again for every response.
+    static readonly ObjectPool<JsonToXmlTranscoder> Pool = new DefaultObjectPool<JsonToXmlTranscoder>(new PoolPolicy());
+
+    /// A transcoder for a new body with the names of <paramref name="options"/>, as new; give it back with
+    /// <see cref="Return"/> once its output is taken.
+    public static JsonToXmlTranscoder Rent(XmlFormatOptions options)
+    {
+        var transcoder = Pool.Get();
+        transcoder.UseNames(options);
+        return transcoder;
+    }
+
+    /// Gives back a transcoder from <see cref="Rent"/>, whatever state its body left it in; it must not be used after.
+    public static void Return(JsonToXmlTranscoder transcoder) => Pool.Return(transcoder);
+
+    sealed class PoolPolicy : IPooledObjectPolicy<JsonToXmlTranscoder>
+    {
+        public JsonToXmlTranscoder Create() => new(XmlFormatOptions.Default);
+
+        public bool Return(JsonToXmlTranscoder transcoder)
+        {
+            transcoder.Reset();
+            return true;
+        }
     }
 
     [System.Runtime.CompilerServices.InlineArray(MaxDepth)]

@@ -77,6 +77,16 @@ internal sealed class RowLayout : IDisposable
         _learnedBefore = _learned;
     }
 
+    /// Forgets every part, for another body.
+    public void Clear()
+    {
+        _count = _learned = _learnedBefore = _misses = _quickMisses = 0;
+        _quick = false;
+        TagBytes = 0;
+        JsonToXmlTranscoder.Shrink(ref _bytes, 64 * 1024, 256);
+        JsonToXmlTranscoder.Shrink(ref _parts, 256, 8);
+    }
+
     /// Part <paramref name="k"/>, which must be below <see cref="Count"/>.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref RowPart Part(int k) => ref Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(_parts), k);

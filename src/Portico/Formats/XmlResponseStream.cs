@@ -21,6 +21,7 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
     bool _decided;
     bool _received;
     bool _holds;
+    bool _disposed;
 
     public XmlResponseStream(Stream inner, HttpResponse response, XmlFormatOptions options)
     {
@@ -46,11 +47,12 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         response.ContentType = problem ? "application/problem+xml; charset=utf-8" : "application/xml; charset=utf-8";
         _holds = response.ContentLength is not null;
         response.ContentLength = null;
-        _transcoder = new JsonToXmlTranscoder(_options);
+        _transcoder = JsonToXmlTranscoder.Rent(_options);
     }
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         Decide();
         if (!Transcoding)
         {
@@ -71,6 +73,7 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
     /// Ends the XML document once the handler is done; a JSON body that stops early breaks the connection.
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         Decide();
         if (!Transcoding || !_received) return;
         _transcoder!.Complete();
@@ -90,6 +93,7 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
     /// A handler that flushes wants what it wrote on its way (a stream of events, say): the XML held so far goes too.
     public override async Task FlushAsync(CancellationToken cancellationToken)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         Decide();
         if (Transcoding) await DrainAsync(cancellationToken).ConfigureAwait(false);
         await _inner.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -99,9 +103,13 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && !_disposed)
         {
-            _transcoder?.Dispose();
+            // The transcoder goes back to the pool: nothing may reach it through this stream after, and a response
+            // that starts later keeps the headers it has.
+            _disposed = _decided = true;
+            if (_transcoder is { } transcoder) JsonToXmlTranscoder.Return(transcoder);
+            _transcoder = null;
         }
         base.Dispose(disposing);
     }

@@ -11,7 +11,8 @@ namespace Portico.Tests.Formats;
 /// Utf8JsonReader-based transcoder it replaced (<see cref="Utf8JsonReaderTranscoder"/>) on generated and broken input.
 public sealed class JsonToXmlTranscoderTests
 {
-    const string Head = "<?xml version=\"1.0\" encoding=\"utf-8\"?><response xmlns:j=\"urn:portico:json\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    const string Namespaces = " xmlns:j=\"urn:portico:json\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+    const string Head = "<?xml version=\"1.0\" encoding=\"utf-8\"?><response" + Namespaces;
 
     /// JSON and the XML after the root element's name and namespaces, as the transcoder wrote them before it was rewritten.
     public static readonly TheoryData<string, string> Pinned = new()
@@ -185,6 +186,44 @@ public sealed class JsonToXmlTranscoderTests
         }, iter: 10_000);
     }
 
+    [Fact]
+    public void ToXml_TranscoderReusedAcrossBodies_SameOutcomeAsNewOnes()
+    {
+        // One transcoder for a run of bodies, as the pool hands them out: whole, broken or cut off, under other
+        // names; each must come out as it does from a new transcoder.
+        XmlFormatOptions[] names = [XmlFormatOptions.Default, XmlFormatOptions.Default with { Root = "doc", ItemName = "row" }];
+        var body = Gen.Frequency(
+            (2, Rows(1).Select(json => Encoding.UTF8.GetBytes(json))),
+            (1, JsonXmlRoundTripTests.Value(2).Select(json => Encoding.UTF8.GetBytes(json))),
+            (2, Gen.Select(Rows(1), Edits).Select((json, edits) => Edit(Encoding.UTF8.GetBytes(json), edits))));
+        Gen.Select(body, RowChunks, Gen.Int[0, 1], Gen.Bool).Array[2, 6].Sample(bodies =>
+        {
+            using var reused = new JsonToXmlTranscoder(names[0]);
+            foreach (var (bytes, chunks, n, finish) in bodies)
+            {
+                reused.Reset();
+                reused.UseNames(names[n]);
+                Outcome(bytes, chunks, (b, c) => Run(b, c, reused, finish))
+                    .ShouldBe(Outcome(bytes, chunks, (b, c) => { using var fresh = new JsonToXmlTranscoder(names[n]); return Run(b, c, fresh, finish); }), Convert.ToHexString(bytes));
+            }
+        }, iter: 3000);
+    }
+
+    [Fact]
+    public void ToXml_RentedTranscoder_HasTheNamesAskedFor()
+    {
+        var other = XmlFormatOptions.Default with { Root = "doc", ItemName = "row" };
+        var rows = "[{\"a\":1,\"b\":\"x\"},{\"a\":2,\"b\":\"y\"}]"u8;
+        foreach (var (options, expected) in new[] { (XmlFormatOptions.Default, "<response j:type=\"array\"><item><a>1</a>"), (other, "<doc j:type=\"array\"><row><a>1</a>"), (XmlFormatOptions.Default, "<response j:type=\"array\"><item><a>1</a>") })
+        {
+            var transcoder = JsonToXmlTranscoder.Rent(options);
+            transcoder.Write(rows);
+            transcoder.Complete();
+            Encoding.UTF8.GetString(transcoder.Output.Span).Replace(Namespaces, "", StringComparison.Ordinal).ShouldContain(expected);
+            JsonToXmlTranscoder.Return(transcoder);
+        }
+    }
+
     static readonly string[] RowNames = ["id", "name", "value", "a_b", "x-y.z", "first name", "_x0041_", "ключ", "", "1a", "averyveryverylongmembername"];
 
     /// An array of objects that mostly repeat their members, as rows do, and differ the ways rows can: a member
@@ -284,8 +323,13 @@ public sealed class JsonToXmlTranscoderTests
     static string Transcode(byte[] bytes, int[] chunks)
     {
         using var transcoder = new JsonToXmlTranscoder(XmlFormatOptions.Default);
-        return Run(bytes, chunks, transcoder.Write, () => transcoder.Output, transcoder.Consume, transcoder.Complete);
+        return Run(bytes, chunks, transcoder, finish: true);
     }
+
+    /// Feeds the body to <paramref name="transcoder"/>; without <paramref name="finish"/>, the body stops there, as
+    /// when a client goes away (the output so far is the outcome).
+    static string Run(byte[] bytes, int[] chunks, JsonToXmlTranscoder transcoder, bool finish) =>
+        Run(bytes, chunks, transcoder.Write, () => transcoder.Output, transcoder.Consume, finish ? transcoder.Complete : () => { });
 
     delegate void Feed(ReadOnlySpan<byte> data);
 
