@@ -22,18 +22,21 @@ public static class FormatNegotiation
         foreach (var range in ranges)
         {
             var q = range.Quality ?? 1;
-            var type = range.Type.Value ?? "";
-            var subtype = range.SubType.Value ?? "";
-            var suffix = range.Suffix.Value ?? "";
-            var any = type == "*" || (type == "application" && subtype == "*");
-            if (any || (type == "application" && (subtype.Equals("json", StringComparison.OrdinalIgnoreCase) || suffix.Equals("json", StringComparison.OrdinalIgnoreCase))))
+            // Media types are case-insensitive (RFC 9110, 8.3.1).
+            var application = Is(range.Type, "application");
+            var text = Is(range.Type, "text");
+            var anySubtype = range.SubType.Value == "*";
+            var any = range.Type.Value == "*" || (application && anySubtype);
+            if (any || (application && (Is(range.SubType, "json") || Is(range.Suffix, "json"))))
                 json = Math.Max(json, q);
-            if (any || (type is "application" or "text" && (subtype.Equals("xml", StringComparison.OrdinalIgnoreCase) || suffix.Equals("xml", StringComparison.OrdinalIgnoreCase)))
-                || (type == "text" && subtype == "*"))
+            if (any || ((application || text) && (Is(range.SubType, "xml") || Is(range.Suffix, "xml"))) || (text && anySubtype))
                 xml = Math.Max(xml, q);
         }
         if (!formats.Json) json = 0;
         if (json == 0 && xml == 0) return ResponseFormat.None;
         return xml > json ? ResponseFormat.Xml : ResponseFormat.Json;
     }
+
+    internal static bool Is(Microsoft.Extensions.Primitives.StringSegment value, string expected) =>
+        value.Equals(expected, StringComparison.OrdinalIgnoreCase);
 }

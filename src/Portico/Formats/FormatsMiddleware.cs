@@ -67,8 +67,8 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
 
     static bool IsXml(string? contentType) =>
         MediaTypeHeaderValue.TryParse(contentType, out var type)
-        && type.Type.Value is "application" or "text"
-        && ((type.SubType.Value?.Equals("xml", StringComparison.OrdinalIgnoreCase) ?? false) || type.Suffix.Value is "xml");
+        && (FormatNegotiation.Is(type.Type, "application") || FormatNegotiation.Is(type.Type, "text"))
+        && (FormatNegotiation.Is(type.SubType, "xml") || FormatNegotiation.Is(type.Suffix, "xml"));
 
     /// Replaces an XML request body with its JSON; false when it answered an error instead.
     static async Task<bool> ConvertRequestAsync(HttpContext context, XmlFormatOptions options, ResponseFormat format)

@@ -40,10 +40,9 @@ internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
         var response = _response;
         if (response.Headers.ContainsKey(HeaderNames.ContentEncoding)) return;
         if (!MediaTypeHeaderValue.TryParse(response.ContentType, out var type)) return;
-        var subtype = type.SubType.Value ?? "";
-        var isJson = type.Type.Value == "application" && (subtype.Equals("json", StringComparison.OrdinalIgnoreCase) || type.Suffix.Value is "json");
+        var isJson = FormatNegotiation.Is(type.Type, "application") && (FormatNegotiation.Is(type.SubType, "json") || FormatNegotiation.Is(type.Suffix, "json"));
         if (!isJson) return;
-        var problem = subtype.Equals("problem+json", StringComparison.OrdinalIgnoreCase);
+        var problem = FormatNegotiation.Is(type.SubType, "problem+json");
         response.ContentType = problem ? "application/problem+xml; charset=utf-8" : "application/xml; charset=utf-8";
         _holds = response.ContentLength is not null;
         response.ContentLength = null;

@@ -22,6 +22,7 @@ public sealed class FormatsTests
         app.MapGet("/big", () => Results.Json(Enumerable.Range(0, 20_000).Select(i => new { i, label = $"item {i}" })));
         // Declared lengths: a body whose XML is held and sent whole, and one whose XML outgrows what is held.
         app.MapGet("/sized/{count:int}", (int count) => Results.Bytes(JsonSerializer.SerializeToUtf8Bytes(Enumerable.Range(0, count).Select(i => new { i, label = $"item {i}" })), "application/json"));
+        app.MapGet("/shouty", () => Results.Text("{\"id\":3}", "Application/JSON; charset=utf-8"));
         app.MapPost("/echo", async (HttpContext context) =>
         {
             var body = await new StreamReader(context.Request.Body).ReadToEndAsync();
@@ -237,6 +238,24 @@ public sealed class FormatsTests
         var items = XElement.Parse(await response.Content.ReadAsStringAsync(Token)).Elements("item").ToList();
         items.Count.ShouldBe(25_000);
         items[^1].Element("label")!.Value.ShouldBe("item 24999");
+    }
+
+    [Fact]
+    public async Task MediaTypesInAnyCase_NegotiatedAsInLowerCase()
+    {
+        await using var users = await StartUsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+
+        var response = await GetAsync(client, "/api/shouty", "Application/XML");
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/xml");
+        XElement.Parse(await response.Content.ReadAsStringAsync(Token)).Element("id")!.Value.ShouldBe("3");
+
+        using var content = new StringContent("<order><id>5</id></order>", Encoding.UTF8);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("Application/XML");
+        var posted = await client.PostAsync("/api/echo", content, Token);
+        posted.StatusCode.ShouldBe(HttpStatusCode.OK);
+        JsonNode.Parse(await posted.Content.ReadAsStringAsync(Token))!["body"]!.GetValue<string>().ShouldBe("""{"id":5}""");
     }
 
     [Fact]

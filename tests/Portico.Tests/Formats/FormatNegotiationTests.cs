@@ -28,6 +28,10 @@ public sealed class FormatNegotiationTests
     [InlineData("application/xml, application/json", ResponseFormat.Json)]
     [InlineData("text/html", ResponseFormat.None)]
     [InlineData("application/xml;q=0", ResponseFormat.None)]
+    [InlineData("Application/XML", ResponseFormat.Xml)]
+    [InlineData("TEXT/Xml", ResponseFormat.Xml)]
+    [InlineData("Application/JSON;q=0.9, application/Vnd.Example+XML", ResponseFormat.Xml)]
+    [InlineData("Text/*", ResponseFormat.Xml)]
     public void Choose_Accept_PicksTheBestFormat(string? accept, ResponseFormat expected) => Choose(accept).ShouldBe(expected);
 
     [Fact]
