@@ -865,8 +865,16 @@ public sealed partial class JsonToXmlTranscoder : IDisposable
     const int KeptXmlBytes = 256 * 1024;
 
     // Transcoders between bodies: a response takes one and gives it back when done, so its buffers and learned
-    // state objects are not made again for every response.
-    static readonly ObjectPool<JsonToXmlTranscoder> Pool = new DefaultObjectPool<JsonToXmlTranscoder>(new PoolPolicy());
+    // state objects are not made again for every response. A response holds its transcoder while it waits on the
+    // network, so many are out at once under load: the pool keeps several per core, and one given back to a full pool
+    // is disposed, so its buffers go back to the shared array pool rather than to the garbage collector.
+    internal static readonly int PoolSize = Environment.ProcessorCount * 8;
+
+    static readonly ObjectPool<JsonToXmlTranscoder> Pool =
+        new DefaultObjectPoolProvider { MaximumRetained = PoolSize }.Create(new PoolPolicy());
+
+    /// True once disposed: its buffers are given back and it must not be used again.
+    internal bool Disposed => _xml.Length == 0;
 
     /// A transcoder for a new body with the names of <paramref name="options"/>, as new; give it back with
     /// <see cref="Return"/> once its output is taken.

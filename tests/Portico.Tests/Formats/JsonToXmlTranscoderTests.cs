@@ -224,6 +224,22 @@ public sealed class JsonToXmlTranscoderTests
         }
     }
 
+    [Fact]
+    public void ToXml_TranscodersGivenBackToAFullPool_AreDisposed()
+    {
+        // More out at once than the pool keeps, as under load: the ones it cannot keep give their buffers back.
+        var rented = Enumerable.Range(0, JsonToXmlTranscoder.PoolSize + 8).Select(_ => JsonToXmlTranscoder.Rent(XmlFormatOptions.Default)).ToList();
+        foreach (var transcoder in rented)
+        {
+            transcoder.Write("[1,2,3]"u8);
+            transcoder.Complete();
+            transcoder.Disposed.ShouldBeFalse();
+        }
+        foreach (var transcoder in rented) JsonToXmlTranscoder.Return(transcoder);
+        rented.Count(t => t.Disposed).ShouldBeGreaterThan(0);
+        rented.Count(t => !t.Disposed).ShouldBeLessThanOrEqualTo(JsonToXmlTranscoder.PoolSize);
+    }
+
     static readonly string[] RowNames = ["id", "name", "value", "a_b", "x-y.z", "first name", "_x0041_", "ключ", "", "1a", "averyveryverylongmembername"];
 
     /// An array of objects that mostly repeat their members, as rows do, and differ the ways rows can: a member
