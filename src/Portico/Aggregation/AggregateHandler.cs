@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Portico.Hosting;
 using Portico.Identity;
 using Portico.Problems;
 using Portico.Proxy;
@@ -72,13 +73,8 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
 
     static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        while (true)
-        {
-            var read = await context.Request.Body.ReadAsync(buffer.GetMemory(8192), cancellationToken).ConfigureAwait(false);
-            if (read == 0) return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-        }
+        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, cancellationToken).ConfigureAwait(false);
+        return body.ToArray();
     }
 
     static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls)
@@ -130,7 +126,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
     {
         readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
         readonly List<string?> _cacheControls = [];
-        readonly ResponseBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
+        readonly ByteBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
         readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context);
         int _firstRequiredFailure = -1;
 

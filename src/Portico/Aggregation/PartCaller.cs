@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
+using Portico.Hosting;
 using Portico.LoadBalancing;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
@@ -18,7 +18,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
     readonly ILogger _logger = logger;
 
     public sealed record Request(string Route, string Part, ServiceRuntime Service, HttpMethod Method, string PathAndQuery,
-        IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ResponseBudget Budget,
+        IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ByteBudget Budget,
         Proxy.HeaderTransformPlan HeaderEdits);
 
     public Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
@@ -78,19 +78,12 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                var buffer = new ArrayBufferWriter<byte>(4096);
-                while (true)
-                {
-                    var memory = buffer.GetMemory(8192);
-                    var read = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-                    if (read == 0) break;
-                    if (!request.Budget.TryTake(read)) return new CallResult(null, null, $"the answer of service '{service}' is over the aggregate's size limit");
-                    buffer.Advance(read);
-                }
-                if (buffer.WrittenCount == 0) return new CallResult(null, cacheControl, null);
+                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, long.MaxValue, cancellationToken, request.Budget).ConfigureAwait(false);
+                if (body.TooLarge) return new CallResult(null, null, $"the answer of service '{service}' is over the aggregate's size limit");
+                if (body.Length == 0) return new CallResult(null, cacheControl, null);
                 try
                 {
-                    return new CallResult(JsonNode.Parse(buffer.WrittenSpan), cacheControl, null);
+                    return new CallResult(JsonNode.Parse(body.Span), cacheControl, null);
                 }
                 catch (JsonException)
                 {
@@ -102,12 +95,4 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
 
     [LoggerMessage(EventId = 6001, Level = LogLevel.Warning, Message = "Route {Route}: part {Part} call to service {Service} at {Destination} failed: {Reason}")]
     static partial void LogCallFailed(ILogger logger, string route, string part, string service, string destination, string reason);
-}
-
-/// The bytes all parts of one aggregate may still read; shared by the parts of one request.
-internal sealed class ResponseBudget(long limit)
-{
-    long _left = limit;
-
-    public bool TryTake(int bytes) => Interlocked.Add(ref _left, -bytes) >= 0;
 }

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Problems;
 using Portico.Routing;
 using Portico.Runtime;
@@ -154,16 +155,8 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
 
     static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
     {
-        if (request.ContentLength > MaxLoginBody) return null;
-        using var buffer = new MemoryStream();
-        var chunk = new byte[4096];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, request.HttpContext.RequestAborted).ConfigureAwait(false)) > 0)
-        {
-            if (buffer.Length + read > MaxLoginBody) return null;
-            buffer.Write(chunk, 0, read);
-        }
-        return buffer.ToArray();
+        using var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, MaxLoginBody, request.HttpContext.RequestAborted).ConfigureAwait(false);
+        return body.TooLarge ? null : body.ToArray();
     }
 
     static async Task<(string? Subject, IReadOnlyList<string> Scopes)> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)

@@ -4,6 +4,7 @@ using System.Xml;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Portico.Hosting;
 using Portico.Problems;
 
 namespace Portico.Formats;
@@ -74,27 +75,16 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
     static async Task<bool> ConvertRequestAsync(HttpContext context, XmlFormatOptions options, ResponseFormat format)
     {
         var request = context.Request;
-        if (request.ContentLength > options.MaxBodySize)
+        using var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, options.MaxBodySize, context.RequestAborted).ConfigureAwait(false);
+        if (body.TooLarge)
         {
             await TooLargeAsync(context, options).ConfigureAwait(false);
             return false;
         }
-        var body = new ArrayBufferWriter<byte>(4096);
-        while (true)
-        {
-            var read = await request.Body.ReadAsync(body.GetMemory(8192), context.RequestAborted).ConfigureAwait(false);
-            if (read == 0) break;
-            body.Advance(read);
-            if (body.WrittenCount > options.MaxBodySize)
-            {
-                await TooLargeAsync(context, options).ConfigureAwait(false);
-                return false;
-            }
-        }
-        var json = new ArrayBufferWriter<byte>(body.WrittenCount + 64);
+        var json = new ArrayBufferWriter<byte>(body.Length + 64);
         try
         {
-            using var stream = new MemoryStream(body.WrittenMemory.ToArray(), writable: false);
+            using var stream = body.AsStream();
             using var reader = XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
             using var writer = new Utf8JsonWriter(json);
             XmlToJsonConverter.Convert(reader, writer, options.MaxDepth);

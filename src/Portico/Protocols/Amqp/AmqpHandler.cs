@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
+using Portico.Hosting;
 using Portico.Identity;
 using Portico.Problems;
 using Portico.Proxy;
@@ -187,13 +188,8 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
 
     static async Task<byte[]> ReadBodyAsync(HttpContext context)
     {
-        var buffer = new ArrayBufferWriter<byte>(1024);
-        while (true)
-        {
-            var read = await context.Request.Body.ReadAsync(buffer.GetMemory(8192), context.RequestAborted).ConfigureAwait(false);
-            if (read == 0) return buffer.WrittenSpan.ToArray();
-            buffer.Advance(read);
-        }
+        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, context.RequestAborted).ConfigureAwait(false);
+        return body.ToArray();
     }
 
     static async Task WriteAcceptedAsync(HttpContext context, string messageId)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Portico.Hosting;
 using Portico.Identity;
 using Portico.LoadBalancing;
 using Portico.Problems;
@@ -262,21 +263,14 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         /// The answer as a GraphQL response (a JSON object with `data` or `errors`, whatever the status), or null.
         static async Task<JsonObject?> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
         {
-            if (response.Content.Headers.ContentLength > MaxAnswerSize) throw new AnswerTooLargeException();
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                var buffer = new ArrayBufferWriter<byte>(4096);
-                while (true)
-                {
-                    var read = await stream.ReadAsync(buffer.GetMemory(8192), cancellationToken).ConfigureAwait(false);
-                    if (read == 0) break;
-                    buffer.Advance(read);
-                    if (buffer.WrittenCount > MaxAnswerSize) throw new AnswerTooLargeException();
-                }
+                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxAnswerSize, cancellationToken).ConfigureAwait(false);
+                if (body.TooLarge) throw new AnswerTooLargeException();
                 try
                 {
-                    return JsonNode.Parse(buffer.WrittenSpan) is JsonObject answer && (answer.ContainsKey("data") || answer.ContainsKey("errors")) ? answer : null;
+                    return JsonNode.Parse(body.Span) is JsonObject answer && (answer.ContainsKey("data") || answer.ContainsKey("errors")) ? answer : null;
                 }
                 catch (JsonException)
                 {

@@ -1,0 +1,87 @@
+using System.Buffers;
+
+namespace Portico.Hosting;
+
+/// A whole body read from a stream into a buffer of the shared array pool, for code that needs all of it at once (to
+/// parse or convert it). The buffer starts at the declared length when there is one and doubles from there, so a
+/// small body takes a small buffer; dispose it to give the buffer back.
+internal sealed class PooledBody : IDisposable
+{
+    const int FirstSize = 4096;
+
+    byte[] _buffer;
+    int _length;
+
+    PooledBody(byte[] buffer) => _buffer = buffer;
+
+    /// The body went over the limit (or the shared budget) before its end; nothing of it is kept.
+    public bool TooLarge { get; private set; }
+
+    public int Length => _length;
+
+    public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
+
+    public ReadOnlyMemory<byte> Memory => _buffer.AsMemory(0, _length);
+
+    /// A copy the caller owns, of exactly the body's length.
+    public byte[] ToArray() => Span.ToArray();
+
+    /// The body as a read-only stream over the pooled buffer: valid until this is disposed.
+    public MemoryStream AsStream() => new(_buffer, 0, _length, writable: false);
+
+    /// Reads <paramref name="stream"/> to its end. Stops as soon as more than <paramref name="limit"/> bytes came, a
+    /// declared length is over it, or <paramref name="budget"/> (shared by several bodies) refuses a chunk; the result
+    /// is then <see cref="TooLarge"/>.
+    public static async Task<PooledBody> ReadAsync(Stream stream, long? declaredLength, long limit, CancellationToken cancellationToken, ByteBudget? budget = null)
+    {
+        limit = Math.Min(limit, Array.MaxLength - 1);
+        if (declaredLength > limit) return new PooledBody([]) { TooLarge = true };
+        // One byte over what is expected, so the end is seen without growing; never more than one over the limit.
+        var first = (int)Math.Min(declaredLength is { } declared ? declared + 1 : FirstSize, limit + 1);
+        var body = new PooledBody(ArrayPool<byte>.Shared.Rent(Math.Max(first, 1)));
+        try
+        {
+            while (true)
+            {
+                if (body._length == body._buffer.Length) body.Grow(limit);
+                var read = await stream.ReadAsync(body._buffer.AsMemory(body._length), cancellationToken).ConfigureAwait(false);
+                if (read == 0) return body;
+                body._length += read;
+                if (body._length > limit || (budget is not null && !budget.TryTake(read)))
+                {
+                    body.Dispose();
+                    body.TooLarge = true;
+                    return body;
+                }
+            }
+        }
+        catch
+        {
+            body.Dispose();
+            throw;
+        }
+    }
+
+    void Grow(long limit)
+    {
+        var bigger = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)_buffer.Length * 2, limit + 1));
+        Span.CopyTo(bigger);
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = bigger;
+    }
+
+    public void Dispose()
+    {
+        if (_buffer.Length > 0) ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
+        _length = 0;
+    }
+}
+
+/// Bytes that several bodies may still take between them (the parts of one aggregate, say); safe across threads.
+internal sealed class ByteBudget(long limit)
+{
+    long _left = limit;
+
+    public bool TryTake(int bytes) => Interlocked.Add(ref _left, -bytes) >= 0;
+}
