@@ -111,7 +111,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         if (CacheControlMerge.Combine(cacheControls, missing is not null) is { } cacheControl) response.Headers.CacheControl = cacheControl;
 
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
             document.WriteTo(writer);
         }

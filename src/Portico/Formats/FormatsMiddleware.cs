@@ -86,7 +86,7 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
         {
             using var stream = body.AsStream();
             using var reader = XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
-            using var writer = new Utf8JsonWriter(json);
+            using var writer = new Utf8JsonWriter(json, JsonText.WriterOptions);
             XmlToJsonConverter.Convert(reader, writer, options.MaxDepth);
         }
         catch (Exception ex) when (ex is XmlException or XmlBodyException or InvalidOperationException or ArgumentException)

@@ -11,7 +11,6 @@ public static class Problem
     public const string ContentType = "application/problem+json";
 
     // Problem text is ours and goes out as application/problem+json, so readable quotes are safe.
-    static readonly JsonWriterOptions JsonOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static class Types
     {
@@ -72,7 +71,7 @@ public static class Problem
             response.Headers.RetryAfter = Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, JsonOptions))
+        using (var json = new Utf8JsonWriter(buffer, Hosting.JsonText.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", type);

@@ -89,6 +89,32 @@ public sealed class AggregationTests
     }
 
     [Fact]
+    public async Task Aggregate_TextOfTheParts_WrittenAsTheServicesSentIt()
+    {
+        const string sent = """{"name":"Zoë's <b>&</b> ключ","quote":"say \"hi\"\n"}""";
+        await using var users = await TestBackend.StartAsync("users", app =>
+            app.MapGet("/users/{id}", () => Results.Text(sent, "application/json")));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              users: { urls: ["{{users.Url}}"] }
+            routes:
+              - name: profile
+                match: { path: "/api/profile/{id}" }
+                aggregate:
+                  parts:
+                    user: { service: users, path: "/users/{id}" }
+            """);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/api/profile/1", Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var text = await response.Content.ReadAsStringAsync(Token);
+        // Letters of any script, ' < & > as they are; the quotes and the line break escaped as JSON requires.
+        text.ShouldBe("""{"user":{"name":"Zoë's <b>&</b> ключ","quote":"say \"hi\"\n"}}""");
+    }
+
+    [Fact]
     public async Task Aggregate_FanOut_RespectsTheConcurrencyBoundAndKeepsOrder()
     {
         var inFlight = 0;

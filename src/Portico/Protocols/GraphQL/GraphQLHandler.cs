@@ -93,7 +93,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     static byte[] Payload(GraphQLOperation operation, JsonObject variables, bool withQuery)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
             json.WriteStartObject();
             if (withQuery && operation.Query is { } query) json.WriteString("query", query);
@@ -142,7 +142,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         }
         if (!graphql.ResponseHeaders.IsEmpty) graphql.ResponseHeaders.ApplyTo(response.Headers);
         var buffer = new ArrayBufferWriter<byte>(1024);
-        using (var json = new Utf8JsonWriter(buffer))
+        using (var json = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
             if (errors is not null && selected is JsonObject obj)
             {
