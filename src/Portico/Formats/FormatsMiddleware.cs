@@ -91,7 +91,13 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
         }
         catch (Exception ex) when (ex is XmlException or XmlBodyException or InvalidOperationException or ArgumentException)
         {
-            var detail = ex is XmlBodyException ? ex.Message : $"The XML body could not be read: {ex.Message}";
+            var detail = ex switch
+            {
+                XmlBodyException => ex.Message,
+                XmlException when DeclaresDtd(body.Span) =>
+                    "The XML body has a document type declaration (<!DOCTYPE ...>); DTDs are not accepted, so it cannot declare entities. Send the document without it.",
+                _ => $"The XML body could not be read: {ex.Message}",
+            };
             await WriteProblemAsync(context, format, StatusCodes.Status400BadRequest, Problem.Types.BadXml, "Bad Request", detail).ConfigureAwait(false);
             return false;
         }
@@ -100,6 +106,10 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
         request.ContentLength = json.WrittenCount;
         return true;
     }
+
+    /// The reader's own message for a prohibited DTD tells how to enable DTD parsing on the server, which is no help to
+    /// a client; a body that carries one is told so plainly.
+    static bool DeclaresDtd(ReadOnlySpan<byte> body) => body.IndexOf("<!DOCTYPE"u8) >= 0;
 
     static Task TooLargeAsync(HttpContext context, XmlFormatOptions options) =>
         WriteProblemAsync(context, ResponseFormat.Json, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Content Too Large",
