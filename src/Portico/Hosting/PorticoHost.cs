@@ -125,6 +125,8 @@ public static class PorticoHost
         app.UsePorticoRateLimiting();
         // After rate limiting: a cached answer still counts against the caller's limit.
         app.UsePorticoCaching();
+        // Last: an XML body is read and converted only for a caller who got this far.
+        app.UsePorticoXmlRequests();
         ((IEndpointRouteBuilder)app).DataSources.Add(app.Services.GetRequiredService<RuntimeHolder>());
         return app;
     }

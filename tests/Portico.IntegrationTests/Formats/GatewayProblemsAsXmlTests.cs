@@ -55,4 +55,48 @@ public sealed class GatewayProblemsAsXmlTests
         limited.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+xml");
         backend.Received.Count.ShouldBe(1);
     }
+
+    [Fact]
+    public async Task XmlBody_FromARefusedCaller_IsNotReadAndTheRefusalStands()
+    {
+        var key = ApiKeys.Generate();
+        await using var backend = await TestBackend.StartAsync("orders");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              orders: { urls: ["{{backend.Url}}"] }
+            auth:
+              apikey: { header: X-Api-Key }
+              consumers:
+                app: { keys: ["{{ApiKeys.Hash(key)}}"] }
+            rateLimits:
+              one: { algorithm: fixed-window, limit: 1, window: 1h, key: consumer }
+            routes:
+              - name: orders
+                match: { path: "/orders" }
+                service: orders
+                auth: [apikey]
+                rateLimit: one
+                formats: [json, xml]
+            """);
+        using var client = gateway.CreateClient();
+        var ct = TestContext.Current.CancellationToken;
+        // Not XML a parser would accept: were it read before the caller is let in, the answer would be 400.
+        const string broken = "<order><id>1</order>";
+        async Task<HttpResponseMessage> Post(string? apiKey)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/orders") { Content = new StringContent(broken, System.Text.Encoding.UTF8, "application/xml") };
+            if (apiKey is not null) request.Headers.Add("X-Api-Key", apiKey);
+            return await client.SendAsync(request, ct);
+        }
+
+        using var unauthenticated = await Post(null);
+        using var admitted = await Post(key);
+        using var limited = await Post(key);
+
+        unauthenticated.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        admitted.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await ProblemResponse.ReadAsync(admitted, ct)).Type.ShouldBe("urn:portico:problem:bad-xml");
+        limited.StatusCode.ShouldBe(HttpStatusCode.TooManyRequests);
+        backend.Received.ShouldBeEmpty();
+    }
 }
