@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Xml;
 using Microsoft.AspNetCore.Http;
@@ -27,6 +28,12 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
     async Task ConvertAsync(HttpContext context, XmlFormatOptions options)
     {
         var request = context.Request;
+        if (!TryDeclaredEncoding(request.ContentType, out var encoding, out var charset))
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, Problem.Types.UnsupportedMediaType, "Unsupported Media Type",
+                $"The charset '{charset}' of the XML body is not one the gateway reads; send it as UTF-8.").ConfigureAwait(false);
+            return;
+        }
         byte[] json;
         using (var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, options.MaxBodySize, context.RequestAborted).ConfigureAwait(false))
         {
@@ -40,7 +47,12 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
             try
             {
                 using var stream = body.AsStream();
-                using var reader = XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
+                // A charset in Content-Type outranks the document's own encoding declaration (RFC 7303 §3);
+                // without one the reader goes by the byte order mark or the declaration, UTF-8 by default.
+                using var text = encoding is null ? null : new StreamReader(stream, encoding, detectEncodingFromByteOrderMarks: true);
+                using var reader = text is null
+                    ? XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize))
+                    : XmlReader.Create(text, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
                 using var writer = new Utf8JsonWriter(written, JsonText.WriterOptions);
                 XmlToJsonConverter.Convert(reader, writer, options.MaxDepth);
             }
@@ -62,6 +74,28 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
         request.ContentType = "application/json; charset=utf-8";
         request.ContentLength = json.Length;
         await next(context).ConfigureAwait(false);
+    }
+
+    /// The encoding a Content-Type charset names, strict (bytes it cannot decode are an error, not U+FFFD); null when
+    /// there is no charset or it is UTF-8, which the reader handles itself. False for a charset no encoding answers to.
+    static bool TryDeclaredEncoding(string? contentType, out Encoding? encoding, out string? charset)
+    {
+        encoding = null;
+        charset = MediaTypeHeaderValue.TryParse(contentType, out var type) ? HeaderUtilities.RemoveQuotes(type.Charset).Value : null;
+        if (string.IsNullOrWhiteSpace(charset) || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        try
+        {
+            encoding = CodePagesEncodingProvider.Instance.GetEncoding(charset, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback)
+                ?? Encoding.GetEncoding(charset, EncoderFallback.ExceptionFallback, DecoderFallback.ExceptionFallback);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
     }
 
     /// The reader's own message for a prohibited DTD tells how to enable DTD parsing on the server, which is no help to

@@ -275,6 +275,54 @@ public sealed class FormatsTests
         echo["body"]!.GetValue<string>().ShouldBe("""{"id":5,"lines":["a"],"note":"rush"}""");
     }
 
+    [Theory]
+    [InlineData("iso-8859-1")]
+    [InlineData("windows-1252")]
+    [InlineData("utf-16")]
+    [InlineData("\"UTF-16BE\"")]
+    public async Task Request_XmlBodyInTheCharsetItsContentTypeNames_ReadInThatCharset(string charset)
+    {
+        await using var users = await StartUsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+        // The declaration says UTF-8 and is wrong: the Content-Type charset is what counts.
+        var encoding = CodePagesEncodingProvider.Instance.GetEncoding(charset.Trim('"')) ?? Encoding.GetEncoding(charset.Trim('"'));
+        var text = "<?xml version=\"1.0\" encoding=\"utf-8\"?><order><note>café " + (charset == "windows-1252" ? "€" : "ÿ") + "</note></order>";
+        using var content = new ByteArrayContent(encoding.GetBytes(text));
+        content.Headers.TryAddWithoutValidation("Content-Type", $"application/xml; charset={charset}");
+
+        var response = await client.PostAsync("/api/echo", content, Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var echo = JsonNode.Parse(await response.Content.ReadAsStringAsync(Token))!;
+        var note = JsonNode.Parse(echo["body"]!.GetValue<string>())!["note"]!.GetValue<string>();
+        note.ShouldBe(charset == "windows-1252" ? "café €" : "café ÿ");
+    }
+
+    [Fact]
+    public async Task Request_XmlBodyInAnUnknownCharsetOrNotInItsCharset_RefusedBeforeTheService()
+    {
+        await using var users = await StartUsersAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(users));
+        using var client = gateway.CreateClient();
+        async Task<HttpResponseMessage> Post(byte[] body, string contentType)
+        {
+            using var content = new ByteArrayContent(body);
+            content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+            return await client.PostAsync("/api/echo", content, Token);
+        }
+
+        var unknown = await Post(Encoding.UTF8.GetBytes("<a>1</a>"), "application/xml; charset=x-no-such-charset");
+        // 0xE9 alone is not UTF-8.
+        var notUtf8 = await Post([.. "<a>caf"u8, 0xE9, .. "</a>"u8], "application/xml; charset=utf-8");
+
+        unknown.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
+        (await ProblemResponse.ReadAsync(unknown, Token)).Text.ShouldContain("x-no-such-charset");
+        notUtf8.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await ProblemResponse.ReadAsync(notUtf8, Token)).Type.ShouldBe("urn:portico:problem:bad-xml");
+        users.Received.ShouldBeEmpty();
+    }
+
     [Fact]
     public async Task Request_XmlWithDtdOrTooDeep_Answers400BeforeTheService()
     {
