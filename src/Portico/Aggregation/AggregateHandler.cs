@@ -127,7 +127,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
         readonly List<string?> _cacheControls = [];
         readonly ByteBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
-        readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context);
+        readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context, aggregate.IdentityHeaders);
         int _firstRequiredFailure = -1;
 
         public int? FirstRequiredFailure => _firstRequiredFailure < 0 ? null : _firstRequiredFailure;
@@ -253,19 +253,14 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         }
 
         /// Headers every part receives: the trace context and the caller's identity (set by edge authentication).
-        static List<KeyValuePair<string, string>> FlowHeaders(HttpContext context)
+        static List<KeyValuePair<string, string>> FlowHeaders(HttpContext context, Configuration.IdentityHeadersDefinition identityHeaders)
         {
             var list = new List<KeyValuePair<string, string>>();
             foreach (var name in TracingHeaders)
             {
                 if (context.Request.Headers.TryGetValue(name, out var value)) list.Add(new(name, value.ToString()));
             }
-            if (context.Features.Get<GatewayIdentity>() is { } identity)
-            {
-                list.Add(new(IdentityHeaders.Subject, identity.Subject));
-                if (identity.Consumer is not null) list.Add(new(IdentityHeaders.Consumer, identity.Consumer));
-                if (identity.Scopes.Count > 0) list.Add(new(IdentityHeaders.Scopes, identity.ScopesText));
-            }
+            context.Features.Get<GatewayIdentity>()?.WriteHeaders(identityHeaders, list, static (l, name, value) => l.Add(new(name, value)));
             return list;
         }
     }
@@ -278,12 +273,4 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Route {Route}: required part {Part} failed: {Reason}")]
     static partial void LogRequiredPartFailed(ILogger logger, string route, string part, string? reason);
-}
-
-/// Header names that carry the caller's identity to aggregate parts (the defaults of DESIGN's `auth.identityHeaders`).
-public static class IdentityHeaders
-{
-    public const string Subject = "X-User-Id";
-    public const string Consumer = "X-Consumer";
-    public const string Scopes = "X-User-Scopes";
 }

@@ -6,8 +6,10 @@ namespace Portico.Aggregation;
 /// An aggregate route compiled for one gateway: the plan, the service each part calls, and the time limits.
 public sealed class AggregateRoute
 {
-    internal AggregateRoute(AggregationPlan plan, ServiceRuntime[] services, TimeSpan[] partTimeouts, TimeSpan deadline, HeaderTransformPlan requestHeaders, HeaderTransformPlan responseHeaders)
+    internal AggregateRoute(AggregationPlan plan, ServiceRuntime[] services, TimeSpan[] partTimeouts, TimeSpan deadline, HeaderTransformPlan requestHeaders, HeaderTransformPlan responseHeaders,
+        Configuration.IdentityHeadersDefinition identityHeaders)
     {
+        IdentityHeaders = identityHeaders;
         RequestHeaders = requestHeaders;
         ResponseHeaders = responseHeaders;
         Plan = plan;
@@ -33,4 +35,7 @@ public sealed class AggregateRoute
     /// The gateway's and route's header edits: request edits apply to every part call, response edits to the answer.
     public HeaderTransformPlan RequestHeaders { get; }
     public HeaderTransformPlan ResponseHeaders { get; }
+
+    /// The names the caller's identity goes to the parts under (`auth.identityHeaders`).
+    public Configuration.IdentityHeadersDefinition IdentityHeaders { get; }
 }

@@ -69,11 +69,6 @@ internal sealed class IdentityForwarding
             headers.Remove(HeaderNames.Cookie);
             if (kept.Count > 0) headers.TryAddWithoutValidation(HeaderNames.Cookie, string.Join("; ", kept));
         }
-        if (context.Features.Get<GatewayIdentity>() is not { } identity) return;
-        headers.TryAddWithoutValidation(_headers.Subject, identity.Subject);
-        headers.TryAddWithoutValidation(_headers.Method, identity.Method);
-        if (identity.Consumer is not null) headers.TryAddWithoutValidation(_headers.Consumer, identity.Consumer);
-        if (identity.Scopes.Count > 0) headers.TryAddWithoutValidation(_headers.Scopes, identity.ScopesText);
-        if (identity.Groups is { Count: > 0 } groups) headers.TryAddWithoutValidation(_headers.Groups, identity.GroupsText);
+        context.Features.Get<GatewayIdentity>()?.WriteHeaders(_headers, headers, static (h, name, value) => h.TryAddWithoutValidation(name, value));
     }
 }

@@ -21,4 +21,16 @@ public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnly
 
     /// The groups as one space-separated header value (empty when none).
     public string GroupsText { get; } = Groups is null ? "" : string.Join(' ', Groups);
+
+    /// Hands each identity header (name from <paramref name="names"/>, value from this identity) to
+    /// <paramref name="add"/>: subject and method always, consumer, scopes and groups when there are any. Every way
+    /// the gateway calls a service (proxy, aggregate parts, gRPC metadata, GraphQL, AMQP headers) sends the same set.
+    public void WriteHeaders<TTarget>(Configuration.IdentityHeadersDefinition names, TTarget target, Action<TTarget, string, string> add)
+    {
+        add(target, names.Subject, Subject);
+        add(target, names.Method, Method);
+        if (Consumer is not null) add(target, names.Consumer, Consumer);
+        if (Scopes.Count > 0) add(target, names.Scopes, ScopesText);
+        if (Groups is { Count: > 0 }) add(target, names.Groups, GroupsText);
+    }
 }

@@ -150,7 +150,7 @@ public sealed class SnapshotCompiler
 
     ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth, ClientAddress clients)
     {
-        if (route.Aggregate is not null) return CompileAggregate(route, gateway, services);
+        if (route.Aggregate is not null) return CompileAggregate(route, gateway, services, auth);
         var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
         var targets = targetNames.Select(n => services[n]).ToArray();
         var configs = targets.Select(s => new ForwarderRequestConfig
@@ -197,7 +197,7 @@ public sealed class SnapshotCompiler
 
     /// An aggregate route: its plan (validated at load, so it compiles), part services and time limits. Targets
     /// list the services the parts call, so the route appears like any other in the snapshot.
-    static ProxyRoute CompileAggregate(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services)
+    static ProxyRoute CompileAggregate(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth)
     {
         var template = PathTemplate.TryParse(route.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {route.Name} was not validated");
         var plan = AggregationPlan.Compile(route.Aggregate!, route.ConfigPath, template.Parameters, static (path, message, _) => throw new InvalidOperationException($"{path}: {message} (not validated)"))!;
@@ -210,7 +210,7 @@ public sealed class SnapshotCompiler
         var transformer = new RouteTransformer(null, requestHeaders, responseHeaders, mayRetry: false);
         return new ProxyRoute(route, gateway.Name, targets, [.. targets.Select(_ => new ForwarderRequestConfig())], null, transformer)
         {
-            Aggregate = new AggregateRoute(plan, partServices, timeouts, deadline, requestHeaders, responseHeaders),
+            Aggregate = new AggregateRoute(plan, partServices, timeouts, deadline, requestHeaders, responseHeaders, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default),
         };
     }
 }

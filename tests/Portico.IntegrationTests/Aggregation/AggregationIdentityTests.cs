@@ -67,4 +67,49 @@ public sealed class AggregationIdentityTests
         }
         await app.StopAsync(ct);
     }
+
+    [Fact]
+    public async Task Aggregate_ApiKeyCallerAndRenamedIdentityHeaders_PartsGetTheConfiguredNamesNotClientCopies()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var key = Portico.Auth.ApiKeys.Generate();
+        await using var users = await TestBackend.StartAsync("users");
+        await using var credits = await TestBackend.StartAsync("credits");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              users: { urls: ["{{users.Url}}"] }
+              credits: { urls: ["{{credits.Url}}"] }
+            auth:
+              apikey: { header: X-Api-Key }
+              identityHeaders: { subject: X-Auth-Subject, scopes: X-Auth-Scopes, consumer: X-Auth-Consumer, method: X-Auth-Via, groups: X-Auth-Groups }
+              consumers:
+                mobile-app: { scopes: [profile:read], groups: [partners], keys: ["{{Portico.Auth.ApiKeys.Hash(key)}}"] }
+            routes:
+              - name: profile
+                match: { path: "/profile" }
+                auth: [apikey]
+                aggregate:
+                  parts:
+                    user: { service: users, path: /me }
+                    credit: { service: credits, path: /mine }
+            """);
+        using var client = gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/profile");
+        request.Headers.Add("X-Api-Key", key);
+        request.Headers.Add("X-Auth-Subject", "forged");
+
+        var response = await client.SendAsync(request, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        foreach (var received in new[] { users.Received.ShouldHaveSingleItem(), credits.Received.ShouldHaveSingleItem() })
+        {
+            received.Headers["X-Auth-Subject"].ShouldBe("mobile-app");
+            received.Headers["X-Auth-Consumer"].ShouldBe("mobile-app");
+            received.Headers["X-Auth-Scopes"].ShouldBe("profile:read");
+            received.Headers["X-Auth-Via"].ShouldBe("apikey");
+            received.Headers["X-Auth-Groups"].ShouldBe("partners");
+            received.Headers.ContainsKey("X-User-Id").ShouldBeFalse();
+            received.Headers.ContainsKey("X-Api-Key").ShouldBeFalse();
+        }
+    }
 }

@@ -132,15 +132,7 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         }
         if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) headers["traceparent"] = activity.Id;
         // Identity goes from the authenticated identity only; client credentials never reach the broker.
-        if (context.Features.Get<GatewayIdentity>() is { } identity)
-        {
-            var names = amqp.IdentityHeaders;
-            headers[names.Subject] = identity.Subject;
-            headers[names.Method] = identity.Method;
-            if (identity.Consumer is not null) headers[names.Consumer] = identity.Consumer;
-            if (identity.Scopes.Count > 0) headers[names.Scopes] = identity.ScopesText;
-            if (identity.Groups is { Count: > 0 } groups) headers[names.Groups] = identity.GroupsText;
-        }
+        context.Features.Get<GatewayIdentity>()?.WriteHeaders(amqp.IdentityHeaders, headers, static (h, name, value) => h[name] = value);
         var clientCorrelation = request.TryGetValue(CorrelationIdHeader, out var correlation) && correlation.Count > 0 ? correlation.ToString() : null;
         // An RPC call matches its reply by correlation id, which must be unique: the client's travels as a header.
         if (amqp.Rpc && clientCorrelation is not null) headers[CorrelationIdHeader.ToLowerInvariant()] = clientCorrelation;

@@ -247,15 +247,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
             }
             if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) message.Headers.TryAddWithoutValidation("traceparent", activity.Id);
             // Identity goes from the authenticated identity only; client credentials never leave the gateway.
-            if (context.Features.Get<GatewayIdentity>() is { } identity)
-            {
-                var names = graphql.IdentityHeaders;
-                message.Headers.TryAddWithoutValidation(names.Subject, identity.Subject);
-                message.Headers.TryAddWithoutValidation(names.Method, identity.Method);
-                if (identity.Consumer is not null) message.Headers.TryAddWithoutValidation(names.Consumer, identity.Consumer);
-                if (identity.Scopes.Count > 0) message.Headers.TryAddWithoutValidation(names.Scopes, identity.ScopesText);
-                if (identity.Groups is { Count: > 0 } groups) message.Headers.TryAddWithoutValidation(names.Groups, identity.GroupsText);
-            }
+            context.Features.Get<GatewayIdentity>()?.WriteHeaders(graphql.IdentityHeaders, message.Headers, static (h, name, value) => h.TryAddWithoutValidation(name, value));
             if (!graphql.RequestHeaders.IsEmpty) graphql.RequestHeaders.ApplyTo(message);
             return message;
         }

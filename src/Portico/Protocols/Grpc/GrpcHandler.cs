@@ -242,13 +242,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) metadata.Add("traceparent", activity.Id ?? "");
         // Identity goes from the authenticated identity only; client credentials never leave the gateway.
         if (grpc.IdentityHeaders is { } names && context.Features.Get<GatewayIdentity>() is { } identity)
-        {
-            metadata.Add(names.Subject.ToLowerInvariant(), identity.Subject);
-            metadata.Add(names.Method.ToLowerInvariant(), identity.Method);
-            if (identity.Consumer is not null) metadata.Add(names.Consumer.ToLowerInvariant(), identity.Consumer);
-            if (identity.Scopes.Count > 0) metadata.Add(names.Scopes.ToLowerInvariant(), identity.ScopesText);
-            if (identity.Groups is { Count: > 0 } groups) metadata.Add(names.Groups.ToLowerInvariant(), identity.GroupsText);
-        }
+            identity.WriteHeaders(names, metadata, static (m, name, value) => m.Add(name.ToLowerInvariant(), value));
         return metadata;
     }
 
