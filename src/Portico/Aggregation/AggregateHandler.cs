@@ -223,21 +223,38 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
 
         async Task<CallResult> CallAsync(PlanPart part, JsonNode? item)
         {
-            var scope = new PartScope(context.Request.RouteValues, _results, item);
+            var request = context.Request;
+            var scope = new PartScope(request.RouteValues, _results, item, request.Query, request.Headers);
             var path = part.Path.Render(scope, Uri.EscapeDataString, out var missing);
             if (path is null) return new CallResult(null, null, missing);
             var target = new System.Text.StringBuilder(path);
+            var separator = path.Contains('?') ? '&' : '?';
+            void AddQuery(string name, string encodedValue)
+            {
+                target.Append(separator).Append(Uri.EscapeDataString(name)).Append('=').Append(encodedValue);
+                separator = '&';
+            }
             foreach (var (name, template) in part.Query)
             {
+                // {query.tag} alone passes every value the client sent (tag=a&tag=b), not one joined value.
+                if (template.Only is { Source: ReferenceSource.Query } only)
+                {
+                    foreach (var each in scope.ClientValues(only)) AddQuery(name, Uri.EscapeDataString(each ?? ""));
+                    continue;
+                }
                 var value = template.Render(scope, Uri.EscapeDataString, out missing);
-                if (value is null) return new CallResult(null, null, missing);
-                target.Append(target.Length == path.Length && !path.Contains('?') ? '?' : '&').Append(Uri.EscapeDataString(name)).Append('=').Append(value);
+                if (value is not null) AddQuery(name, value);
+                else if (missing is not null) return new CallResult(null, null, missing);
             }
             var headers = new List<KeyValuePair<string, string>>(_flowHeaders);
             foreach (var (name, template) in part.Headers)
             {
                 var value = template.Render(scope, static v => v, out missing);
-                if (value is null) return new CallResult(null, null, missing);
+                if (value is null)
+                {
+                    if (missing is not null) return new CallResult(null, null, missing);
+                    continue;
+                }
                 if (value.AsSpan().IndexOfAny('\r', '\n') >= 0) return new CallResult(null, null, $"the value of header '{name}' has a line break");
                 headers.Add(new(name, value));
             }

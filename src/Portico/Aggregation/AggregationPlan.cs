@@ -64,8 +64,8 @@ public sealed partial class AggregationPlan
         {
             var d = definition.Parts[i];
             var pp = $"{partsPath}.{d.Name}";
-            if (!PartNameRegex().IsMatch(d.Name) || d.Name is "item")
-                Fail(pp, $"'{d.Name}' is not a valid part name", "start with a letter; use letters, digits, '_' and '-'; 'item' is reserved for fan-out elements");
+            if (!PartNameRegex().IsMatch(d.Name) || d.Name is "item" or "query" or "header")
+                Fail(pp, $"'{d.Name}' is not a valid part name", "start with a letter; use letters, digits, '_' and '-'; 'item', 'query' and 'header' are reserved for fan-out elements and client input");
             else if (routeValues.Contains(d.Name))
                 Fail(pp, $"part '{d.Name}' has the name of a route value", "rename the part: {" + d.Name + "} would be ambiguous");
             if (!TokenRegex().IsMatch(d.Method)) Fail($"{pp}.method", $"'{d.Method}' is not an HTTP method", "e.g. GET, POST");
@@ -88,12 +88,12 @@ public sealed partial class AggregationPlan
                 }
             }
 
-            ValueTemplate? Template(string text, string at)
+            ValueTemplate? Template(string text, string at, bool clientInput)
             {
                 var tokens = ValueTemplate.Tokenize(text, out var tokenError);
                 if (tokens is null)
                 {
-                    Fail(at, $"'{text}': {tokenError}", "write values as {routeValue}, {part.field} or {item.field}");
+                    Fail(at, $"'{text}': {tokenError}", "write values as {routeValue}, {part.field}, {item.field}, {query.name} or {header.Name}");
                     return null;
                 }
                 var segments = new List<object>();
@@ -106,7 +106,16 @@ public sealed partial class AggregationPlan
                     }
                     var head = reference![0];
                     var text2 = string.Join('.', reference);
-                    if (head == "item")
+                    if (head is "query" or "header" && reference.Length > 1)
+                    {
+                        var name = string.Join('.', reference[1..]);
+                        if (!clientInput)
+                            Fail(at, $"'{{{text2}}}' is client input, which a path cannot use", "put it in the part's query or headers (left out when the client sends none), or capture it as a route value");
+                        else if (head == "header" && !TokenRegex().IsMatch(name))
+                            Fail(at, $"'{{{text2}}}': '{name}' is not a valid header name");
+                        segments.Add(new ValueReference(text2, head == "query" ? ReferenceSource.Query : ReferenceSource.Header, name, -1, []));
+                    }
+                    else if (head == "item")
                     {
                         if (d.ForEach is null) Fail(at, $"'{{{text2}}}' is only available in a part with forEach", "add forEach: part.arrayField, or refer to a part by name");
                         segments.Add(new ValueReference(text2, ReferenceSource.Item, head, -1, reference[1..]));
@@ -126,9 +135,9 @@ public sealed partial class AggregationPlan
                 return ValueTemplate.Create(text, segments);
             }
 
-            var path = Template(d.Path, $"{pp}.path");
-            var query = d.Query.Select(q => (q.Key, Template(q.Value, $"{pp}.query.{q.Key}"))).ToList();
-            var headers = d.Headers.Select(h => (h.Key, Template(h.Value, $"{pp}.headers.{h.Key}"))).ToList();
+            var path = Template(d.Path, $"{pp}.path", clientInput: false);
+            var query = d.Query.Select(q => (q.Key, Template(q.Value, $"{pp}.query.{q.Key}", clientInput: true))).ToList();
+            var headers = d.Headers.Select(h => (h.Key, Template(h.Value, $"{pp}.headers.{h.Key}", clientInput: true))).ToList();
             if (failed) continue;
             parts[i] = new PlanPart(d, i, path!, query.Select(q => (q.Key, q.Item2!)).ToList(), headers.Select(h => (h.Key, h.Item2!)).ToList(),
                 [.. dependencies], forEach,

@@ -1,16 +1,22 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Primitives;
 
 namespace Portico.Aggregation;
 
 /// Where a `{…}` reference of a part template takes its value from.
-public enum ReferenceSource { RouteValue, Part, Item }
+public enum ReferenceSource { RouteValue, Part, Item, Query, Header }
 
-/// One `{…}` reference, resolved at config load: a route value, a field of an earlier part's result, or a field of
-/// the fan-out element.
-public sealed record ValueReference(string Text, ReferenceSource Source, string Name, int PartIndex, IReadOnlyList<string> Path);
+/// One `{…}` reference, resolved at config load: a route value, a field of an earlier part's result, a field of
+/// the fan-out element, or a query parameter or header of the client's request.
+public sealed record ValueReference(string Text, ReferenceSource Source, string Name, int PartIndex, IReadOnlyList<string> Path)
+{
+    /// Client input may be absent: a query parameter or header of a part whose value needs it is left out then.
+    public bool FromClient => Source is ReferenceSource.Query or ReferenceSource.Header;
+}
 
 /// A part's path, query or header value: literal text with `{…}` references, parsed once at config load.
 public sealed class ValueTemplate
@@ -25,6 +31,9 @@ public sealed class ValueTemplate
 
     public string Text { get; }
     public IEnumerable<ValueReference> References => _segments.OfType<ValueReference>();
+
+    /// The reference when the template is that one reference and nothing else (`{query.tag}`), else null.
+    public ValueReference? Only => _segments is [ValueReference only] ? only : null;
 
     /// Splits text into literals and raw references (`{a.b}` → ["a", "b"]); an error text on malformed braces.
     public static List<(string? Literal, string[]? Reference)>? Tokenize(string text, out string? error)
@@ -69,7 +78,8 @@ public sealed class ValueTemplate
 
     internal static ValueTemplate Create(string text, IEnumerable<object> segments) => new(text, [.. segments]);
 
-    /// Fills the template; null with a reason when a referenced value is missing or not a scalar.
+    /// Fills the template; null with a reason when a referenced value is missing or not a scalar — null with no
+    /// reason when what is missing is client input (a query parameter or header the client did not send).
     public string? Render(in PartScope scope, Func<string, string> encode, out string? missing)
     {
         missing = null;
@@ -86,7 +96,7 @@ public sealed class ValueTemplate
             var value = scope.Resolve(reference);
             if (value is null)
             {
-                missing = $"no value for {{{reference.Text}}}";
+                missing = reference.FromClient ? null : $"no value for {{{reference.Text}}}";
                 return null;
             }
             builder.Append(encode(value));
@@ -125,13 +135,24 @@ public sealed class ValueTemplate
     }
 }
 
-/// What a part's templates can see while one request runs: route values, results so far, the fan-out element.
-public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item)
+/// What a part's templates can see while one request runs: route values, results so far, the fan-out element, and
+/// the client's query and headers.
+public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item, IQueryCollection? query = null, IHeaderDictionary? headers = null)
 {
     public string? Resolve(ValueReference reference) => reference.Source switch
     {
         ReferenceSource.RouteValue => routeValues.TryGetValue(reference.Name, out var v) ? Convert.ToString(v, System.Globalization.CultureInfo.InvariantCulture) : null,
         ReferenceSource.Part => ValueTemplate.ScalarAt(results[reference.PartIndex], reference.Path),
-        _ => ValueTemplate.ScalarAt(item, reference.Path),
+        ReferenceSource.Item => ValueTemplate.ScalarAt(item, reference.Path),
+        // Several values of one name are joined with commas, as HTTP joins repeated header fields.
+        _ => ClientValues(reference) is { Count: > 0 } values ? values.ToString() : null,
+    };
+
+    /// Every value the client sent for a query parameter or header reference (empty for other references).
+    public StringValues ClientValues(ValueReference reference) => reference.Source switch
+    {
+        ReferenceSource.Query when query is not null => query[reference.Name],
+        ReferenceSource.Header when headers is not null => headers[reference.Name],
+        _ => StringValues.Empty,
     };
 }

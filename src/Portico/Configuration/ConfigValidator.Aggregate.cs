@@ -22,7 +22,32 @@ public static partial class ConfigValidator
             foreach (var part in aggregate.Parts.Where(p => p.Service.Length > 0 && !serviceNames.Contains(p.Service)))
                 Error($"{rp}.aggregate.parts.{part.Name}.service", $"unknown service '{part.Service}'", Suggest.DidYouMean(part.Service, serviceNames));
             if (!PathTemplate.TryParse(r.Match.Path, out var template, out _)) continue;
-            AggregationPlan.Compile(aggregate, rp, template!.Parameters, Error);
+            if (AggregationPlan.Compile(aggregate, rp, template!.Parameters, Error) is { } plan
+                && r.Cache is { } cache && config.CachePolicies?.FirstOrDefault(c => c.Name == cache) is { } policy)
+                CheckCacheKeyCoversClientInput(plan, rp, policy, Error);
+        }
+    }
+
+    /// A cached aggregate whose parts read the client's query or headers must have them in its cache key, or one
+    /// client's answer would be served to another who sent different values.
+    static void CheckCacheKeyCoversClientInput(AggregationPlan plan, string routePath, CachePolicyDefinition policy, Action<string, string, string?> error)
+    {
+        foreach (var part in plan.Parts)
+        {
+            var pp = $"{routePath}.aggregate.parts.{part.Name}";
+            var templates = part.Query.Select(q => ($"{pp}.query.{q.Name}", q.Value)).Concat(part.Headers.Select(h => ($"{pp}.headers.{h.Name}", h.Value)));
+            foreach (var (at, template) in templates)
+            {
+                foreach (var reference in template.References)
+                {
+                    if (reference.Source == ReferenceSource.Header && !policy.Vary.Contains(reference.Name, StringComparer.OrdinalIgnoreCase))
+                        error(at, $"'{{{reference.Text}}}' is not in the key of cache policy '{policy.Name}'",
+                            $"add {reference.Name} to cachePolicies.{policy.Name}.vary, or answers made for one client's {reference.Name} would be served to others");
+                    else if (reference.Source == ReferenceSource.Query && policy.Query is { } kept && !kept.Contains(reference.Name, StringComparer.Ordinal))
+                        error(at, $"'{{{reference.Text}}}' is not in the key of cache policy '{policy.Name}'",
+                            $"add {reference.Name} to cachePolicies.{policy.Name}.query, or answers made for one client's {reference.Name} would be served to others");
+                }
+            }
         }
     }
 }

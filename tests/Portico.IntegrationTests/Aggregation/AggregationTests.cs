@@ -115,6 +115,42 @@ public sealed class AggregationTests
     }
 
     [Fact]
+    public async Task Aggregate_PartsUsingTheClientsQueryAndHeaders_GetThemAndLeaveOutWhatWasNotSent()
+    {
+        await using var users = await TestBackend.StartAsync("users");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              users: { urls: ["{{users.Url}}"] }
+            routes:
+              - name: profile
+                match: { path: "/api/profile/{id}" }
+                aggregate:
+                  parts:
+                    user:
+                      service: users
+                      path: "/users/{id}"
+                      query: { lang: "{query.lang}", tag: "{query.tag}", v: "2" }
+                      headers: { Accept-Language: "{header.Accept-Language}", X-Device: "d-{header.X-Device}" }
+            """);
+        using var client = gateway.CreateClient();
+
+        using var full = new HttpRequestMessage(HttpMethod.Get, "/api/profile/1?lang=de&tag=a&tag=b%20c&other=x");
+        full.Headers.Add("Accept-Language", "de-CH");
+        full.Headers.Add("X-Device", "tablet");
+        (await client.SendAsync(full, Token)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/api/profile/2", Token)).StatusCode.ShouldBe(HttpStatusCode.OK);
+
+        var received = users.Received.ToArray();
+        received[0].PathAndQuery.ShouldBe("/users/1?lang=de&tag=a&tag=b%20c&v=2");
+        received[0].Headers["Accept-Language"].ShouldBe("de-CH");
+        received[0].Headers["X-Device"].ShouldBe("d-tablet");
+        // Nothing sent: the parameters and headers that need it are left out, the part still runs.
+        received[1].PathAndQuery.ShouldBe("/users/2?v=2");
+        received[1].Headers.ContainsKey("Accept-Language").ShouldBeFalse();
+        received[1].Headers.ContainsKey("X-Device").ShouldBeFalse();
+    }
+
+    [Fact]
     public async Task Aggregate_FanOut_RespectsTheConcurrencyBoundAndKeepsOrder()
     {
         var inFlight = 0;

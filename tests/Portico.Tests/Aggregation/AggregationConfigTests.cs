@@ -145,4 +145,73 @@ public sealed class AggregationConfigTests
 
         errors.ErrorAt("routes[0].aggregate.parts.id").Message.ShouldBe("part 'id' has the name of a route value");
     }
+
+    [Fact]
+    public void Load_ClientInputInAPathOrABadHeaderReference_AreErrorsWithHints()
+    {
+        var errors = TestConfig.Errors(Route("""
+                  parts:
+                    user: { service: users, path: "/users/{query.id}", headers: { X-A: "{header.bad name}" } }
+                    query: { service: users, path: "/q" }
+            """));
+
+        var path = errors.ErrorAt("routes[0].aggregate.parts.user.path");
+        path.Message.ShouldBe("'{query.id}' is client input, which a path cannot use");
+        path.Hint!.ShouldContain("query or headers");
+        errors.ErrorAt("routes[0].aggregate.parts.user.headers.X-A").Message.ShouldBe("'{header.bad name}': 'bad name' is not a valid header name");
+        errors.ErrorAt("routes[0].aggregate.parts.query").Message.ShouldBe("'query' is not a valid part name");
+    }
+
+    [Fact]
+    public void Compile_ClientQueryAndHeaderReferences_AddNoDependencies()
+    {
+        var config = TestConfig.LoadValid(Route("""
+                  parts:
+                    user: { service: users, path: "/users/{id}", query: { lang: "{query.lang}", page: "p{query.page.size}" }, headers: { Accept-Language: "{header.Accept-Language}" } }
+            """));
+
+        var plan = AggregationPlan.Compile(config.Routes[0].Aggregate!, "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
+
+        var user = plan.Parts.ShouldHaveSingleItem();
+        user.Dependencies.ShouldBeEmpty();
+        user.Query[0].Value.Only!.Source.ShouldBe(ReferenceSource.Query);
+        user.Query[0].Value.Only!.Name.ShouldBe("lang");
+        user.Query[1].Value.Only.ShouldBeNull();
+        user.Query[1].Value.References.ShouldHaveSingleItem().Name.ShouldBe("page.size");
+        user.Headers[0].Value.Only!.Source.ShouldBe(ReferenceSource.Header);
+        user.Headers[0].Value.Only!.Name.ShouldBe("Accept-Language");
+    }
+
+    [Fact]
+    public void Load_CachedAggregateReadingClientInputOutsideItsCacheKey_IsAnError()
+    {
+        var yaml = """
+            services:
+              users: { urls: [http://127.0.0.1:5101] }
+            cachePolicies:
+              narrow: { ttl: 1m, vary: [Accept], query: [page] }
+              wide: { ttl: 1m, vary: [accept-language] }
+            routes:
+              - name: profile
+                match: { path: "/api/profile/{id}" }
+                cache: narrow
+                aggregate:
+                  parts:
+                    user: { service: users, path: "/users/{id}", query: { lang: "{query.lang}", page: "{query.page}" }, headers: { Accept-Language: "{header.Accept-Language}" } }
+              - name: covered
+                match: { path: "/api/other/{id}" }
+                cache: wide
+                aggregate:
+                  parts:
+                    user: { service: users, path: "/users/{id}", query: { lang: "{query.lang}" }, headers: { Accept-Language: "{header.Accept-Language}" } }
+            """;
+
+        var errors = TestConfig.Errors(yaml);
+
+        var query = errors.ErrorAt("routes[0].aggregate.parts.user.query.lang");
+        query.Message.ShouldBe("'{query.lang}' is not in the key of cache policy 'narrow'");
+        query.Hint!.ShouldStartWith("add lang to cachePolicies.narrow.query");
+        errors.ErrorAt("routes[0].aggregate.parts.user.headers.Accept-Language").Hint!.ShouldStartWith("add Accept-Language to cachePolicies.narrow.vary");
+        errors.ShouldNotContain(e => e.Path.StartsWith("routes[1]", StringComparison.Ordinal) || e.Path.EndsWith(".page", StringComparison.Ordinal));
+    }
 }
