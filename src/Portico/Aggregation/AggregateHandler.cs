@@ -224,7 +224,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         async Task<CallResult> CallAsync(PlanPart part, JsonNode? item)
         {
             var request = context.Request;
-            var scope = new PartScope(request.RouteValues, _results, item, request.Query, request.Headers);
+            var scope = new PartScope(request.RouteValues, _results, item, request);
             var path = part.Path.Render(scope, Uri.EscapeDataString, out var missing);
             if (path is null) return new CallResult(null, null, missing);
             var target = new System.Text.StringBuilder(path);

@@ -137,7 +137,7 @@ public sealed class ValueTemplate
 
 /// What a part's templates can see while one request runs: route values, results so far, the fan-out element, and
 /// the client's query and headers.
-public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item, IQueryCollection? query = null, IHeaderDictionary? headers = null)
+public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item, HttpRequest? request = null)
 {
     public string? Resolve(ValueReference reference) => reference.Source switch
     {
@@ -151,8 +151,9 @@ public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] r
     /// Every value the client sent for a query parameter or header reference (empty for other references).
     public StringValues ClientValues(ValueReference reference) => reference.Source switch
     {
-        ReferenceSource.Query when query is not null => query[reference.Name],
-        ReferenceSource.Header when headers is not null => headers[reference.Name],
+        // The query is parsed on first use, so only for parts that read it.
+        ReferenceSource.Query when request is not null => request.Query[reference.Name],
+        ReferenceSource.Header when request is not null => request.Headers[reference.Name],
         _ => StringValues.Empty,
     };
 }
