@@ -40,12 +40,16 @@ public static partial class ConfigValidator
             {
                 foreach (var reference in template.References)
                 {
-                    if (reference.Source == ReferenceSource.Header && !policy.Vary.Contains(reference.Name, StringComparer.OrdinalIgnoreCase))
+                    // Headers are in the key only when listed in vary; query parameters unless the policy lists which.
+                    var (keyList, covered) = reference.Source switch
+                    {
+                        ReferenceSource.Header => ("vary", policy.Vary.Contains(reference.Name, StringComparer.OrdinalIgnoreCase)),
+                        ReferenceSource.Query => ("query", policy.Query?.Contains(reference.Name, StringComparer.Ordinal) ?? true),
+                        _ => ("", true),
+                    };
+                    if (!covered)
                         error(at, $"'{{{reference.Text}}}' is not in the key of cache policy '{policy.Name}'",
-                            $"add {reference.Name} to cachePolicies.{policy.Name}.vary, or answers made for one client's {reference.Name} would be served to others");
-                    else if (reference.Source == ReferenceSource.Query && policy.Query is { } kept && !kept.Contains(reference.Name, StringComparer.Ordinal))
-                        error(at, $"'{{{reference.Text}}}' is not in the key of cache policy '{policy.Name}'",
-                            $"add {reference.Name} to cachePolicies.{policy.Name}.query, or answers made for one client's {reference.Name} would be served to others");
+                            $"add {reference.Name} to cachePolicies.{policy.Name}.{keyList}, or answers made for one client's {reference.Name} would be served to others");
                 }
             }
         }

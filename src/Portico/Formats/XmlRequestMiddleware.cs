@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Xml;
@@ -15,26 +16,30 @@ namespace Portico.Formats;
 internal sealed class XmlRequestMiddleware(RequestDelegate next)
 {
     public Task InvokeAsync(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats && IsXml(context.Request.ContentType) && !FormatsMiddleware.StreamsNdjson(context)
-            ? ConvertAsync(context, formats.Xml)
+        context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats && XmlType(context.Request.ContentType) is { } type && !FormatsMiddleware.StreamsNdjson(context)
+            ? ConvertAsync(context, formats.Xml, type)
             : next(context);
 
-    static bool IsXml(string? contentType) =>
+    /// The parsed Content-Type when it is XML (application/xml, text/xml, anything+xml), else null.
+    static MediaTypeHeaderValue? XmlType(string? contentType) =>
         contentType is not null
         && MediaTypeHeaderValue.TryParse(contentType, out var type)
         && (FormatNegotiation.Is(type.Type, "application") || FormatNegotiation.Is(type.Type, "text"))
-        && (FormatNegotiation.Is(type.SubType, "xml") || FormatNegotiation.Is(type.Suffix, "xml"));
+        && (FormatNegotiation.Is(type.SubType, "xml") || FormatNegotiation.Is(type.Suffix, "xml"))
+            ? type
+            : null;
 
-    async Task ConvertAsync(HttpContext context, XmlFormatOptions options)
+    async Task ConvertAsync(HttpContext context, XmlFormatOptions options, MediaTypeHeaderValue type)
     {
         var request = context.Request;
-        if (!TryDeclaredEncoding(request.ContentType, out var encoding, out var charset))
+        var charset = HeaderUtilities.RemoveQuotes(type.Charset).Value;
+        if (!TryDeclaredEncoding(charset, out var encoding))
         {
             await Problem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, Problem.Types.UnsupportedMediaType, "Unsupported Media Type",
                 $"The charset '{charset}' of the XML body is not one the gateway reads; send it as UTF-8.").ConfigureAwait(false);
             return;
         }
-        byte[] json;
+        ArrayBufferWriter<byte> json;
         using (var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, options.MaxBodySize, context.RequestAborted).ConfigureAwait(false))
         {
             if (body.TooLarge)
@@ -43,7 +48,7 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
                     $"The XML body is over the limit of {options.MaxBodySize} bytes.").ConfigureAwait(false);
                 return;
             }
-            var written = new ArrayBufferWriter<byte>(body.Length + 64);
+            json = new ArrayBufferWriter<byte>(body.Length + 64);
             try
             {
                 using var stream = body.AsStream();
@@ -53,7 +58,7 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
                 using var reader = text is null
                     ? XmlReader.Create(stream, XmlToJsonConverter.ReaderSettings(options.MaxBodySize))
                     : XmlReader.Create(text, XmlToJsonConverter.ReaderSettings(options.MaxBodySize));
-                using var writer = new Utf8JsonWriter(written, JsonText.WriterOptions);
+                using var writer = new Utf8JsonWriter(json, JsonText.WriterOptions);
                 XmlToJsonConverter.Convert(reader, writer, options.MaxDepth);
             }
             catch (Exception ex) when (ex is XmlException or XmlBodyException or InvalidOperationException or ArgumentException)
@@ -68,20 +73,20 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
                 await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadXml, "Bad Request", detail).ConfigureAwait(false);
                 return;
             }
-            json = written.WrittenSpan.ToArray();
         }
-        request.Body = new MemoryStream(json, writable: false);
+        // The writer's own array becomes the body: no copy of the converted JSON.
+        var converted = MemoryMarshal.TryGetArray(json.WrittenMemory, out var segment) ? segment : new ArraySegment<byte>(json.WrittenSpan.ToArray());
+        request.Body = new MemoryStream(converted.Array!, converted.Offset, converted.Count, writable: false);
         request.ContentType = "application/json; charset=utf-8";
-        request.ContentLength = json.Length;
+        request.ContentLength = converted.Count;
         await next(context).ConfigureAwait(false);
     }
 
     /// The encoding a Content-Type charset names, strict (bytes it cannot decode are an error, not U+FFFD); null when
     /// there is no charset or it is UTF-8, which the reader handles itself. False for a charset no encoding answers to.
-    static bool TryDeclaredEncoding(string? contentType, out Encoding? encoding, out string? charset)
+    static bool TryDeclaredEncoding(string? charset, out Encoding? encoding)
     {
         encoding = null;
-        charset = MediaTypeHeaderValue.TryParse(contentType, out var type) ? HeaderUtilities.RemoveQuotes(type.Charset).Value : null;
         if (string.IsNullOrWhiteSpace(charset) || charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || charset.Equals("utf8", StringComparison.OrdinalIgnoreCase))
         {
             return true;

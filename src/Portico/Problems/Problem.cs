@@ -10,8 +10,6 @@ public static class Problem
 {
     public const string ContentType = "application/problem+json";
 
-    // Problem text is ours and goes out as application/problem+json, so readable quotes are safe.
-
     public static class Types
     {
         public const string NotFound = "urn:portico:problem:no-route";

@@ -88,22 +88,25 @@ public sealed class AggregationTests
         response.Headers.Contains("Portico-Missing-Parts").ShouldBeFalse();
     }
 
+    /// `GET /api/profile/{id}` aggregating one part, `user`, of the service `users` (the part a YAML flow mapping).
+    static Task<GatewayUnderTest> StartProfileAsync(TestBackend users, string userPart) => GatewayUnderTest.StartAsync($$"""
+        services:
+          users: { urls: ["{{users.Url}}"] }
+        routes:
+          - name: profile
+            match: { path: "/api/profile/{id}" }
+            aggregate:
+              parts:
+                user: {{userPart}}
+        """);
+
     [Fact]
     public async Task Aggregate_TextOfTheParts_WrittenAsTheServicesSentIt()
     {
         const string sent = """{"name":"Zoë's <b>&</b> ключ","quote":"say \"hi\"\n"}""";
         await using var users = await TestBackend.StartAsync("users", app =>
             app.MapGet("/users/{id}", () => Results.Text(sent, "application/json")));
-        await using var gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{users.Url}}"] }
-            routes:
-              - name: profile
-                match: { path: "/api/profile/{id}" }
-                aggregate:
-                  parts:
-                    user: { service: users, path: "/users/{id}" }
-            """);
+        await using var gateway = await StartProfileAsync(users, """{ service: users, path: "/users/{id}" }""");
         using var client = gateway.CreateClient();
 
         var response = await client.GetAsync("/api/profile/1", Token);
@@ -118,20 +121,10 @@ public sealed class AggregationTests
     public async Task Aggregate_PartsUsingTheClientsQueryAndHeaders_GetThemAndLeaveOutWhatWasNotSent()
     {
         await using var users = await TestBackend.StartAsync("users");
-        await using var gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{users.Url}}"] }
-            routes:
-              - name: profile
-                match: { path: "/api/profile/{id}" }
-                aggregate:
-                  parts:
-                    user:
-                      service: users
-                      path: "/users/{id}"
-                      query: { lang: "{query.lang}", tag: "{query.tag}", v: "2" }
-                      headers: { Accept-Language: "{header.Accept-Language}", X-Device: "d-{header.X-Device}" }
-            """);
+        await using var gateway = await StartProfileAsync(users, """
+            { service: users, path: "/users/{id}", query: { lang: "{query.lang}", tag: "{query.tag}", v: "2" },
+              headers: { Accept-Language: "{header.Accept-Language}", X-Device: "d-{header.X-Device}" } }
+            """.ReplaceLineEndings(" "));
         using var client = gateway.CreateClient();
 
         using var full = new HttpRequestMessage(HttpMethod.Get, "/api/profile/1?lang=de&tag=a&tag=b%20c&other=x");

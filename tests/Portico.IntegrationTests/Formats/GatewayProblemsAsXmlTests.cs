@@ -10,28 +10,31 @@ namespace Portico.IntegrationTests.Formats;
 /// client as application/problem+xml too.
 public sealed class GatewayProblemsAsXmlTests
 {
+    /// One route to the backend with formats [json, xml], behind an API key and a limit of one request per consumer.
+    static Task<GatewayUnderTest> StartGatewayAsync(TestBackend backend, string key, string path) => GatewayUnderTest.StartAsync($$"""
+        services:
+          api: { urls: ["{{backend.Url}}"] }
+        auth:
+          apikey: { header: X-Api-Key }
+          consumers:
+            app: { keys: ["{{ApiKeys.Hash(key)}}"] }
+        rateLimits:
+          one: { algorithm: fixed-window, limit: 1, window: 1h, key: consumer }
+        routes:
+          - name: api
+            match: { path: "{{path}}" }
+            service: api
+            auth: [apikey]
+            rateLimit: one
+            formats: [json, xml]
+        """);
+
     [Fact]
     public async Task XmlClient_RefusedByAuthAndByRateLimit_GetsProblemXml()
     {
         var key = ApiKeys.Generate();
         await using var backend = await TestBackend.StartAsync("users");
-        await using var gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{backend.Url}}"] }
-            auth:
-              apikey: { header: X-Api-Key }
-              consumers:
-                app: { keys: ["{{ApiKeys.Hash(key)}}"] }
-            rateLimits:
-              one: { algorithm: fixed-window, limit: 1, window: 1h, key: consumer }
-            routes:
-              - name: users
-                match: { path: "/users/{id}" }
-                service: users
-                auth: [apikey]
-                rateLimit: one
-                formats: [json, xml]
-            """);
+        await using var gateway = await StartGatewayAsync(backend, key, "/users/{id}");
         using var client = gateway.CreateClient();
         client.DefaultRequestHeaders.Accept.Add(new MediaTypeWithQualityHeaderValue("application/xml"));
         var ct = TestContext.Current.CancellationToken;
@@ -61,23 +64,7 @@ public sealed class GatewayProblemsAsXmlTests
     {
         var key = ApiKeys.Generate();
         await using var backend = await TestBackend.StartAsync("orders");
-        await using var gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              orders: { urls: ["{{backend.Url}}"] }
-            auth:
-              apikey: { header: X-Api-Key }
-              consumers:
-                app: { keys: ["{{ApiKeys.Hash(key)}}"] }
-            rateLimits:
-              one: { algorithm: fixed-window, limit: 1, window: 1h, key: consumer }
-            routes:
-              - name: orders
-                match: { path: "/orders" }
-                service: orders
-                auth: [apikey]
-                rateLimit: one
-                formats: [json, xml]
-            """);
+        await using var gateway = await StartGatewayAsync(backend, key, "/orders");
         using var client = gateway.CreateClient();
         var ct = TestContext.Current.CancellationToken;
         // Not XML a parser would accept: were it read before the caller is let in, the answer would be 400.

@@ -15,6 +15,10 @@ public sealed class AggregationConfigTests
 
     static string Route(string aggregate) => Services + "\n  - name: profile\n    match: { path: \"/api/profile/{id}\" }\n    aggregate:\n" + aggregate;
 
+    /// The plan of the first route's aggregate, whose path captures {id}; any compile error fails the test.
+    static AggregationPlan CompileValid(PorticoConfig config) =>
+        AggregationPlan.Compile(config.Routes[0].Aggregate!, "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
+
     [Fact]
     public void Load_AggregateRoute_BindsPartsWithDefaults()
     {
@@ -47,7 +51,7 @@ public sealed class AggregationConfigTests
                     prefs: { service: users, path: "/prefs/{id}" }
             """));
 
-        var plan = AggregationPlan.Compile(config.Routes[0].Aggregate!, "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
+        var plan = CompileValid(config);
 
         plan.Stages.Select(s => s.Select(p => p.Name).ToArray()).ShouldBe([["user", "prefs"], ["credit"]]);
         plan.Parts[0].Dependencies.ShouldBe([1]);
@@ -170,7 +174,7 @@ public sealed class AggregationConfigTests
                     user: { service: users, path: "/users/{id}", query: { lang: "{query.lang}", page: "p{query.page.size}" }, headers: { Accept-Language: "{header.Accept-Language}" } }
             """));
 
-        var plan = AggregationPlan.Compile(config.Routes[0].Aggregate!, "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
+        var plan = CompileValid(config);
 
         var user = plan.Parts.ShouldHaveSingleItem();
         user.Dependencies.ShouldBeEmpty();
