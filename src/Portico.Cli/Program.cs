@@ -3,7 +3,13 @@ using Portico.Cli;
 
 try
 {
-    return await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration { EnableDefaultExceptionHandler = false });
+    // No ProcessTerminationTimeout: System.CommandLine would end the process 2 s after SIGTERM; the host's own
+    // signal handling drains in-flight requests for up to server.shutdownTimeout instead.
+    return await PorticoCli.CreateRootCommand().Parse(args).InvokeAsync(new System.CommandLine.InvocationConfiguration
+    {
+        EnableDefaultExceptionHandler = false,
+        ProcessTerminationTimeout = null,
+    });
 }
 catch (ConsumerStoreUnavailableException ex)
 {

@@ -73,6 +73,8 @@ public static class PorticoHost
             }
         });
         builder.Services.Configure<HostOptions>(h => h.ShutdownTimeout = config.Server.ShutdownTimeout);
+        builder.Services.AddSingleton<InFlightRequests>();
+        builder.Services.AddHostedService(sp => new ShutdownDrain(sp.GetRequiredService<InFlightRequests>(), config.Server.ShutdownTimeout, sp.GetRequiredService<ILogger<ShutdownDrain>>()));
 
         var time = options.TimeProvider ?? TimeProvider.System;
         var services = builder.Services;
@@ -115,6 +117,7 @@ public static class PorticoHost
             }
         });
 
+        app.Use(app.Services.GetRequiredService<InFlightRequests>().TrackAsync);
         app.UseMiddleware<RequestLimitsMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();

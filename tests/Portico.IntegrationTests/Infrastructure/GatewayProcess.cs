@@ -113,6 +113,21 @@ public sealed class GatewayProcess : IAsyncDisposable
         if (kill.ExitCode != 0) throw new InvalidOperationException($"kill -s {signal} {_process.Id} failed with exit code {kill.ExitCode}");
     }
 
+    /// Waits for the process to end and returns its exit code; fails the test when it does not end in time.
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var deadline = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(deadline.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException($"the gateway process did not exit within {timeout}; output so far:{Environment.NewLine}{Output}");
+        }
+        return _process.ExitCode;
+    }
+
     static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
