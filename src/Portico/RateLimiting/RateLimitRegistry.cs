@@ -4,14 +4,19 @@ using Portico.Store;
 
 namespace Portico.RateLimiting;
 
-/// Compiles `rateLimits` for each snapshot. A policy whose definition (and store) is unchanged keeps its
-/// counter across reloads, so a reload neither resets nor doubles anyone's quota.
-internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
+/// Compiles `rateLimits` for each snapshot, in two steps like the service registry: <see cref="Prepare"/> builds
+/// the new snapshot's policies without touching the live counters, <see cref="Commit"/> makes them live once the
+/// whole snapshot compiled. A policy whose definition (and store) is unchanged keeps its counter across reloads,
+/// so a reload neither resets nor doubles anyone's quota; a dropped counter is disposed only after the snapshots
+/// that could still count with it have drained.
+internal sealed class RateLimitRegistry(RedisConnections redis, TimeProvider time) : IDisposable
 {
     readonly Lock _gate = new();
     Dictionary<string, RateLimitPolicy> _live = new(StringComparer.Ordinal);
+    readonly HashSet<IRateLimitCounter> _retiring = [];
 
-    public CompiledRateLimits Compile(PorticoConfig config, ClientAddress clients)
+    /// The policies of a new config, reusing live counters by identity; new counters are created but nothing live changes.
+    public CompiledRateLimits Prepare(PorticoConfig config, ClientAddress clients)
     {
         var store = config.Store ?? StoreDefinition.Memory;
         var next = new Dictionary<string, RateLimitPolicy>(StringComparer.Ordinal);
@@ -22,34 +27,67 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
             {
                 var inRedis = store.Kind == StoreKind.Redis;
                 var identity = $"{definition.Fingerprint}|{(inRedis ? $"redis:{store.Connection}|{store.Timeout.Ticks}" : "memory")}";
-                if (!_live.TryGetValue(identity, out var policy))
+                if (next.TryGetValue(identity, out var policy) || _live.TryGetValue(identity, out policy))
+                {
+                    if (policy.Definition != definition) policy = new RateLimitPolicy(definition, policy.Counter, inRedis);
+                }
+                else
                 {
                     // Connecting here (at startup or reload, up to the connect timeout) keeps connection setup off the request path.
                     IRateLimitCounter counter = inRedis ? new RedisRateLimitCounter(definition, redis.Database(store)) : new MemoryRateLimitCounter(definition);
                     policy = new RateLimitPolicy(definition, counter, inRedis);
                 }
-                else if (policy.Definition != definition)
-                {
-                    policy = new RateLimitPolicy(definition, policy.Counter, inRedis);
-                }
                 next[identity] = policy;
                 byName[definition.Name] = policy;
             }
-            foreach (var (identity, old) in _live)
-            {
-                if (!next.ContainsKey(identity)) old.Counter.Dispose();
-            }
-            _live = next;
         }
-        return new CompiledRateLimits(byName, clients);
+        return new CompiledRateLimits(byName, clients) { ByIdentity = next };
+    }
+
+    /// Makes prepared policies live; counters no longer used are disposed once <paramref name="retireAfter"/>
+    /// completes (the older snapshots have drained), so requests still counting with them are counted.
+    public void Commit(CompiledRateLimits prepared, Task retireAfter)
+    {
+        lock (_gate)
+        {
+            var kept = prepared.ByIdentity.Values.Select(p => p.Counter).ToHashSet();
+            foreach (var old in _live.Values.Select(p => p.Counter).Distinct().Where(c => !kept.Contains(c)))
+            {
+                _retiring.Add(old);
+                _ = RetireAsync(old, retireAfter);
+            }
+            _live = new Dictionary<string, RateLimitPolicy>(prepared.ByIdentity, StringComparer.Ordinal);
+        }
+    }
+
+    /// Disposes the counters prepared for a config that was then rejected; live counters keep their state.
+    public void Discard(CompiledRateLimits prepared)
+    {
+        lock (_gate)
+        {
+            var live = _live.Values.Select(p => p.Counter).ToHashSet();
+            foreach (var counter in prepared.ByIdentity.Values.Select(p => p.Counter).Distinct().Where(c => !live.Contains(c))) counter.Dispose();
+        }
+    }
+
+    async Task RetireAsync(IRateLimitCounter counter, Task retireAfter)
+    {
+        // Bounded, in case a request never ends.
+        await retireAfter.WaitAsync(TimeSpan.FromMinutes(10), time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        lock (_gate)
+        {
+            if (!_retiring.Remove(counter)) return;
+        }
+        counter.Dispose();
     }
 
     public void Dispose()
     {
         lock (_gate)
         {
-            foreach (var policy in _live.Values) policy.Counter.Dispose();
+            foreach (var counter in _live.Values.Select(p => p.Counter).Concat(_retiring).Distinct()) counter.Dispose();
             _live.Clear();
+            _retiring.Clear();
         }
     }
 }
@@ -57,6 +95,9 @@ internal sealed class RateLimitRegistry(RedisConnections redis) : IDisposable
 /// The rate limits of one snapshot; says which limit an endpoint gets.
 internal sealed class CompiledRateLimits(IReadOnlyDictionary<string, RateLimitPolicy> policies, ClientAddress clientAddress)
 {
+    /// The policies by identity (definition and store), as the registry keeps them live.
+    internal IReadOnlyDictionary<string, RateLimitPolicy> ByIdentity { get; init; } = new Dictionary<string, RateLimitPolicy>();
+
     /// The route's own `rateLimit`, else its gateway's; `none` on the route opts out of the gateway default.
     public RateLimitEndpointPolicy? For(RouteDefinition route, GatewayDefinition gateway)
     {

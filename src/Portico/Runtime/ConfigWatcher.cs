@@ -4,14 +4,22 @@ using Microsoft.Extensions.Logging;
 
 namespace Portico.Runtime;
 
-/// Reloads the config when its file changes (debounced: editors write in several steps) and on SIGHUP.
+/// Reloads the config when its file changes and on SIGHUP. A change is applied only once the file has settled:
+/// no change event for a debounce period, then the same size and time of last write one period later, and
+/// openable (a .NET writer holding it with FileShare.None keeps it closed). A parse error right after a change is
+/// retried once after another period before it is reported, since a slow in-place writer may not be done.
 internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider time, ILogger<ConfigWatcher> logger) : IHostedService, IDisposable
 {
     static readonly TimeSpan Debounce = TimeSpan.FromMilliseconds(300);
+    // A file that never settles (rewritten without pause) is still read after this many periods (about 30 s).
+    const int MaxSettleChecks = 100;
     FileSystemWatcher? _watcher;
     PosixSignalRegistration? _sighup;
     ITimer? _timer;
     readonly Lock _gate = new();
+    FileStamp? _lastSeen;
+    int _settleChecks;
+    bool _retried;
 
     public bool WatchFile { get; init; } = true;
 
@@ -25,7 +33,7 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
             {
                 context.Cancel = true;
                 LogSignal(logger);
-                Schedule(TimeSpan.Zero);
+                Schedule(TimeSpan.Zero, signalled: true);
             });
         }
         if (WatchFile)
@@ -35,9 +43,9 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
             {
                 NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size | NotifyFilters.CreationTime,
             };
-            _watcher.Changed += (_, _) => Schedule(Debounce);
-            _watcher.Created += (_, _) => Schedule(Debounce);
-            _watcher.Renamed += (_, _) => Schedule(Debounce);
+            _watcher.Changed += (_, _) => Schedule(Debounce, signalled: false);
+            _watcher.Created += (_, _) => Schedule(Debounce, signalled: false);
+            _watcher.Renamed += (_, _) => Schedule(Debounce, signalled: false);
             _watcher.EnableRaisingEvents = true;
         }
         return Task.CompletedTask;
@@ -63,20 +71,56 @@ internal sealed partial class ConfigWatcher(GatewayRuntime runtime, TimeProvider
     [DllImport("libc", EntryPoint = "signal")]
     static extern nint Signal(int signal, nint handler);
 
-    void Schedule(TimeSpan delay)
+    /// Every change event restarts the wait, so a reload starts only after a quiet period.
+    void Schedule(TimeSpan delay, bool signalled)
     {
         lock (_gate)
         {
             _timer?.Dispose();
-            _timer = time.CreateTimer(_ => _ = ReloadAsync(), null, delay, Timeout.InfiniteTimeSpan);
+            _timer = time.CreateTimer(_ => _ = signalled ? ReloadNowAsync() : ReloadSettledAsync(), null, delay, Timeout.InfiniteTimeSpan);
         }
     }
 
-    async Task ReloadAsync()
+    /// SIGHUP: the operator says the file is ready; read it now and report what is wrong.
+    async Task ReloadNowAsync()
     {
         try
         {
             await runtime.ReloadAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            LogFailed(logger, ex);
+        }
+    }
+
+    async Task ReloadSettledAsync()
+    {
+        try
+        {
+            var stamp = FileStamp.Of(runtime.ConfigPath!);
+            bool settled;
+            lock (_gate)
+            {
+                settled = stamp is not null && stamp == _lastSeen || ++_settleChecks >= MaxSettleChecks;
+                if (stamp != _lastSeen) _retried = false;
+                _lastSeen = stamp;
+            }
+            if (!settled)
+            {
+                Schedule(Debounce, signalled: false);
+                return;
+            }
+            var result = await runtime.ReloadAsync(stamp, reportErrors: _retried).ConfigureAwait(false);
+            lock (_gate) _settleChecks = 0;
+            if (result.FileChanging || (!result.Applied && !_retried))
+            {
+                // Not reported yet: the writer may still be busy; the next settled read decides.
+                _retried = !result.FileChanging;
+                Schedule(Debounce, signalled: false);
+                return;
+            }
+            _retried = false;
         }
         catch (Exception ex)
         {

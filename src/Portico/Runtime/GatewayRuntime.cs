@@ -17,51 +17,18 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
     public RuntimeSnapshot Current => holder.Current;
 
     /// The result of a reload attempt: the new version, or the reasons it was refused.
-    public sealed record ReloadResult(bool Applied, long Version, IReadOnlyList<ConfigError> Errors);
+    public sealed record ReloadResult(bool Applied, long Version, IReadOnlyList<ConfigError> Errors)
+    {
+        /// The file changed while it was read (or since the caller saw it settle): the read was dropped, a newer one follows.
+        public bool FileChanging { get; init; }
+    }
 
-    public Task<ReloadResult> ApplyAsync(PorticoConfig config) => ApplyAsync(config, TimeSpan.Zero);
-
-    /// <param name="loadTime">How long reading and checking the file took, for the log line.</param>
-    async Task<ReloadResult> ApplyAsync(PorticoConfig config, TimeSpan loadTime)
+    public async Task<ReloadResult> ApplyAsync(PorticoConfig config)
     {
         await _gate.WaitAsync().ConfigureAwait(false);
-        var started = Stopwatch.GetTimestamp();
         try
         {
-            if (holder.HasSnapshot && ListenersChanged(holder.Current.Config, config) is { } problem)
-            {
-                LogRejected(logger, 1, problem.ToString());
-                return new ReloadResult(false, holder.Current.Version, [problem]);
-            }
-            if (holder.HasSnapshot && holder.Current.Config.Server != config.Server) LogServerSettingsNeedRestart(logger);
-            var prepared = services.Prepare(config.Services);
-            RuntimeSnapshot snapshot;
-            try
-            {
-                snapshot = compiler.Compile(config, prepared);
-            }
-            catch
-            {
-                await services.DiscardAsync(prepared).ConfigureAwait(false);
-                throw;
-            }
-            // Services the new config drops are disposed only when no request can still reach them.
-            var previous = holder.HasSnapshot ? holder.Current : null;
-            var retireAfter = previous is null ? Task.CompletedTask : Task.WhenAll(previous.Drained, _olderSnapshotsDrained);
-            services.Commit(prepared, retireAfter);
-            _olderSnapshotsDrained = retireAfter;
-            try
-            {
-                holder.Swap(snapshot);
-            }
-            finally
-            {
-                // Even if a Swapped subscriber throws, the old snapshot must drain so its services get disposed.
-                previous?.Retire(snapshot);
-            }
-            var compileMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-            LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count, (long)loadTime.TotalMilliseconds, compileMs);
-            return new ReloadResult(true, snapshot.Version, []);
+            return await ApplyLockedAsync(config, TimeSpan.Zero).ConfigureAwait(false);
         }
         finally
         {
@@ -69,18 +36,79 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
         }
     }
 
+    /// <param name="loadTime">How long reading and checking the file took, for the log line.</param>
+    async Task<ReloadResult> ApplyLockedAsync(PorticoConfig config, TimeSpan loadTime, bool reportErrors = true)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (holder.HasSnapshot && ListenersChanged(holder.Current.Config, config) is { } problem)
+        {
+            if (reportErrors) LogRejected(logger, 1, problem.ToString());
+            return new ReloadResult(false, holder.Current.Version, [problem]);
+        }
+        if (holder.HasSnapshot && holder.Current.Config.Server != config.Server) LogServerSettingsNeedRestart(logger);
+        var prepared = services.Prepare(config.Services);
+        RuntimeSnapshot snapshot;
+        try
+        {
+            snapshot = compiler.Compile(config, prepared);
+        }
+        catch
+        {
+            await services.DiscardAsync(prepared).ConfigureAwait(false);
+            throw;
+        }
+        // Services the new config drops are disposed only when no request can still reach them.
+        var previous = holder.HasSnapshot ? holder.Current : null;
+        var retireAfter = previous is null ? Task.CompletedTask : Task.WhenAll(previous.Drained, _olderSnapshotsDrained);
+        services.Commit(prepared, retireAfter);
+        compiler.Commit(snapshot, retireAfter);
+        _olderSnapshotsDrained = retireAfter;
+        try
+        {
+            holder.Swap(snapshot);
+        }
+        finally
+        {
+            // Even if a Swapped subscriber throws, the old snapshot must drain so its services get disposed.
+            previous?.Retire(snapshot);
+        }
+        var compileMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count, (long)loadTime.TotalMilliseconds, compileMs);
+        return new ReloadResult(true, snapshot.Version, []);
+    }
+
     /// Re-reads the config file; on any error the running config stays and the errors are logged.
-    public async Task<ReloadResult> ReloadAsync()
+    public Task<ReloadResult> ReloadAsync() => ReloadAsync(expected: null, reportErrors: true);
+
+    /// Reads and applies the file inside the reload gate, so reloads apply in the order they read: a later read
+    /// never loses to an earlier one. A read during which the file changed is dropped (<see cref="ReloadResult.FileChanging"/>).
+    /// <param name="expected">The file as the caller saw it settle; if it differs now, the read is dropped too.</param>
+    /// <param name="reportErrors">False while a writer may still be busy: errors are returned, not logged.</param>
+    internal async Task<ReloadResult> ReloadAsync(FileStamp? expected, bool reportErrors)
     {
         if (ConfigPath is null) return new ReloadResult(false, holder.Current.Version, [new ConfigError("", "this gateway was not started from a config file")]);
-        var started = Stopwatch.GetTimestamp();
-        var loaded = ConfigLoader.LoadFile(ConfigPath);
-        if (!loaded.Success)
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
         {
-            LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
-            return new ReloadResult(false, holder.Current.Version, loaded.Errors);
+            var started = Stopwatch.GetTimestamp();
+            var before = FileStamp.Of(ConfigPath);
+            var loaded = before is null || (expected is not null && before != expected) ? null : ConfigLoader.LoadFile(ConfigPath);
+            if (loaded is null || FileStamp.Of(ConfigPath) != before)
+            {
+                LogFileChanging(logger);
+                return new ReloadResult(false, holder.Current.Version, [new ConfigError("", "the file changed while it was read; reload again once it is written")]) { FileChanging = true };
+            }
+            if (!loaded.Success)
+            {
+                if (reportErrors) LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
+                return new ReloadResult(false, holder.Current.Version, loaded.Errors);
+            }
+            return await ApplyLockedAsync(loaded.Config!, Stopwatch.GetElapsedTime(started), reportErrors).ConfigureAwait(false);
         }
-        return await ApplyAsync(loaded.Config!, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     static ConfigError? ListenersChanged(PorticoConfig current, PorticoConfig next)
@@ -90,6 +118,9 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
             ? null
             : new ConfigError("gateways", "gateways or their listen addresses changed; that needs a restart", null, "restart the gateway to apply listener changes; the running configuration is kept");
     }
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "The configuration file changed while it was read; that read is dropped")]
+    static partial void LogFileChanging(ILogger logger);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The 'server' settings changed; they take effect at the next restart (the rest of the configuration is applied now)")]
     static partial void LogServerSettingsNeedRestart(ILogger logger);

@@ -39,6 +39,9 @@ public sealed class RuntimeSnapshot
     /// Compiled routes, per gateway, in precedence order.
     public IReadOnlyList<ProxyRoute> Routes { get; private set; } = [];
 
+    /// This snapshot's rate-limit policies, made live by SnapshotCompiler.Commit.
+    internal RateLimiting.CompiledRateLimits? RateLimits { get; set; }
+
     /// Completes once this snapshot was replaced and no request uses it any more.
     public Task Drained => _drained.Task;
 

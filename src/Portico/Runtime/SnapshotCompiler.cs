@@ -47,14 +47,40 @@ public sealed class SnapshotCompiler
         _sessions = sessions;
     }
 
+    /// Compiles a snapshot. The registries it uses (rate-limit counters) only prepare their part: nothing live
+    /// changes until <see cref="Commit"/>; if compiling fails, what was prepared is discarded.
     public RuntimeSnapshot Compile(PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
     {
+        var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
+        var rateLimits = _rateLimits?.Prepare(config, snapshot.Clients);
+        try
+        {
+            Build(snapshot, rateLimits);
+        }
+        catch
+        {
+            if (rateLimits is not null) _rateLimits!.Discard(rateLimits);
+            throw;
+        }
+        snapshot.RateLimits = rateLimits;
+        return snapshot;
+    }
+
+    /// Makes the registries' prepared parts of <paramref name="snapshot"/> live; what it replaces is disposed once
+    /// <paramref name="retireAfter"/> completes (the older snapshots have drained).
+    internal void Commit(RuntimeSnapshot snapshot, Task retireAfter)
+    {
+        if (snapshot.RateLimits is { } rateLimits) _rateLimits?.Commit(rateLimits, retireAfter);
+    }
+
+    void Build(RuntimeSnapshot snapshot, CompiledRateLimits? rateLimits)
+    {
+        var config = snapshot.Config;
+        var services = snapshot.Services;
         var endpoints = new List<Endpoint>();
         var compiledRoutes = new List<ProxyRoute>();
-        var snapshot = new RuntimeSnapshot(Interlocked.Increment(ref _version), config, services);
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
         var clients = snapshot.Clients;
-        var rateLimits = _rateLimits?.Compile(config, clients);
         var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
@@ -91,7 +117,6 @@ public sealed class SnapshotCompiler
             }
         }
         snapshot.Seal(endpoints, compiledRoutes);
-        return snapshot;
     }
 
     /// Forwards under a lease on the snapshot the route came from. A request routed just before a reload whose

@@ -72,7 +72,8 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public static string FingerprintOf(ServiceDefinition d) => string.Join("|",
         d.Name, string.Join(",", d.Urls.Select(u => u.AbsoluteUri)), d.LoadBalancing, d.Health, d.PassiveHealth, d.Timeout.Ticks.ToString(CultureInfo.InvariantCulture),
         d.Retry is { } r ? $"{r.Attempts},{r.Backoff.Ticks},{r.MaxBackoff.Ticks},{string.Join(",", r.OnStatus)},{r.BudgetRatio},{r.BudgetMinPerSecond}" : "-",
-        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol, AmqpFingerprint(d.Amqp));
+        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol, AmqpFingerprint(d.Amqp),
+        d.Grpc is { } g ? $"{string.Join(",", g.Protos)},{g.BaseDirectory},{g.EmitDefaults},{g.Schema?.Fingerprint}" : "-");
 
     /// The broker URI hashed: fingerprints hold no credentials.
     static string AmqpFingerprint(AmqpServiceDefinition? amqp) => amqp is null ? "-"

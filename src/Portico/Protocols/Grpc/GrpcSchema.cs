@@ -14,6 +14,9 @@ public sealed class GrpcSchema
     /// Methods by `package.Service/Method`.
     public FrozenDictionary<string, MethodPlan> Methods { get; }
 
+    /// A hash of every .proto file read from disk (imports included), so a reload sees a changed definition.
+    public string Fingerprint { get; private set; } = "";
+
     /// A problem with the .proto files: the file and line when the parser knows them.
     public sealed record LoadError(string Message, string? File = null, int Line = 0, int Column = 0);
 
@@ -23,6 +26,7 @@ public sealed class GrpcSchema
     public static GrpcSchema? Load(IReadOnlyList<string> protos, string baseDirectory, List<LoadError> errors)
     {
         var set = new FileDescriptorSet();
+        var roots = new List<string> { baseDirectory };
         set.AddImportPath(baseDirectory);
         var before = errors.Count;
         foreach (var proto in protos)
@@ -39,6 +43,7 @@ public sealed class GrpcSchema
             if (relative.StartsWith("../", StringComparison.Ordinal) || Path.IsPathRooted(relative))
             {
                 set.AddImportPath(Path.GetDirectoryName(full)!);
+                roots.Add(Path.GetDirectoryName(full)!);
                 relative = Path.GetFileName(full);
             }
             if (!set.Add(relative, includeInOutput: true)) errors.Add(new LoadError($"file '{proto}' could not be read", proto));
@@ -48,7 +53,22 @@ public sealed class GrpcSchema
         foreach (var e in set.GetErrors().Where(e => e.IsError))
             errors.Add(new LoadError(e.Message, e.File, e.LineNumber, e.ColumnNumber));
         if (errors.Count > before) return null;
-        return Compile(set);
+        var schema = Compile(set);
+        schema.Fingerprint = FingerprintOf(set, roots);
+        return schema;
+    }
+
+    /// SHA-256 over each file's import name and bytes; the parser's embedded google/* files are not on disk and never change.
+    static string FingerprintOf(FileDescriptorSet set, List<string> roots)
+    {
+        using var hash = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        foreach (var file in set.Files.OrderBy(f => f.Name, StringComparer.Ordinal))
+        {
+            hash.AppendData(System.Text.Encoding.UTF8.GetBytes(file.Name + "\n"));
+            var onDisk = roots.Select(r => Path.Combine(r, file.Name)).FirstOrDefault(File.Exists);
+            if (onDisk is not null) hash.AppendData(File.ReadAllBytes(onDisk));
+        }
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
     }
 
     static GrpcSchema Compile(FileDescriptorSet set)
