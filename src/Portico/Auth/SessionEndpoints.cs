@@ -78,7 +78,14 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", "The credentials were refused.").ConfigureAwait(false);
                 return;
             }
-            var (subject, scopes) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            var (subject, scopes, unusable) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            if (subject is not null && unusable is not null)
+            {
+                LogUnusableIdentity(logger, service.Name, unusable);
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                    $"Service '{service.Name}' accepted the login but its answer cannot be used: {unusable}.", service.Name).ConfigureAwait(false);
+                return;
+            }
             if (subject is null)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
@@ -159,31 +166,63 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
         return body.TooLarge ? null : body.ToArray();
     }
 
-    static async Task<(string? Subject, IReadOnlyList<string> Scopes)> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// What the verify service's 2xx answer says: a subject and scopes, or why it cannot be used (never its content).
+    readonly record struct VerifiedIdentity(string? Subject, IReadOnlyList<string> Scopes, string? Problem);
+
+    static async Task<VerifiedIdentity> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return (null, []);
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return new(null, [], null);
             var subject = sub.ValueKind == JsonValueKind.String ? sub.GetString() : sub.ValueKind == JsonValueKind.Number ? sub.GetRawText() : null;
-            if (subject is null or "" or "." or "..") return (null, []);
-            var scopes = new List<string>();
-            if (root.TryGetProperty("scopes", out var list) && list.ValueKind == JsonValueKind.Array)
-                scopes.AddRange(list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
-            else if (root.TryGetProperty("scope", out var text) && text.ValueKind == JsonValueKind.String)
-                scopes.AddRange(text.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            return (subject, scopes);
+            if (subject is null or "" or "." or "..") return new(null, [], null);
+            // "scopes" wins over the OAuth-style "scope"; either may be an array of strings or one space-separated string.
+            var name = root.TryGetProperty("scopes", out var scopes) ? "scopes" : root.TryGetProperty("scope", out scopes) ? "scope" : null;
+            if (name is null) return new(subject, [], null);
+            return ScopeList(scopes) is { } list
+                ? new(subject, list, null)
+                : new(subject, [], $"\"{name}\" must be an array of strings or one space-separated string, not {Describe(scopes)}");
         }
         catch (JsonException)
         {
-            return (null, []);
+            return new(null, [], null);
         }
     }
 
+    /// Scopes from an array of strings or a space-separated string; null for any other shape, or an item that is empty
+    /// or holds whitespace (a session keeps its scopes space-separated, so "a b" would turn into two scopes).
+    static List<string>? ScopeList(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String) return [.. value.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        if (value.ValueKind == JsonValueKind.Null) return [];
+        if (value.ValueKind != JsonValueKind.Array) return null;
+        var list = new List<string>(value.GetArrayLength());
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } scope || scope.Any(char.IsWhiteSpace)) return null;
+            list.Add(scope);
+        }
+        return list;
+    }
+
+    /// The JSON shape of a refused value, for the problem and the log: never the value itself.
+    static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Array => "an array holding something other than non-empty strings without spaces",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "that",
+    };
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Login refused by the verify service (status {Status})")]
     static partial void LogLoginRefused(ILogger logger, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused: service {Service} accepted it but its answer cannot be used ({Reason})")]
+    static partial void LogUnusableIdentity(ILogger logger, string service, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login could not be checked: service {Service} failed ({Error})")]
     static partial void LogVerifyFailed(ILogger logger, string service, string error);
