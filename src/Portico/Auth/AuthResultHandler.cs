@@ -55,7 +55,7 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
             return;
         }
         LogUnauthorized(logger, auth.Route, failure?.Scheme ?? "none", failure?.Reason ?? "no credentials");
-        context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
+        context.Response.Headers.WWWAuthenticate = failure?.Scheme == Configuration.AuthSchemes.Jwt ? auth.WwwAuthenticateInvalidToken : auth.WwwAuthenticate;
         var detail = failure is null
             ? $"This route requires credentials: {string.Join(", ", auth.Schemes)}."
             : $"The credentials were refused: {failure.Reason}.";

@@ -94,6 +94,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtim
         SecurityTokenInvalidAlgorithmException => "the bearer token uses an algorithm that is not accepted",
         SecurityTokenInvalidSignatureException => "the bearer token's signature is not valid",
         SecurityTokenNoExpirationException => "the bearer token has no expiry",
+        JwtCriticalHeader.RefusedException => "the bearer token has a critical header parameter (crit) the gateway does not process",
         _ => "the bearer token is malformed or not valid",
     };
 }

@@ -25,6 +25,7 @@ internal sealed class RouteAuth
         }
         Policy = builder.Build();
         WwwAuthenticate = [.. schemes.Select(s => Challenge(s, runtime.Definition))];
+        WwwAuthenticateInvalidToken = [.. WwwAuthenticate.Select(c => c.StartsWith("Bearer ", StringComparison.Ordinal) ? c + ", error=\"invalid_token\"" : c)];
     }
 
     public AuthRuntime Runtime { get; }
@@ -36,6 +37,9 @@ internal sealed class RouteAuth
 
     /// One WWW-Authenticate value per scheme the route offers (RFC 9110 §11.6.1).
     public string[] WwwAuthenticate { get; }
+
+    /// <see cref="WwwAuthenticate"/> after a bearer token was presented and refused (RFC 6750 §3.1: error="invalid_token").
+    public string[] WwwAuthenticateInvalidToken { get; }
 
     static string Challenge(string scheme, AuthDefinition auth) => scheme switch
     {

@@ -12,9 +12,9 @@ using Portico.Services;
 
 namespace Portico.Auth;
 
-/// The gateway's own POST /auth/login and /auth/logout. Login passes the request body, unread, to the configured
-/// service's verify path; the service decides and answers 2xx with `{"sub": "...", "scopes": [...]}`. The gateway
-/// stores no password and logs none: only the outcome.
+/// The gateway's own POST /auth/login and /auth/logout. Login passes a form body, unread, to the configured service's
+/// verify path (a JSON body is turned into that form first); the service decides and answers 2xx with
+/// `{"sub": "...", "scopes": [...]}`. The gateway stores no password and logs none: only the outcome.
 internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<SessionEndpoints> logger)
 {
     const int MaxLoginBody = 16 * 1024;
@@ -42,21 +42,45 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", "Login must come from this site.").ConfigureAwait(false);
             return;
         }
+        var kind = CredentialsKind(context.Request.ContentType);
+        if (kind == Credentials.Unsupported)
+        {
+            context.Response.Headers["Accept-Post"] = AcceptedTypes;
+            await Problem.WriteAsync(context, StatusCodes.Status415UnsupportedMediaType, Problem.Types.UnsupportedMediaType, "Unsupported Media Type",
+                $"A login is {AcceptedTypes} (UTF-8){(context.Request.ContentType is null ? "; the request has no Content-Type" : "")}.").ConfigureAwait(false);
+            return;
+        }
         var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
         if (body is null)
         {
             await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
             return;
         }
+        HttpContent content;
+        if (kind == Credentials.Json)
+        {
+            if (JsonCredentials(body, out var error) is not { } fields)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request", error).ConfigureAwait(false);
+                return;
+            }
+            // The verify service gets a form whichever way the client sent the credentials: one contract for it.
+            content = new FormUrlEncodedContent(fields);
+        }
+        else
+        {
+            content = new ByteArrayContent(body);
+            content.Headers.TryAddWithoutValidation("Content-Type", context.Request.ContentType);
+        }
         var available = service.Destinations.Available;
         if (available.Length == 0)
         {
+            content.Dispose();
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable", $"Service '{service.Name}' cannot check logins right now.", service.Name).ConfigureAwait(false);
             return;
         }
         var destination = service.Balancer.Pick(available);
-        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Prefix + settings.VerifyPath) { Content = new ByteArrayContent(body) };
-        if (context.Request.ContentType is { } contentType) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+        using var request = new HttpRequestMessage(HttpMethod.Post, destination.Prefix + settings.VerifyPath) { Content = content };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(service.Definition.Timeout);
         HttpResponseMessage response;
@@ -78,7 +102,14 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", "The credentials were refused.").ConfigureAwait(false);
                 return;
             }
-            var (subject, scopes) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            var (subject, scopes, unusable) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            if (subject is not null && unusable is not null)
+            {
+                LogUnusableIdentity(logger, service.Name, unusable);
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                    $"Service '{service.Name}' accepted the login but its answer cannot be used: {unusable}.", service.Name).ConfigureAwait(false);
+                return;
+            }
             if (subject is null)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
@@ -153,37 +184,130 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
     static bool HasForeignOrigin(HttpRequest request) =>
         (request.Headers.Origin.Count > 0 || request.Headers.Referer.Count > 0) && !SessionAuthenticationHandler.SameOrigin(request);
 
+    const string AcceptedTypes = "application/x-www-form-urlencoded, multipart/form-data, application/json";
+
+    enum Credentials { Unsupported, Form, Json }
+
+    /// Forms (what HTML forms post) and JSON (what single-page apps post), UTF-8 only; anything else is refused unread.
+    static Credentials CredentialsKind(string? contentType)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var type)) return Credentials.Unsupported;
+        var charset = type.Charset;
+        if (charset.HasValue && !charset.Equals("utf-8", StringComparison.OrdinalIgnoreCase) && !charset.Equals("\"utf-8\"", StringComparison.OrdinalIgnoreCase))
+            return Credentials.Unsupported;
+        var media = type.MediaType;
+        if (media.Equals("application/json", StringComparison.OrdinalIgnoreCase)) return Credentials.Json;
+        return media.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase) || media.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase)
+            ? Credentials.Form
+            : Credentials.Unsupported;
+    }
+
+    /// A JSON login's fields for the verify service's form: an object of strings, `username` and `password` among
+    /// them, each named once; null with a reason (never the content) otherwise.
+    static List<KeyValuePair<string, string>>? JsonCredentials(byte[] body, out string error)
+    {
+        error = "";
+        try
+        {
+            using var json = JsonDocument.Parse(body);
+            if (json.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                error = "A JSON login is an object: {\"username\": \"...\", \"password\": \"...\"}.";
+                return null;
+            }
+            var fields = new List<KeyValuePair<string, string>>();
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in json.RootElement.EnumerateObject())
+            {
+                if (!names.Add(member.Name))
+                {
+                    error = "A JSON login names each member once.";
+                    return null;
+                }
+                if (member.Value.ValueKind != JsonValueKind.String)
+                {
+                    error = "Every member of a JSON login is a string.";
+                    return null;
+                }
+                fields.Add(new(member.Name, member.Value.GetString()!));
+            }
+            if (!names.Contains("username") || !names.Contains("password"))
+            {
+                error = "A JSON login has both \"username\" and \"password\".";
+                return null;
+            }
+            return fields;
+        }
+        catch (JsonException)
+        {
+            error = "The login body is not valid JSON.";
+            return null;
+        }
+    }
+
     static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
     {
         using var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, MaxLoginBody, request.HttpContext.RequestAborted).ConfigureAwait(false);
         return body.TooLarge ? null : body.ToArray();
     }
 
-    static async Task<(string? Subject, IReadOnlyList<string> Scopes)> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    /// What the verify service's 2xx answer says: a subject and scopes, or why it cannot be used (never its content).
+    readonly record struct VerifiedIdentity(string? Subject, IReadOnlyList<string> Scopes, string? Problem);
+
+    static async Task<VerifiedIdentity> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
             var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return (null, []);
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return new(null, [], null);
             var subject = sub.ValueKind == JsonValueKind.String ? sub.GetString() : sub.ValueKind == JsonValueKind.Number ? sub.GetRawText() : null;
-            if (subject is null or "" or "." or "..") return (null, []);
-            var scopes = new List<string>();
-            if (root.TryGetProperty("scopes", out var list) && list.ValueKind == JsonValueKind.Array)
-                scopes.AddRange(list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
-            else if (root.TryGetProperty("scope", out var text) && text.ValueKind == JsonValueKind.String)
-                scopes.AddRange(text.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            return (subject, scopes);
+            if (subject is null or "" or "." or "..") return new(null, [], null);
+            // "scopes" wins over the OAuth-style "scope"; either may be an array of strings or one space-separated string.
+            var name = root.TryGetProperty("scopes", out var scopes) ? "scopes" : root.TryGetProperty("scope", out scopes) ? "scope" : null;
+            if (name is null) return new(subject, [], null);
+            return ScopeList(scopes) is { } list
+                ? new(subject, list, null)
+                : new(subject, [], $"\"{name}\" must be an array of strings or one space-separated string, not {Describe(scopes)}");
         }
         catch (JsonException)
         {
-            return (null, []);
+            return new(null, [], null);
         }
     }
 
+    /// Scopes from an array of strings or a space-separated string; null for any other shape, or an item that is empty
+    /// or holds whitespace (a session keeps its scopes space-separated, so "a b" would turn into two scopes).
+    static List<string>? ScopeList(JsonElement value)
+    {
+        if (value.ValueKind == JsonValueKind.String) return [.. value.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+        if (value.ValueKind == JsonValueKind.Null) return [];
+        if (value.ValueKind != JsonValueKind.Array) return null;
+        var list = new List<string>(value.GetArrayLength());
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.String || item.GetString() is not { Length: > 0 } scope || scope.Any(char.IsWhiteSpace)) return null;
+            list.Add(scope);
+        }
+        return list;
+    }
+
+    /// The JSON shape of a refused value, for the problem and the log: never the value itself.
+    static string Describe(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Array => "an array holding something other than non-empty strings without spaces",
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        _ => "that",
+    };
+
     [LoggerMessage(Level = LogLevel.Information, Message = "Login refused by the verify service (status {Status})")]
     static partial void LogLoginRefused(ILogger logger, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused: service {Service} accepted it but its answer cannot be used ({Reason})")]
+    static partial void LogUnusableIdentity(ILogger logger, string service, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Login could not be checked: service {Service} failed ({Error})")]
     static partial void LogVerifyFailed(ILogger logger, string service, string error);

@@ -8,7 +8,7 @@ namespace Portico.Auth;
 /// request pays for the signature check once (an RS256 verification costs more than forwarding a small request).
 /// An entry lives until the token expires (plus the allowed clock skew), at most <see cref="MaxAge"/>, and only while
 /// the key that signed it is still among the keys offered for validation: a key removed from the JWKS refuses its
-/// tokens again at once. Failures are never remembered. The handler is made per config snapshot, so a reload
+/// tokens again at once. Failures are never remembered. A `crit` header refuses the token (<see cref="JwtCriticalHeader"/>). The handler is made per config snapshot, so a reload
 /// starts empty. Bounded: past <see cref="MaxEntries"/> expired entries are swept, then everything is dropped.
 internal sealed class ValidatedTokenCache(TimeProvider time) : JsonWebTokenHandler
 {
@@ -37,6 +37,9 @@ internal sealed class ValidatedTokenCache(TimeProvider time) : JsonWebTokenHandl
 
     async Task<TokenValidationResult> ValidateAndRememberAsync(string token, TokenValidationParameters validationParameters)
     {
+        // Checked before a token is remembered, so a remembered one (same string, same header) never needs it again.
+        if (token.Length <= MaximumTokenSizeInBytes && JwtCriticalHeader.Refuses(token))
+            return new TokenValidationResult { IsValid = false, Exception = new JwtCriticalHeader.RefusedException() };
         var result = await base.ValidateTokenAsync(token, validationParameters).ConfigureAwait(false);
         if (result.IsValid && result.SecurityToken is JsonWebToken { SigningKey: { } key } jwt && jwt.ValidTo > DateTime.MinValue)
         {

@@ -150,7 +150,8 @@ internal sealed class CacheRequestState
         return false;
     }
 
-    /// On a hit the output cache served (the Redis store, or a request that waited for another's response): the
+    /// On a hit the output cache served (the Redis store, or a request that waited for another's response), or a miss it
+    /// answered without forwarding (`only-if-cached`): the
     /// entry's headers are in place by now, with the Age the output cache computed. The gateway's own headers are put
     /// back to this request's values (the entry holds those of the request that stored it).
     public static readonly Func<object, Task> MarkHit = static state =>
@@ -160,6 +161,12 @@ internal sealed class CacheRequestState
         var headers = self._http.Response.Headers;
         foreach (var (name, value) in self._gatewayHeaders) headers[name] = value;
         var stored = CacheStatus.StoredTtl(headers[CacheStatus.Header]);
+        // No entry's headers: the output cache answered a miss itself (504 to `only-if-cached`), so no hit.
+        if (stored is null && self._http.Response.StatusCode == StatusCodes.Status504GatewayTimeout)
+        {
+            headers[CacheStatus.Header] = CacheStatus.OnlyIfCachedMiss;
+            return Task.CompletedTask;
+        }
         long.TryParse(headers.Age, out var age);
         headers[CacheStatus.Header] = CacheStatus.Hit(TimeSpan.FromSeconds(Math.Max(0, (stored ?? 0) - age)));
         return Task.CompletedTask;

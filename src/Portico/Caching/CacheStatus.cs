@@ -14,6 +14,9 @@ internal static class CacheStatus
     /// Forwarded and not stored; <paramref name="detail"/> says why (no-store, private, status, set-cookie…).
     public static string NotStored(string detail) => $"Portico; fwd=uri-miss; detail={detail}";
 
+    /// A miss the cache answered itself without forwarding: the client asked `only-if-cached` (answered 504).
+    public const string OnlyIfCachedMiss = "Portico; fwd=uri-miss; detail=only-if-cached";
+
     /// Not looked up at all: the method is not cacheable.
     public const string Method = "Portico; fwd=method";
 

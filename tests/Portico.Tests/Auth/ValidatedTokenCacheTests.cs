@@ -135,4 +135,49 @@ public sealed class ValidatedTokenCacheTests
         cache.TryGetAuthenticated("not-validated", [Key]).ShouldBeNull();
         cache.Count.ShouldBe(0);
     }
+
+    [Theory]
+    [InlineData("unknown")]
+    [InlineData("empty")]
+    [InlineData("string")]
+    [InlineData("registered")]
+    public async Task ValidateTokenAsync_CritHeader_RefusedAndNotRemembered(string crit)
+    {
+        var cache = new ValidatedTokenCache(_time);
+        var token = new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = "https://id.test",
+            Audience = "portico",
+            Subject = new ClaimsIdentity([new Claim("sub", "ada")]),
+            Expires = DateTime.UtcNow.AddHours(1),
+            AdditionalHeaderClaims = new Dictionary<string, object> { ["crit"] = Crit(crit), ["x-ext"] = "v" },
+            SigningCredentials = new SigningCredentials(Key, SecurityAlgorithms.HmacSha256),
+        });
+
+        var first = await cache.ValidateTokenAsync(token, Parameters(Key));
+        var second = await cache.ValidateTokenAsync(token, Parameters(Key));
+
+        first.IsValid.ShouldBeFalse();
+        first.Exception.ShouldBeOfType<JwtCriticalHeader.RefusedException>();
+        second.IsValid.ShouldBeFalse();
+        cache.Count.ShouldBe(0);
+    }
+
+    static object Crit(string form) => form switch
+    {
+        "unknown" => new[] { "x-ext" },
+        "empty" => Array.Empty<string>(),
+        "string" => "x-ext",
+        _ => new[] { "alg" },
+    };
+
+    [Fact]
+    public async Task ValidateTokenAsync_NoCritHeader_Accepted()
+    {
+        var cache = new ValidatedTokenCache(_time);
+
+        var result = await cache.ValidateTokenAsync(Token(), Parameters(Key));
+
+        result.IsValid.ShouldBeTrue();
+    }
 }
