@@ -30,10 +30,22 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         using var run = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         try
         {
+            if (UnsafeClientHeaderValue(context, aggregate.Plan) is { } unsafeInput)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request", unsafeInput, null, route.Name).ConfigureAwait(false);
+                return;
+            }
             var body = aggregate.ReadsBody ? await ReadBodyAsync(context, run.Token).ConfigureAwait(false) : null;
             var state = new Run(this, context, route, aggregate, body, run);
             var outcomes = await state.ExecuteAsync().ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested) return;
+            if (state.UnsafeServiceValue is { } refused)
+            {
+                LogUnsafeServiceValue(logger, route.Name, refused.Part, refused.Header, refused.Service, refused.Flaw);
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.AggregatePartFailed, "Bad Gateway",
+                    $"Service '{refused.Service}' answered a value for header '{refused.Header}' of part '{refused.Part}' that holds {refused.Flaw}.", refused.Service, route.Name).ConfigureAwait(false);
+                return;
+            }
 
             var plan = aggregate.Plan;
             for (var i = 0; i < outcomes.Length; i++)
@@ -69,6 +81,31 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             else await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
                 "The aggregate could not be built.", null, route.Name).ConfigureAwait(false);
         }
+    }
+
+    /// Client input (route values, query parameters, headers) a part would send as a header value must be safe
+    /// there (see <see cref="HeaderValue"/>); checked before any part is called, so nothing of a refused request leaves.
+    static string? UnsafeClientHeaderValue(HttpContext context, AggregationPlan plan)
+    {
+        PartScope? scope = null;
+        foreach (var part in plan.Parts)
+        {
+            foreach (var (name, template) in part.Headers)
+            {
+                foreach (var reference in template.References)
+                {
+                    if (reference.Source is ReferenceSource.Part or ReferenceSource.Item) continue;
+                    scope ??= new PartScope(context.Request.RouteValues, [], null, context.Request);
+                    var values = reference.Source == ReferenceSource.RouteValue ? new Microsoft.Extensions.Primitives.StringValues(scope.Value.Resolve(reference)) : scope.Value.ClientValues(reference);
+                    foreach (var value in values)
+                    {
+                        if (HeaderValue.Flaw(value) is { } flaw)
+                            return $"The value of {{{reference.Text}}}, sent to part '{part.Name}' as header '{name}', holds {flaw}.";
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
@@ -129,6 +166,10 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         readonly ByteBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
         readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context, aggregate.IdentityHeaders);
         int _firstRequiredFailure = -1;
+        UnsafeValue? _unsafeServiceValue;
+
+        /// A service answered a value a later part would have sent as a header, and it was not safe there: the aggregate fails.
+        public UnsafeValue? UnsafeServiceValue => Volatile.Read(ref _unsafeServiceValue);
 
         public int? FirstRequiredFailure => _firstRequiredFailure < 0 ? null : _firstRequiredFailure;
 
@@ -255,7 +296,15 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                     if (missing is not null) return new CallResult(null, null, missing);
                     continue;
                 }
-                if (value.AsSpan().IndexOfAny('\r', '\n') >= 0) return new CallResult(null, null, $"the value of header '{name}' has a line break");
+                if (HeaderValue.Flaw(value) is { } flaw)
+                {
+                    // Client input was checked before the run and literals at config load: the bad text came from a service.
+                    var source = template.References.FirstOrDefault(r => r.Source is ReferenceSource.Part or ReferenceSource.Item && HeaderValue.Flaw(scope.Resolve(r)) is not null);
+                    var provider = source is null ? part.Index : source.Source == ReferenceSource.Item ? part.ForEach!.PartIndex : source.PartIndex;
+                    Interlocked.CompareExchange(ref _unsafeServiceValue, new UnsafeValue(aggregate.Services[provider].Name, part.Name, name, flaw), null);
+                    await cancel.CancelAsync().ConfigureAwait(false);
+                    return new CallResult(null, null, $"the value of header '{name}' holds {flaw}");
+                }
                 headers.Add(new(name, value));
             }
             var definition = part.Definition;
@@ -281,6 +330,12 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             return list;
         }
     }
+
+    /// A value from a service's answer that could not be sent as a part's header.
+    internal sealed record UnsafeValue(string Service, string Part, string Header, string Flaw);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Route {Route}: part {Part} header {Header} would carry {Flaw} from service {Service}; the aggregate is refused")]
+    static partial void LogUnsafeServiceValue(ILogger logger, string route, string part, string header, string service, string flaw);
 
     [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Route {Route}: part {Part} failed unexpectedly")]
     static partial void LogPartCrashed(ILogger logger, string route, string part, Exception exception);

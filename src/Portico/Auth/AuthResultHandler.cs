@@ -23,7 +23,19 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
         }
         if (authorizeResult.Succeeded)
         {
-            if (AuthClaims.ToGatewayIdentity(context.User, auth.Schemes) is { } identity) context.Features.Set(identity);
+            if (AuthClaims.ToGatewayIdentity(context.User, auth.Schemes) is { } identity)
+            {
+                if (identity.Flaw is { } flaw)
+                {
+                    // Upstreams receive the identity as header values; one that cannot be written safely is no credential here.
+                    LogUnforwardableIdentity(logger, auth.Route, identity.Method, flaw);
+                    context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
+                    await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized",
+                        "The credentials were refused: the identity they carry cannot be passed on.", route: auth.Route).ConfigureAwait(false);
+                    return;
+                }
+                context.Features.Set(identity);
+            }
             await next(context).ConfigureAwait(false);
             return;
         }
@@ -64,6 +76,9 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Refused on route {Route}: {Scheme} {Reason}")]
     static partial void LogUnauthorized(ILogger logger, string route, string scheme, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Refused on route {Route}: the {Scheme} identity holds {Flaw}, which no identity header may carry")]
+    static partial void LogUnforwardableIdentity(ILogger logger, string route, string scheme, string flaw);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Forbidden on route {Route}: missing scopes {Scopes}")]
     static partial void LogForbidden(ILogger logger, string route, string scopes);

@@ -17,6 +17,7 @@ internal sealed class IdentityForwarding
     readonly string[] _stripHeaders;
     readonly string? _stripQuery;
     readonly string? _stripCookie;
+    readonly HashSet<string> _lookAlikes;
 
     IdentityForwarding(IdentityHeadersDefinition headers, string[] stripHeaders, string? stripQuery, string? stripCookie)
     {
@@ -24,7 +25,11 @@ internal sealed class IdentityForwarding
         _stripHeaders = stripHeaders;
         _stripQuery = stripQuery;
         _stripCookie = stripCookie;
+        _lookAlikes = new HashSet<string>(headers.All.Concat(stripHeaders).Select(Folded), StringComparer.OrdinalIgnoreCase);
     }
+
+    /// A header name as CGI/WSGI-style services read it: '_' and '-' alike (case is ignored by the set).
+    static string Folded(string name) => name.Contains('_') ? name.Replace('_', '-') : name;
 
     /// Null when the config has no `auth:` section (no identity headers exist then).
     public static IdentityForwarding? For(RouteDefinition route, GatewayDefinition gateway, AuthDefinition? auth)
@@ -52,6 +57,11 @@ internal sealed class IdentityForwarding
         var headers = proxyRequest.Headers;
         foreach (var name in _headers.All) headers.Remove(name);
         foreach (var name in _stripHeaders) headers.Remove(name);
+        // X_User_Id or x-user_id reach services that fold '_' into '-' as the identity header itself.
+        foreach (var (name, _) in context.Request.Headers)
+        {
+            if (_lookAlikes.Contains(Folded(name))) headers.Remove(name);
+        }
         if (_stripQuery is not null && context.Request.Query.ContainsKey(_stripQuery))
         {
             // Without a rewrite YARP builds the URI after the transform, so build it here from the client's path.

@@ -115,6 +115,14 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
                 return;
             }
+            // The session's identity is forwarded as header values later: refuse it now rather than on every request.
+            if ((Proxy.HeaderValue.Flaw(subject) ?? Proxy.HeaderValue.Flaw(string.Join(' ', scopes))) is { } flaw)
+            {
+                LogUnforwardableIdentity(logger, service.Name, flaw);
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
+                    $"Service '{service.Name}' accepted the login but named an identity that cannot be passed on in a header ({flaw}).", service.Name).ConfigureAwait(false);
+                return;
+            }
             string id;
             try
             {
@@ -302,6 +310,9 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
         JsonValueKind.True or JsonValueKind.False => "a boolean",
         _ => "that",
     };
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Login refused: service {Service} named a subject or scope holding {Flaw}")]
+    static partial void LogUnforwardableIdentity(ILogger logger, string service, string flaw);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Login refused by the verify service (status {Status})")]
     static partial void LogLoginRefused(ILogger logger, int status);

@@ -27,6 +27,13 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
             context.Response.Headers[CacheStatus.Header] = CacheStatus.Method;
             return next(context);
         }
+        // What the key does not cover must not be answered from, nor stored under, the key: a body, or a header that
+        // makes a service act on another method or URL (a poisoned entry would be served to every clean client).
+        if (UncoveredInput(context.Request) is { } bypass)
+        {
+            context.Response.Headers[CacheStatus.Header] = bypass;
+            return next(context);
+        }
         GatewayIdentity? caller = null;
         if (policy.Authenticated && (caller = context.Features.Get<GatewayIdentity>()) is null)
         {
@@ -50,6 +57,16 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
             key.Dispose();
         }
         return next(context);
+    }
+
+    static string? UncoveredInput(HttpRequest request)
+    {
+        if (request.ContentLength > 0 || request.Headers.ContainsKey(HeaderNames.TransferEncoding)) return CacheStatus.BypassBody;
+        foreach (var name in Proxy.ClientHeaderFilter.OverrideHeaders)
+        {
+            if (request.Headers.ContainsKey(name)) return CacheStatus.BypassOverride;
+        }
+        return null;
     }
 
     static Task ServeAsync(HttpContext context, CachedResponse entry, DateTimeOffset now)

@@ -23,6 +23,12 @@ internal static class CacheStatus
     /// Not looked up: the route is authenticated and the request carries no identity to partition by.
     public const string Bypass = "Portico; fwd=bypass";
 
+    /// Not looked up nor stored: the request has a body, which the key does not cover.
+    public const string BypassBody = "Portico; fwd=bypass; detail=request-body";
+
+    /// Not looked up nor stored: the request carries a method-override or URL-override header.
+    public const string BypassOverride = "Portico; fwd=bypass; detail=override-header";
+
     /// The `ttl` parameter of a stored header, in seconds; null when absent.
     public static long? StoredTtl(string? value)
     {

@@ -264,7 +264,7 @@ public static partial class ConfigBinder
         var r = new MappingReader(node, errors, "header transforms");
         static List<KeyValuePair<string, string>> Pairs(MappingReader r, string key) =>
             r.Entries(key).Select(e => new KeyValuePair<string, string>(e.Key.Value!, (e.Value as ConfigScalar)?.Value ?? "")).ToList();
-        var result = new HeaderTransforms(Pairs(r, "set"), Pairs(r, "append"), r.StringList("remove"));
+        var result = new HeaderTransforms(Pairs(r, "set"), Pairs(r, "append"), r.StringList("remove"), r.StringList("keep"));
         r.Done();
         return result;
     }

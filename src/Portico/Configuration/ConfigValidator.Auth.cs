@@ -99,7 +99,7 @@ public static partial class ConfigValidator
             if (jwt.JwksMinRefresh < TimeSpan.FromSeconds(1)) Error("auth.jwt.jwksMinRefresh", "the unknown-kid refresh throttle must be at least 1s", "e.g. jwksMinRefresh: 30s");
             if (jwt.MaxTokenSize < 256) Error("auth.jwt.maxTokenSize", $"{jwt.MaxTokenSize} bytes is too small for a signed token", "e.g. maxTokenSize: 8KiB");
         }
-        foreach (var (name, value) in new[] { ("subject", auth.IdentityHeaders.Subject), ("scopes", auth.IdentityHeaders.Scopes), ("consumer", auth.IdentityHeaders.Consumer), ("method", auth.IdentityHeaders.Method) })
+        foreach (var (name, value) in new[] { ("subject", auth.IdentityHeaders.Subject), ("scopes", auth.IdentityHeaders.Scopes), ("consumer", auth.IdentityHeaders.Consumer), ("method", auth.IdentityHeaders.Method), ("groups", auth.IdentityHeaders.Groups) })
         {
             if (!TokenRegex().IsMatch(value)) Error($"auth.identityHeaders.{name}", $"'{value}' is not a valid header name");
         }

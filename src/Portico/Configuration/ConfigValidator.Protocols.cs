@@ -48,6 +48,16 @@ public static partial class ConfigValidator
             else if (service?.Protocol == ServiceProtocol.Amqp)
                 Error(rp, $"service '{service.Name}' is a message broker: the route must say where to publish", "add amqp: { exchange: orders, routingKey: order.placed }");
 
+            if (r.Grpc is not null)
+            {
+                // Set and appended request headers, and the identity headers, go as gRPC metadata, whose keys are narrower than header names.
+                var names = r.RequestHeaders.Set.Concat(r.RequestHeaders.Append).Select(h => (At: $"{rp}.headers.request", h.Key))
+                    .Concat(config.Gateways.Where(g => r.Gateways?.Contains(g.Name) != false).SelectMany(g => g.RequestHeaders.Set.Concat(g.RequestHeaders.Append).Select(h => (At: $"gateways.{g.Name}.headers.request", h.Key))))
+                    .Concat((config.Auth?.IdentityHeaders.All ?? []).Select(n => (At: "auth.identityHeaders", n)));
+                foreach (var (at, key) in names.Where(n => !IsMetadataKey(n.Item2)).Distinct())
+                    Error(at, $"'{key}' cannot be a gRPC metadata key (route '{r.Name}' calls a gRPC service)", "use letters, digits, '.', '_' and '-'; a key ending in '-bin' is for binary values");
+            }
+
             foreach (var target in r.Split?.Targets ?? [])
             {
                 if (services.TryGetValue(target.Service, out var t) && t.Protocol is ServiceProtocol.Amqp or ServiceProtocol.GraphQL)
@@ -60,6 +70,11 @@ public static partial class ConfigValidator
             }
         }
     }
+
+    /// A gRPC metadata key for a text value, once lower-cased: [a-z0-9._-], not ending in "-bin" (binary values).
+    static bool IsMetadataKey(string name) =>
+        name.Length > 0 && !name.EndsWith("-bin", StringComparison.OrdinalIgnoreCase)
+        && name.All(c => c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '.' or '_' or '-');
 
     /// The route targets one known service of <paramref name="protocol"/> and has no rewrite or other protocol section.
     static bool SingleServiceOf(RouteDefinition r, ServiceDefinition? service, ServiceProtocol protocol, string key, string kind, string addHint, Action<string, string, string?> error)

@@ -61,7 +61,7 @@ public static partial class ConfigValidator
             {
                 if (value is not null && !value.StartsWith('/')) Error($"{gp}.health.{path}", $"'{value}' must start with '/'");
             }
-            ValidateHeaders(g.RequestHeaders, $"{gp}.headers.request", Error);
+            ValidateHeaders(g.RequestHeaders, $"{gp}.headers.request", Error, request: true);
             ValidateHeaders(g.ResponseHeaders, $"{gp}.headers.response", Error);
         }
 
@@ -119,7 +119,7 @@ public static partial class ConfigValidator
                 }
                 if (rewriteError is not null) Error($"{rp}.rewrite", rewriteError, "write values as {name}, e.g. /users/{id}?expand={expand}");
             }
-            ValidateHeaders(r.RequestHeaders, $"{rp}.headers.request", Error);
+            ValidateHeaders(r.RequestHeaders, $"{rp}.headers.request", Error, request: true);
             ValidateHeaders(r.ResponseHeaders, $"{rp}.headers.response", Error);
             if (template is not null) compiled.Add((r, template));
         }
@@ -152,12 +152,19 @@ public static partial class ConfigValidator
         }
     }
 
-    static void ValidateHeaders(HeaderTransforms t, string path, Action<string, string, string?> error)
+    static void ValidateHeaders(HeaderTransforms t, string path, Action<string, string, string?> error, bool request = false)
     {
-        foreach (var name in t.Set.Select(p => p.Key).Concat(t.Append.Select(p => p.Key)).Concat(t.Remove))
+        foreach (var name in t.Set.Select(p => p.Key).Concat(t.Append.Select(p => p.Key)).Concat(t.Remove).Concat(t.Keep ?? []))
         {
             if (!TokenRegex().IsMatch(name)) error(path, $"'{name}' is not a valid header name", null);
         }
+        // Values are written as they are: one with a line break would add header lines (or a request) of its own.
+        foreach (var (name, value) in t.Set.Concat(t.Append))
+        {
+            if (Proxy.HeaderValue.Flaw(value) is { } flaw)
+                error($"{path}.{(t.Set.Contains(new(name, value)) ? "set" : "append")}.{name}", $"the value holds {flaw}", "header values are visible ASCII, spaces and tabs; percent-encode anything else");
+        }
+        if (!request && t.Keep is { Count: > 0 }) error($"{path}.keep", "keep applies to request headers only", "move it to headers.request.keep");
     }
 
     static bool SharesGateway(RouteDefinition a, RouteDefinition b, List<string> all) =>

@@ -138,7 +138,10 @@ public enum StickyKind { Header, Cookie }
 
 public sealed record StickyDefinition(StickyKind Kind, string Name, TimeSpan CookieTtl);
 
-public sealed record HeaderTransforms(IReadOnlyList<KeyValuePair<string, string>> Set, IReadOnlyList<KeyValuePair<string, string>> Append, IReadOnlyList<string> Remove)
+/// <param name="Keep">Client request headers the gateway drops by default (names with '_', method-override and
+/// URL-override headers) that are forwarded anyway; request side only.</param>
+public sealed record HeaderTransforms(IReadOnlyList<KeyValuePair<string, string>> Set, IReadOnlyList<KeyValuePair<string, string>> Append, IReadOnlyList<string> Remove,
+    IReadOnlyList<string>? Keep = null)
 {
     public static readonly HeaderTransforms None = new([], [], []);
     public bool IsEmpty => Set.Count == 0 && Append.Count == 0 && Remove.Count == 0;

@@ -22,11 +22,18 @@ public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnly
     /// The groups as one space-separated header value (empty when none).
     public string GroupsText { get; } = Groups is null ? "" : string.Join(' ', Groups);
 
+    /// What makes this identity impossible to forward as header values (see <see cref="Proxy.HeaderValue"/>), null
+    /// when every value is safe. Edge authentication refuses the credential then, so no writer ever sees it.
+    public string? Flaw { get; } = Proxy.HeaderValue.Flaw(Subject) ?? Proxy.HeaderValue.Flaw(Consumer) ?? Proxy.HeaderValue.Flaw(Method)
+        ?? Proxy.HeaderValue.Flaw(string.Join(' ', Scopes)) ?? (Groups is null ? null : Proxy.HeaderValue.Flaw(string.Join(' ', Groups)));
+
     /// Hands each identity header (name from <paramref name="names"/>, value from this identity) to
     /// <paramref name="add"/>: subject and method always, consumer, scopes and groups when there are any. Every way
     /// the gateway calls a service (proxy, aggregate parts, gRPC metadata, GraphQL, AMQP headers) sends the same set.
+    /// An identity with a <see cref="Flaw"/> writes nothing: its values would inject header lines.
     public void WriteHeaders<TTarget>(Configuration.IdentityHeadersDefinition names, TTarget target, Action<TTarget, string, string> add)
     {
+        if (Flaw is not null) return;
         add(target, names.Subject, Subject);
         add(target, names.Method, Method);
         if (Consumer is not null) add(target, names.Consumer, Consumer);

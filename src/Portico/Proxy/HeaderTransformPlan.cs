@@ -6,16 +6,20 @@ namespace Portico.Proxy;
 /// Gateway defaults then route settings, merged once: headers to remove, set (replace) and append.
 public sealed class HeaderTransformPlan
 {
-    HeaderTransformPlan(string[] remove, KeyValuePair<string, string>[] set, KeyValuePair<string, string>[] append)
+    HeaderTransformPlan(string[] remove, KeyValuePair<string, string>[] set, KeyValuePair<string, string>[] append, string[] keep)
     {
         Remove = remove;
         Set = set;
         Append = append;
+        Keep = keep;
     }
 
     public string[] Remove { get; }
     public KeyValuePair<string, string>[] Set { get; }
     public KeyValuePair<string, string>[] Append { get; }
+
+    /// Client headers dropped by default that this route forwards (see <see cref="ClientHeaderFilter"/>).
+    public string[] Keep { get; }
     public bool IsEmpty => Remove.Length == 0 && Set.Length == 0 && Append.Length == 0;
 
     public static HeaderTransformPlan Merge(HeaderTransforms gateway, HeaderTransforms route)
@@ -29,7 +33,8 @@ public sealed class HeaderTransformPlan
         return new HeaderTransformPlan(
             gateway.Remove.Concat(route.Remove).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(),
             [.. set],
-            [.. gateway.Append, .. route.Append]);
+            [.. gateway.Append, .. route.Append],
+            (gateway.Keep ?? []).Concat(route.Keep ?? []).Distinct(StringComparer.OrdinalIgnoreCase).ToArray());
     }
 
     public void ApplyTo(HttpRequestMessage request)

@@ -9,6 +9,8 @@ namespace Portico.Proxy;
 internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry, Auth.IdentityForwarding? identity = null,
     Hosting.ClientAddress? clients = null) : HttpTransformer
 {
+    readonly ClientHeaderFilter _clientHeaders = request.Keep.Length == 0 ? ClientHeaderFilter.Default : new ClientHeaderFilter(request.Keep);
+
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken).ConfigureAwait(false);
@@ -29,13 +31,15 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         {
             if (remote.IsIPv4MappedToIPv6) remote = remote.MapToIPv4();
             var chain = incoming["X-Forwarded-For"];
-            headers.TryAddWithoutValidation("X-Forwarded-For", trustedPeer && chain.Count > 0 ? $"{string.Join(", ", chain.ToArray())}, {remote}" : remote.ToString());
+            var chainText = trustedPeer && chain.Count > 0 ? string.Join(", ", chain.ToArray()) : null;
+            headers.TryAddWithoutValidation("X-Forwarded-For", chainText is not null && HeaderValue.IsSafe(chainText) ? $"{chainText}, {remote}" : remote.ToString());
         }
-        var proto = incoming["X-Forwarded-Proto"];
-        headers.TryAddWithoutValidation("X-Forwarded-Proto", trustedPeer && proto.Count > 0 ? proto.ToString() : httpContext.Request.Scheme);
-        var host = incoming["X-Forwarded-Host"];
-        if (trustedPeer && host.Count > 0) headers.TryAddWithoutValidation("X-Forwarded-Host", host.ToString());
-        else if (httpContext.Request.Host.HasValue) headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
+        // A trusted proxy's report is copied only when it is a safe header value; otherwise the gateway's own view replaces it.
+        var proto = incoming["X-Forwarded-Proto"].ToString();
+        headers.TryAddWithoutValidation("X-Forwarded-Proto", trustedPeer && proto.Length > 0 && HeaderValue.IsSafe(proto) ? proto : httpContext.Request.Scheme);
+        var host = incoming["X-Forwarded-Host"].ToString();
+        if (trustedPeer && host.Length > 0 && HeaderValue.IsSafe(host)) headers.TryAddWithoutValidation("X-Forwarded-Host", host);
+        else if (httpContext.Request.Host.HasValue && HeaderValue.IsSafe(httpContext.Request.Host.Value)) headers.TryAddWithoutValidation("X-Forwarded-Host", httpContext.Request.Host.Value);
 
         if (rewrite is not null)
         {
@@ -47,6 +51,7 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
             // YARP would send Kestrel's still-encoded slash as "%252F".
             proxyRequest.RequestUri = UpstreamPath.Combine(destinationPrefix, UpstreamPath.Encode(raw), httpContext.Request.QueryString);
         }
+        _clientHeaders.Apply(incoming, proxyRequest);
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
         // After the configured edits, so a header transform cannot reintroduce a stripped credential or an identity header.
         identity?.Apply(httpContext, proxyRequest, destinationPrefix);

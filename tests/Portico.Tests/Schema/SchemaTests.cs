@@ -17,7 +17,7 @@ public sealed class SchemaTests
             auth: [apikey]
             health: { live: /live, ready: /ready }
             headers:
-              request: { set: { X-A: "1" }, append: { X-B: b }, remove: [Cookie] }
+              request: { set: { X-A: "1" }, append: { X-B: b }, remove: [Cookie], keep: [X_Tenant] }
               response: { set: { X-Gateway: web }, append: { Vary: Accept }, remove: Server }
           secure:
             listen: https://0.0.0.0:8443
