@@ -4,6 +4,7 @@ using Portico.Configuration;
 namespace Portico.Cli;
 
 /// `portico validate -c FILE`: every error with its location and a hint; exit code 1 when there are any.
+/// Warnings (e.g. a protected route's other methods falling through to a weaker route) are printed, exit code 0.
 internal static class ValidateCommand
 {
     public static Command Create()
@@ -18,6 +19,10 @@ internal static class ValidateCommand
             {
                 var c = result.Config!;
                 parse.InvocationConfiguration.Output.WriteLine($"{file.Name}: OK — {c.Gateways.Count} gateway(s), {c.Services.Count} service(s), {c.Routes.Count} route(s).");
+                // Warnings do not fail validation: the config is usable, but maybe not as meant.
+                var warnings = Portico.Routing.MethodFallThrough.Warnings(c, result.Sources);
+                if (warnings.Count > 0) parse.InvocationConfiguration.Output.WriteLine($"{file.Name}: {warnings.Count} warning(s)");
+                foreach (var warning in warnings) parse.InvocationConfiguration.Output.WriteLine("  warning: " + warning);
                 return 0;
             }
             parse.InvocationConfiguration.Error.WriteLine($"{file.Name}: {result.Errors.Count} error(s)");

@@ -101,7 +101,7 @@ public static partial class ConfigBinder
                 tls = cert is null ? null : new TlsDefinition(cert, t.String("key"), t.String("password"));
                 t.Done();
             }
-            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit"), BindFormats(g), BindXmlFormat(g, errors)));
+            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit"), BindFormats(g), BindXmlFormat(g, errors), BindPaths(g, errors)));
             g.Done();
         }
         if (list.Count == 0) errors.Add(new ConfigError("gateways", "no gateway is defined", node.Location, "define at least one gateway, or remove 'gateways' for a single default one"));
@@ -241,7 +241,7 @@ public static partial class ConfigBinder
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
                 RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors), Grpc: BindGrpcRoute(r, errors),
-                GraphQL: BindGraphQLRoute(r, errors), Amqp: BindAmqpRoute(r, errors))));
+                GraphQL: BindGraphQLRoute(r, errors), Amqp: BindAmqpRoute(r, errors), OtherMethods: r.Enum("otherMethods", OtherMethodsNames))));
             r.Done();
         }
         return list;

@@ -88,6 +88,8 @@ public static partial class ConfigValidator
 
             foreach (var m in r.Match.Methods.Where(m => !TokenRegex().IsMatch(m)))
                 Error($"{rp}.match.methods", $"'{m}' is not an HTTP method", "e.g. GET, POST, PUT, DELETE");
+            if (r.OtherMethods is not null && r.Match.Methods.Count == 0)
+                Error($"{rp}.otherMethods", "'otherMethods' only applies to a route with 'methods'", "list the route's methods in match.methods, or remove otherMethods (a route without methods takes every method)");
             foreach (var h in r.Match.Headers.Where(h => !TokenRegex().IsMatch(h.Name)))
                 Error($"{rp}.match.headers.{h.Name}", $"'{h.Name}' is not a valid header name");
             foreach (var a in r.Match.Accept.Where(a => a.Count(c => c == '/') != 1 || a.Contains(';')))

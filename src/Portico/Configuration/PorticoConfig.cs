@@ -40,7 +40,8 @@ public sealed record GatewayDefinition(
     IReadOnlyList<string>? Auth = null,
     string? RateLimit = null,
     IReadOnlyList<string>? Formats = null,
-    XmlFormatDefinition? Xml = null)
+    XmlFormatDefinition? Xml = null,
+    PathsDefinition? Paths = null)
 {
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
@@ -106,10 +107,15 @@ public sealed record RouteDefinition(
     string? Cache = null,
     GrpcRouteDefinition? Grpc = null,
     GraphQLRouteDefinition? GraphQL = null,
-    AmqpRouteDefinition? Amqp = null)
+    AmqpRouteDefinition? Amqp = null,
+    OtherMethodsAction? OtherMethods = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 }
+
+/// What happens to a request whose path and conditions match a route with `methods:` but whose method it does
+/// not take: answered 405 (reject), or left to the next route that matches (next). Null: see <see cref="Routing.MethodFallThrough"/>.
+public enum OtherMethodsAction { Reject, Next }
 
 public sealed record RouteMatch(
     string Path,

@@ -104,6 +104,7 @@ public static class PorticoHost
         });
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RouteConditionsMatcherPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, MethodRejectionMatcherPolicy>());
         services.AddPorticoAuth();
         options.ConfigureServices?.Invoke(services);
 
@@ -119,6 +120,8 @@ public static class PorticoHost
 
         app.Use(app.Services.GetRequiredService<InFlightRequests>().TrackAsync);
         app.UseMiddleware<RequestLimitsMiddleware>();
+        // Before routing, so matching and everything after it see the one normalized path.
+        app.UseMiddleware<PathNormalizationMiddleware>();
         app.UseRouting();
         app.UseMiddleware<UnmatchedRequestMiddleware>();
         // Formats first, so the gateway's own problems (401, 429, …) reach XML clients as problem+xml.

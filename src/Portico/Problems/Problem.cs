@@ -20,6 +20,7 @@ public static class Problem
         public const string CircuitOpen = "urn:portico:problem:circuit-open";
         public const string UpstreamError = "urn:portico:problem:upstream-error";
         public const string BadRequest = "urn:portico:problem:bad-request";
+        public const string BadPath = "urn:portico:problem:bad-path";
         public const string RequestTooLarge = "urn:portico:problem:request-too-large";
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
         public const string Unauthorized = "urn:portico:problem:unauthorized";

@@ -74,6 +74,7 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
         }
         var compileMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count, (long)loadTime.TotalMilliseconds, compileMs);
+        foreach (var warning in Routing.MethodFallThrough.Warnings(config)) LogFallThrough(logger, snapshot.Version, warning.ToString());
         return new ReloadResult(true, snapshot.Version, []);
     }
 
@@ -121,6 +122,9 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
 
     [LoggerMessage(EventId = 1006, Level = LogLevel.Debug, Message = "The configuration file changed while it was read; that read is dropped")]
     static partial void LogFileChanging(ILogger logger);
+
+    [LoggerMessage(EventId = 1007, Level = LogLevel.Warning, Message = "Configuration version {Version}: {Warning}")]
+    static partial void LogFallThrough(ILogger logger, long version, string warning);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The 'server' settings changed; they take effect at the next restart (the rest of the configuration is applied now)")]
     static partial void LogServerSettingsNeedRestart(ILogger logger);

@@ -92,11 +92,13 @@ public sealed class SnapshotCompiler
             if (config.Auth?.Session is { } session && _sessions is not null) endpoints.AddRange(_sessions.For(session, gatewayMetadata, services[session.LoginService], BuiltInOrder + 2));
 
             var routes = RoutePrecedence.Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(gateway.Name)));
-            for (var order = 0; order < routes.Count; order++)
+            for (var index = 0; index < routes.Count; index++)
             {
-                var route = routes[order];
+                var route = routes[index];
                 var proxyRoute = CompileRoute(route, gateway, services, config.Auth, clients);
                 compiledRoutes.Add(proxyRoute);
+                // Every route gets two orders: its own, and just after it the 405 stand-in of `otherMethods: reject`.
+                var order = index * 2;
                 var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, proxyRoute), templates[route].Pattern, order)
                 {
                     DisplayName = $"{route.Name} ({gateway.Name})",
@@ -114,6 +116,7 @@ public sealed class SnapshotCompiler
                 if (route.Cache is { } cacheName && config.CachePolicies?.FirstOrDefault(p => p.Name == cacheName) is { } cache)
                     builder.Metadata.Add(new RouteCachePolicy(cache, gateway.Name, route.Name, builder.Metadata.OfType<RouteAuth>().Any()));
                 endpoints.Add(builder.Build());
+                if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, routes, templates, gatewayMetadata, conditions, order + 1));
             }
         }
         snapshot.Seal(endpoints, compiledRoutes);
@@ -160,6 +163,25 @@ public sealed class SnapshotCompiler
     /// A route that allows GET also answers HEAD (RFC 9110 §9.3.2: HEAD is GET without the body).
     static IReadOnlyList<string> MethodsOf(RouteMatch match) =>
         match.Methods.Contains("GET") && !match.Methods.Contains("HEAD") ? [.. match.Methods, "HEAD"] : match.Methods;
+
+    /// The 405 stand-in for a route with `otherMethods: reject`: the route's path, gateway, hosts and conditions, any method.
+    static Endpoint MethodRejectionEndpoint(RouteDefinition route, IReadOnlyList<RouteDefinition> gatewayRoutes, Dictionary<RouteDefinition, PathTemplate> templates,
+        GatewayMetadata gateway, RouteConditions conditions, int order)
+    {
+        var shape = templates[route].Shape;
+        var samePath = new HashSet<RouteDefinition>(gatewayRoutes.Where(r => templates[r].Shape == shape), ReferenceEqualityComparer.Instance);
+        var allow = samePath.Where(r => r.Match.Methods.Count > 0).SelectMany(r => MethodsOf(r.Match)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
+        var rejection = new MethodRejection(route.Name, samePath, string.Join(", ", allow));
+        var builder = new RouteEndpointBuilder(rejection.WriteAsync, templates[route].Pattern, order)
+        {
+            DisplayName = $"{route.Name} ({gateway.Gateway}) other methods",
+        };
+        builder.Metadata.Add(gateway);
+        builder.Metadata.Add(rejection);
+        if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
+        if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
+        return builder.Build();
+    }
 
     static Endpoint BuiltIn(string path, string name, GatewayMetadata gateway, RequestDelegate handler, int order)
     {

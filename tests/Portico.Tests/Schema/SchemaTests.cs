@@ -24,6 +24,9 @@ public sealed class SchemaTests
             health: false
             tls: { certificate: server.pem, key: server.key, password: secret }
           quiet: { listen: ["http://127.0.0.1:8082"], health: off, rateLimit: standard, formats: [json, xml], xml: { root: doc, itemName: entry, formatQuery: true, maxDepth: 32, maxBodySize: 64KiB } }
+          legacy:
+            listen: ["http://127.0.0.1:8083"]
+            paths: { mergeSlashes: true, escapedSlashes: keep, backslashes: decode, pathParameters: keep, trailingDots: reject }
         services:
           users:
             <<: *common
@@ -62,6 +65,7 @@ public sealed class SchemaTests
             passCredentials: false
             rateLimit: burst
             cache: short
+            otherMethods: reject
           - name: item
             match: { path: "/api/items/{sku}", methods: [GET] }
             service: inventory
