@@ -1,14 +1,18 @@
 #!/usr/bin/env bash
 # Portico build entry point.
-#   ./build.sh test    restore, build (warnings are errors), check formatting, run every test, smoke-run the benchmark
+#   ./build.sh test    restore, build (warnings are errors), check formatting, run every test, smoke-run the benchmark,
+#                      then fuzz each parser for 60 s (FUZZ_SECONDS overrides; 0 skips)
 #   ./build.sh build   restore and build only
 #   ./build.sh format  apply dotnet format
+#   ./build.sh fuzz [--time SECONDS] [--jobs N] [HARNESS...]
+#                      fuzz the parsers with libFuzzer (default 60 s each, 2 at a time; see fuzz/README.md)
 # Installs on a fresh Debian machine whatever the tests need (Debian packages listed in APT_PACKAGES).
 set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the test suite needs; servers are started by the tests themselves on free loopback ports.
-APT_PACKAGES=(curl redis-server rabbitmq-server)
+# clang-14 and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer driver in fuzz/driver.
+APT_PACKAGES=(curl redis-server rabbitmq-server clang-14 libclang-rt-14-dev)
 
 ensure_packages() {
   local missing=()
@@ -47,13 +51,21 @@ case "$cmd" in
     dotnet test --solution Portico.sln -c Release --no-build
     # The benchmark in smoke mode: proves it still builds, starts every target and writes a report (no timing).
     bench/run.sh --smoke
+    # Every parser fuzzed briefly from its committed seeds, two at a time on the two cores; a crash fails the build.
+    if [ "${FUZZ_SECONDS:-60}" != 0 ]; then fuzz/run.sh --time "${FUZZ_SECONDS:-60}" --jobs 2; fi
+    ;;
+  fuzz)
+    ensure_dotnet
+    ensure_packages
+    shift
+    fuzz/run.sh "$@"
     ;;
   format)
     ensure_dotnet
     dotnet format Portico.sln
     ;;
   *)
-    echo "usage: ./build.sh [test|build|format]" >&2
+    echo "usage: ./build.sh [test|build|format|fuzz]" >&2
     exit 2
     ;;
 esac

@@ -42,6 +42,13 @@ public static class ConfigDocumentParser
                 Where(source, parser.Current?.Start), "close the bracket or quote that starts near this place"));
             return null;
         }
+        catch (ArgumentException ex)
+        {
+            // YamlDotNet throws this (not a YamlException) for a tag that is not a valid URI, such as `!!!!!`.
+            errors.Add(new ConfigError("", $"not valid YAML/JSON: {ex.Message.Split(" (Parameter", 2)[0]}",
+                Where(source, parser.Current?.Start), "remove the '!' tag: the configuration uses no YAML tags"));
+            return null;
+        }
     }
 
     static string Clean(string message)

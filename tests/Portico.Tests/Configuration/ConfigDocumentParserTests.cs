@@ -29,6 +29,30 @@ public sealed class ConfigDocumentParserTests
     }
 
     [Fact]
+    public void Parse_TagThatIsNotAUri_ReportsAnErrorInsteadOfThrowing()
+    {
+        // Found by the config fuzz harness: YamlDotNet threw ArgumentException ("Global tags must be valid URIs").
+        var text = "services:\n  orders:\n    urls: !!!!![http://127.0.0.1:5501]\n";
+
+        var (root, errors) = Parse(text);
+
+        root.ShouldBeNull();
+        var error = errors.ShouldHaveSingleItem();
+        error.Message.ShouldStartWith("not valid YAML/JSON");
+        error.Message.ShouldContain("tags must be valid URIs");
+        error.Hint.ShouldNotBeNull();
+    }
+
+    [Fact]
+    public void Load_TagThatIsNotAUri_IsRefusedWithErrors()
+    {
+        var result = ConfigLoader.LoadText("services:\n  orders:\n    urls: !!!!![http://127.0.0.1:5501]\n", TestConfig.Source, static _ => null, []);
+
+        result.Success.ShouldBeFalse();
+        result.Errors.ShouldHaveSingleItem().Message.ShouldStartWith("not valid YAML/JSON");
+    }
+
+    [Fact]
     public void Parse_UnquotedTemplateInFlowMapping_HintsToQuoteIt()
     {
         var text = """

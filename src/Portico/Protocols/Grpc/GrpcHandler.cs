@@ -39,6 +39,13 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
                 $"The body is not valid JSON: {ex.Message}", null, route.Name).ConfigureAwait(false);
             return;
         }
+        // JsonNode reads names and strings lazily: invalid UTF-8 in them shows up only when the message is built.
+        catch (InvalidOperationException ex) when (ex.InnerException is System.Text.DecoderFallbackException)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.InvalidMessage, "Bad Request",
+                "The body is not valid JSON: it holds text that is not UTF-8.", null, route.Name).ConfigureAwait(false);
+            return;
+        }
         if (grpc.Service.Grpc?.Pick(grpc.Service) is not { } target)
         {
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",

@@ -125,6 +125,27 @@ public sealed class GrpcRouteTests
     }
 
     [Fact]
+    public async Task Unary_BodyNameNotUtf8_Answers400WithoutCallingUpstream()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StockServer.StartAsync();
+        await using var gateway = await StartGatewayAsync(server);
+        using var client = gateway.CreateClient();
+        // Found by the json2proto fuzz harness: a lone 0xC2 byte in a member name made the handler throw (a 500).
+        byte[] body = [.. "{\"sku\":\"A1\",\"t"u8, 0xC2, .. "l\":\"1.5s\"}"u8];
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new("application/json");
+
+        var response = await client.PostAsync("/api/items", content, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await ProblemResponse.ReadAsync(response, ct);
+        problem.Type.ShouldBe("urn:portico:problem:invalid-message");
+        problem.Text.ShouldContain("UTF-8");
+        server.State.Calls.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Unary_UnknownBodyField_Answers400NamingField()
     {
         var ct = TestContext.Current.CancellationToken;
