@@ -18,6 +18,8 @@ internal sealed class RememberingJwtBearerHandler(IOptionsMonitor<JwtBearerOptio
         if (Options.TokenHandlers is not [ValidatedTokenCache cache] || BearerToken() is not { } token) return await base.HandleAuthenticateAsync();
         var keys = await OfferedKeysAsync().ConfigureAwait(false);
         if (cache.TryGetAuthenticated(token, keys) is { } remembered) return remembered;
+        // A key the set does not hold yet (rotated at the provider): fetched before validating, so this token is not refused.
+        if (Options.ConfigurationManager is JwksKeySet set && KeyIdOf(cache, token) is { } kid) await set.EnsureKeyAsync(kid, Context.RequestAborted).ConfigureAwait(false);
         var result = await base.HandleAuthenticateAsync().ConfigureAwait(false);
         if (result.Succeeded) cache.RememberAuthenticated(token, result);
         return result;
@@ -30,10 +32,33 @@ internal sealed class RememberingJwtBearerHandler(IOptionsMonitor<JwtBearerOptio
         return value[7..].Trim();
     }
 
+    /// The `kid` of the token's header, when it is a readable JWS that names one.
+    static string? KeyIdOf(ValidatedTokenCache handler, string token)
+    {
+        if (!handler.CanReadToken(token)) return null;
+        try
+        {
+            return handler.ReadJsonWebToken(token).Kid is { Length: > 0 } kid ? kid : null;
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
     async Task<IEnumerable<SecurityKey>> OfferedKeysAsync()
     {
         if (Options.ConfigurationManager is { } manager)
-            return (await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false)).SigningKeys;
+        {
+            try
+            {
+                return (await manager.GetConfigurationAsync(Context.RequestAborted).ConfigureAwait(false)).SigningKeys;
+            }
+            catch (InvalidOperationException)
+            {
+                return []; // no keys fetched yet: JwtBearer below meets the same and refuses the token
+            }
+        }
         return Options.TokenValidationParameters.IssuerSigningKey is { } key ? [key] : [];
     }
 }

@@ -112,7 +112,7 @@ public static partial class ConfigBinder
             algorithms.Count > 0 ? algorithms : JwtDefinition.DefaultAlgorithms,
             j.Duration("clockSkew", allowZero: true) ?? TimeSpan.FromSeconds(30),
             j.Duration("jwksRefresh") ?? TimeSpan.FromMinutes(10),
-            j.Duration("jwksMinRefresh") ?? TimeSpan.FromSeconds(30),
+            j.Duration("jwksMinRefresh") ?? TimeSpan.FromSeconds(5),
             j.String("subjectClaim") ?? "sub",
             j.String("scopeClaim"),
             j.Size("maxTokenSize") is { } size ? (int)Math.Min(size, int.MaxValue) : 8 * 1024, keyFile);

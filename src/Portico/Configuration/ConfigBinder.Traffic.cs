@@ -42,7 +42,7 @@ public static partial class ConfigBinder
             if (!p.Exists) continue;
             var algorithm = p.Enum("algorithm", AlgorithmNames);
             if (algorithm is null && !p.Has("algorithm")) p.Missing("algorithm", "fixed-window, sliding-window, token-bucket or concurrency");
-            var limit = p.Int("limit", 1, 1_000_000);
+            var limit = p.Int("limit", 1, RateLimitDefinition.MaxLimit);
             if (limit is null && !p.Has("limit")) p.Missing("limit", "how many requests, e.g. limit: 100");
             var window = p.Duration("window");
             if (window is null && !p.Has("window") && algorithm is not null and not RateLimitAlgorithm.Concurrency)

@@ -96,7 +96,7 @@ public static partial class ConfigValidator
                 Error("auth.jwt.jwks", $"'{jwt.Jwks}' is fetched over plain http", "use https:// (plain http is accepted for loopback addresses only)");
             // The JWKS manager's own floors: a periodic refresh at most every 5 minutes, an unknown-kid refresh at most every second.
             if (jwt.JwksRefresh < TimeSpan.FromMinutes(5)) Error("auth.jwt.jwksRefresh", "the periodic JWKS refresh must be at least 5m", "e.g. jwksRefresh: 10m (unknown keys trigger an earlier refresh anyway)");
-            if (jwt.JwksMinRefresh < TimeSpan.FromSeconds(1)) Error("auth.jwt.jwksMinRefresh", "the unknown-kid refresh throttle must be at least 1s", "e.g. jwksMinRefresh: 30s");
+            if (jwt.JwksMinRefresh < TimeSpan.FromSeconds(1)) Error("auth.jwt.jwksMinRefresh", "the unknown-kid refresh throttle must be at least 1s", "e.g. jwksMinRefresh: 5s");
             if (jwt.MaxTokenSize < 256) Error("auth.jwt.maxTokenSize", $"{jwt.MaxTokenSize} bytes is too small for a signed token", "e.g. maxTokenSize: 8KiB");
         }
         foreach (var (name, value) in new[] { ("subject", auth.IdentityHeaders.Subject), ("scopes", auth.IdentityHeaders.Scopes), ("consumer", auth.IdentityHeaders.Consumer), ("method", auth.IdentityHeaders.Method), ("groups", auth.IdentityHeaders.Groups) })

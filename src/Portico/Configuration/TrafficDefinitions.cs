@@ -25,6 +25,9 @@ public sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorit
     /// The value `rateLimit:` takes on a route to opt out of its gateway's default policy.
     public const string None = "none";
 
+    /// The largest `limit`: a billion per window (e.g. 10,000,000 a day fits easily); the counters' int permits allow it.
+    public const int MaxLimit = 1_000_000_000;
+
     /// Equal for two definitions that count the same way; limiter state survives a reload when it is unchanged.
     public string Fingerprint => $"{Name}|{Algorithm}|{Limit}|{Window.Ticks}|{string.Join(',', Key)}|{Segments}";
 }

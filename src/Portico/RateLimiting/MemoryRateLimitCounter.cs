@@ -40,14 +40,25 @@ internal sealed class MemoryRateLimitCounter : IRateLimitCounter
         RateLimitAlgorithm.TokenBucket => _ => new TokenBucketRateLimiter(new TokenBucketRateLimiterOptions
         {
             TokenLimit = d.Limit,
-            // One token every window/limit: `limit` tokens per window, the same rate as the Redis bucket.
-            ReplenishmentPeriod = TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, d.Window.Ticks / d.Limit)),
-            TokensPerPeriod = 1,
+            // `limit` tokens per window, the same rate as the Redis bucket.
+            ReplenishmentPeriod = BucketRefill(d).Period,
+            TokensPerPeriod = BucketRefill(d).Tokens,
             QueueLimit = 0,
             AutoReplenishment = false,
         }),
         _ => _ => new ConcurrencyLimiter(new ConcurrencyLimiterOptions { PermitLimit = d.Limit, QueueLimit = 0 }),
     };
+
+    /// How a token bucket refills `limit` tokens per window: one token per window/limit, or, when that is under a
+    /// millisecond, the fewest tokens whose period reaches a millisecond, with the period that keeps the rate.
+    internal static (TimeSpan Period, int Tokens) BucketRefill(RateLimitDefinition d)
+    {
+        var window = d.Window.Ticks;
+        if (window / d.Limit >= TimeSpan.TicksPerMillisecond) return (TimeSpan.FromTicks(window / d.Limit), 1);
+        // window < limit ms here, so limit * TicksPerMillisecond (at most 10^13) and window * tokens stay far from overflow.
+        var tokens = (int)Math.Min(d.Limit, ((long)d.Limit * TimeSpan.TicksPerMillisecond + window - 1) / window);
+        return (TimeSpan.FromTicks(Math.Max(TimeSpan.TicksPerMillisecond, window * tokens / d.Limit)), tokens);
+    }
 
     public ValueTask<RateLimitDecision> AcquireAsync(string key)
     {

@@ -70,6 +70,8 @@ public sealed class TrafficConfigTests
     [Theory]
     [InlineData("{ algorithm: leaky, limit: 5, window: 1m }", "rateLimits.p.algorithm")]
     [InlineData("{ algorithm: fixed-window, limit: 0, window: 1m }", "rateLimits.p.limit")]
+    [InlineData("{ algorithm: fixed-window, limit: 1000000001, window: 1d }", "rateLimits.p.limit")]
+    [InlineData("{ algorithm: fixed-window, limit: 99999999999, window: 1d }", "rateLimits.p.limit")]
     [InlineData("{ algorithm: fixed-window, window: 1m }", "rateLimits.p.limit")]
     [InlineData("{ algorithm: fixed-window, limit: 5 }", "rateLimits.p.window")]
     [InlineData("{ algorithm: fixed-window, limit: 5, window: 1m, key: cookie }", "rateLimits.p.key")]
@@ -105,5 +107,17 @@ public sealed class TrafficConfigTests
             """);
 
         errors.ErrorAt("gateways.web.rateLimit");
+    }
+
+    [Theory]
+    [InlineData("fixed-window")]
+    [InlineData("sliding-window")]
+    [InlineData("token-bucket")]
+    public void Load_LimitOfTenMillionADayAndTheMaximum_Accepted(string algorithm)
+    {
+        var config = TestConfig.LoadValid(Base + $"\nrateLimits:\n  daily: {{ algorithm: {algorithm}, limit: 10000000, window: 1d }}\n  most: {{ algorithm: {algorithm}, limit: 1000000000, window: 1s }}\n");
+
+        config.RateLimits!.Single(p => p.Name == "daily").Limit.ShouldBe(10_000_000);
+        config.RateLimits!.Single(p => p.Name == "most").Limit.ShouldBe(1_000_000_000);
     }
 }
