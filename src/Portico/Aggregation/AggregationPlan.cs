@@ -72,6 +72,11 @@ public sealed partial class AggregationPlan
             if (!d.Path.StartsWith('/')) Fail($"{pp}.path", $"'{d.Path}' must start with '/'", "e.g. path: \"/users/{id}\"");
             foreach (var (name, _) in d.Headers.Where(h => !TokenRegex().IsMatch(h.Key)))
                 Fail($"{pp}.headers.{name}", $"'{name}' is not a valid header name");
+            foreach (var (name, value) in d.Headers)
+            {
+                if (Proxy.HeaderValue.Flaw(value) is { } flaw)
+                    Fail($"{pp}.headers.{name}", $"the value holds {flaw}", "header values are visible ASCII, spaces and tabs; percent-encode anything else");
+            }
 
             var dependencies = new SortedSet<int>();
             ValueReference? forEach = null;

@@ -61,4 +61,32 @@ public sealed class HeaderInjectionAmqpTests(BrokerFixture fixture)
         message.Body.ShouldBe("{\"order\":3}");
         message.Header("X-User-Id").ShouldBe("alice");
     }
+
+    [Fact]
+    public async Task AmqpRpcReply_ContentTypeWithLineBreak_Refused502NamingService()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var queue = $"hostile-rpc-{Guid.NewGuid():N}";
+        await using var broker = await BrokerClient.ConnectAsync(fixture.Broker.Url);
+        await broker.ServeAsync(await broker.DeclareQueueAsync(queue), _ => "{}", "application/json\r\nSet-Cookie: session=stolen", 200);
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              quotes: { protocol: amqp, url: "{{fixture.Broker.Url}}", timeout: 5s }
+            routes:
+              - name: quote
+                match: { path: "/api/quotes", methods: [POST] }
+                service: quotes
+                amqp: { routingKey: {{queue}}, rpc: true }
+            """);
+        using var client = await gateway.ReadyClientAsync();
+
+        var response = await client.PostAsync("/api/quotes", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        var problem = await ProblemResponse.ReadAsync(response, ct);
+        problem.Type.ShouldBe(Problem.Types.UpstreamError);
+        problem.Service.ShouldBe("quotes");
+        response.Headers.Contains("Set-Cookie").ShouldBeFalse();
+        broker.Messages.ShouldHaveSingleItem();
+    }
 }

@@ -74,4 +74,20 @@ public sealed class HeaderSafetyConfigTests
 
         TestConfig.Errors(yaml).ErrorAt("auth.identityHeaders.groups").Message.ShouldContain("not a valid header name");
     }
+
+    [Fact]
+    public void Load_AggregatePartHeaderLiteralWithLineBreak_Refused()
+    {
+        var yaml = Services + """
+
+            routes:
+              - name: a
+                match: { path: /a }
+                aggregate:
+                  parts:
+                    one: { service: users, path: /one, headers: { X-Tenant: "acme\r\nX-User-Id: {query.who}" } }
+            """;
+
+        TestConfig.Errors(yaml).ErrorAt("routes[0].aggregate.parts.one.headers.X-Tenant").Message.ShouldContain("a line break");
+    }
 }
