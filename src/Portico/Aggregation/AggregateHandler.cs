@@ -30,10 +30,32 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         using var run = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
         try
         {
-            var body = aggregate.ReadsBody ? await ReadBodyAsync(context, run.Token).ConfigureAwait(false) : null;
-            var state = new Run(this, context, route, aggregate, body, run);
+            var share = BufferedBodyBudget.For(context);
+            // A new aggregate starts only while the process has room for buffered bodies; running ones finish.
+            if (share is not null && !share.HasRoom)
+            {
+                await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                return;
+            }
+            byte[]? body = null;
+            if (aggregate.ReadsBody)
+            {
+                using var read = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, run.Token, share: share).ConfigureAwait(false);
+                if (read.OverBudget)
+                {
+                    await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                    return;
+                }
+                body = read.ToArray();
+            }
+            var state = new Run(this, context, route, aggregate, body, run, share);
             var outcomes = await state.ExecuteAsync().ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested) return;
+            if (state.OverBudget)
+            {
+                await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                return;
+            }
 
             var plan = aggregate.Plan;
             for (var i = 0; i < outcomes.Length; i++)
@@ -56,7 +78,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                 return;
             }
             if (!aggregate.ResponseHeaders.IsEmpty) aggregate.ResponseHeaders.ApplyTo(context.Response.Headers);
-            await WriteAnswerAsync(context, plan, outcomes, state.CacheControls).ConfigureAwait(false);
+            await WriteAnswerAsync(context, plan, outcomes, state.CacheControls, state.PartBytes, share).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -71,13 +93,11 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         }
     }
 
-    static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, cancellationToken).ConfigureAwait(false);
-        return body.ToArray();
-    }
+    static Task WriteOverloadedAsync(HttpContext context, ProxyRoute route) =>
+        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+            "The gateway is buffering as many bodies as it may hold; retry shortly.", null, route.Name, BufferedBodyBudget.RetryAfter);
 
-    static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls)
+    static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls, long partBytes, BudgetShare? share)
     {
         var document = new JsonObject();
         List<(string Part, string Reason)>? missing = null;
@@ -110,11 +130,14 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         }
         if (CacheControlMerge.Combine(cacheControls, missing is not null) is { } cacheControl) response.Headers.CacheControl = cacheControl;
 
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        // Sized for the parts at once: doubling from a small buffer would leave a trail of large arrays behind.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(partBytes + 4096, Array.MaxLength));
         using (var writer = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
             document.WriteTo(writer);
         }
+        // The answer is admitted already: it is counted, so that new requests wait until it is sent.
+        share?.Take(buffer.Capacity);
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = buffer.WrittenCount;
@@ -122,13 +145,22 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
     }
 
     /// One request's run of the plan.
-    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel)
+    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel,
+        BudgetShare? share)
     {
         readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
         readonly List<string?> _cacheControls = [];
         readonly ByteBudget _budget = new(aggregate.Plan.Definition.MaxResponseSize);
         readonly List<KeyValuePair<string, string>> _flowHeaders = FlowHeaders(context, aggregate.IdentityHeaders);
         int _firstRequiredFailure = -1;
+        int _overBudget;
+        long _partBytes;
+
+        /// A part's answer found no room in the process's budget: the aggregate is answered 503.
+        public bool OverBudget => Volatile.Read(ref _overBudget) != 0;
+
+        /// Bytes of the parts' answers, to size the answer's buffer.
+        public long PartBytes => Interlocked.Read(ref _partBytes);
 
         public int? FirstRequiredFailure => _firstRequiredFailure < 0 ? null : _firstRequiredFailure;
 
@@ -261,9 +293,15 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             var definition = part.Definition;
             var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.Services[part.Index], new HttpMethod(definition.Method),
                 target.ToString(), headers, definition.Body ? body : null, definition.Body ? context.Request.ContentType : null,
-                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders), cancel.Token).ConfigureAwait(false);
+                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders, share), cancel.Token).ConfigureAwait(false);
+            if (result.OverBudget && Interlocked.Exchange(ref _overBudget, 1) == 0)
+            {
+                // The answer is a 503 now, so the other calls stop and give their share back.
+                await cancel.CancelAsync().ConfigureAwait(false);
+            }
             if (result.Succeeded)
             {
+                Interlocked.Add(ref _partBytes, result.Bytes);
                 lock (_cacheControls) _cacheControls.Add(result.CacheControl);
             }
             return result;

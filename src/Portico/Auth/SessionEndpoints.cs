@@ -19,6 +19,9 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
 {
     const int MaxLoginBody = 16 * 1024;
 
+    /// Larger answers of the verify service are refused: an identity is a subject and a few scopes.
+    internal const int MaxLoginAnswer = 64 * 1024;
+
     public IEnumerable<Endpoint> For(SessionDefinition settings, GatewayMetadata gateway, ServiceRuntime service, int order)
     {
         yield return Build(settings.LoginPath, "login", gateway, context => LoginAsync(context, settings, service), order);
@@ -42,11 +45,21 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.CrossSiteRequest, "Forbidden", "Login must come from this site.").ConfigureAwait(false);
             return;
         }
-        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
-        if (body is null)
+        var share = BufferedBodyBudget.For(context);
+        byte[] body;
+        using (var read = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, MaxLoginBody, context.RequestAborted, share: share).ConfigureAwait(false))
         {
-            await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
-            return;
+            if (read.OverBudget)
+            {
+                await OverloadedAsync(context).ConfigureAwait(false);
+                return;
+            }
+            if (read.TooLarge)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
+                return;
+            }
+            body = read.ToArray();
         }
         var available = service.Destinations.Available;
         if (available.Length == 0)
@@ -78,7 +91,17 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", "The credentials were refused.").ConfigureAwait(false);
                 return;
             }
-            var (subject, scopes) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            var (subject, scopes, answer) = await ReadIdentityAsync(response, share, context.RequestAborted).ConfigureAwait(false);
+            if (answer == LoginAnswer.OverBudget)
+            {
+                await OverloadedAsync(context).ConfigureAwait(false);
+                return;
+            }
+            if (answer == LoginAnswer.TooLarge)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' answered the login with more than {MaxLoginAnswer} bytes.", service.Name).ConfigureAwait(false);
+                return;
+            }
             if (subject is null)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' accepted the login but named no subject (\"sub\").", service.Name).ConfigureAwait(false);
@@ -153,32 +176,36 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
     static bool HasForeignOrigin(HttpRequest request) =>
         (request.Headers.Origin.Count > 0 || request.Headers.Referer.Count > 0) && !SessionAuthenticationHandler.SameOrigin(request);
 
-    static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        using var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, MaxLoginBody, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return body.TooLarge ? null : body.ToArray();
-    }
+    static Task OverloadedAsync(HttpContext context) =>
+        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+            "The gateway is buffering as many bodies as it may hold; retry shortly.", retryAfter: BufferedBodyBudget.RetryAfter);
 
-    static async Task<(string? Subject, IReadOnlyList<string> Scopes)> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    enum LoginAnswer { Read, TooLarge, OverBudget }
+
+    static async Task<(string? Subject, IReadOnlyList<string> Scopes, LoginAnswer Answer)> ReadIdentityAsync(HttpResponseMessage response, BudgetShare? share,
+        CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxLoginAnswer, cancellationToken, share: share).ConfigureAwait(false);
+            if (body.OverBudget) return (null, [], LoginAnswer.OverBudget);
+            if (body.TooLarge) return (null, [], LoginAnswer.TooLarge);
+            using var json = JsonDocument.Parse(body.Memory);
             var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return (null, []);
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return (null, [], LoginAnswer.Read);
             var subject = sub.ValueKind == JsonValueKind.String ? sub.GetString() : sub.ValueKind == JsonValueKind.Number ? sub.GetRawText() : null;
-            if (subject is null or "" or "." or "..") return (null, []);
+            if (subject is null or "" or "." or "..") return (null, [], LoginAnswer.Read);
             var scopes = new List<string>();
             if (root.TryGetProperty("scopes", out var list) && list.ValueKind == JsonValueKind.Array)
                 scopes.AddRange(list.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String).Select(e => e.GetString()!));
             else if (root.TryGetProperty("scope", out var text) && text.ValueKind == JsonValueKind.String)
                 scopes.AddRange(text.GetString()!.Split(' ', StringSplitOptions.RemoveEmptyEntries));
-            return (subject, scopes);
+            return (subject, scopes, LoginAnswer.Read);
         }
         catch (JsonException)
         {
-            return (null, []);
+            return (null, [], LoginAnswer.Read);
         }
     }
 
