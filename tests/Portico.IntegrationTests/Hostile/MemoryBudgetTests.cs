@@ -332,4 +332,60 @@ public sealed class MemoryBudgetTests
         await Should.ThrowAsync<OperationCanceledException>(() => call);
         await Poll.UntilAsync(() => BudgetOf(gateway).InUse == 0, TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task XmlBodyOverTheBudget_Answered503_NeverForwarded()
+    {
+        await using var backend = await TestBackend.StartAsync("xml");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            server:
+              limits: { bufferedBodies: 1MiB }
+            services:
+              api: { urls: ["{{backend.Url}}"] }
+            routes:
+              - name: echo
+                match: { path: /echo }
+                service: api
+                formats: [json, xml]
+                xml: { maxBodySize: 4MiB }
+            """);
+        using var client = gateway.CreateClient();
+        using var content = new StringContent("<a>" + new string('x', 2 * MiB) + "</a>", Encoding.UTF8, "application/xml");
+
+        using var response = await client.PostAsync("/echo", content, Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter.ShouldNotBeNull();
+        (await ProblemResponse.ReadAsync(response, Token)).Type.ShouldBe(Problem.Types.Overloaded);
+        backend.Received.ShouldBeEmpty();
+        await Poll.UntilAsync(() => BudgetOf(gateway).InUse == 0, TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task CachedResponseOverTheBudget_ServedWhole_NotStored()
+    {
+        await using var backend = await BigBackendAsync();
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            server:
+              limits: { bufferedBodies: 1MiB }
+            services:
+              big: { urls: ["{{backend.Url}}"] }
+            cachePolicies:
+              short: { ttl: 5m }
+            routes:
+              - { name: big, match: { path: /big }, service: big, cache: short }
+            """);
+        using var client = gateway.CreateClient();
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await client.GetAsync("/big", Token);
+            response.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await response.Content.ReadAsByteArrayAsync(Token)).ShouldBe(BigPart);
+        }
+
+        // The copy for the cache did not fit: both requests reached the service.
+        backend.Received.Count(r => r.PathAndQuery == "/big").ShouldBe(2);
+        await Poll.UntilAsync(() => BudgetOf(gateway).InUse == 0, TimeSpan.FromSeconds(10));
+    }
 }
