@@ -388,4 +388,27 @@ public sealed class MemoryBudgetTests
         backend.Received.Count(r => r.PathAndQuery == "/big").ShouldBe(2);
         await Poll.UntilAsync(() => BudgetOf(gateway).InUse == 0, TimeSpan.FromSeconds(10));
     }
+
+    [Fact]
+    public async Task LoginAnswerOverItsLimit_Answered502_NoSession()
+    {
+        await using var users = await TestBackend.StartAsync("users", app => app.MapPost("/auth/verify",
+            () => Results.Text("{\"sub\":\"alice\",\"pad\":\"" + new string('x', 100 * 1024) + "\"}", "application/json")));
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              users: { urls: ["{{users.Url}}"] }
+            auth:
+              session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
+            routes:
+              - { name: me, match: { path: /me }, service: users, auth: [session] }
+            """);
+        using var client = gateway.CreateClient();
+        using var login = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]);
+
+        using var response = await client.PostAsync("/auth/login", login, Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        (await ProblemResponse.ReadAsync(response, Token)).Type.ShouldBe(Problem.Types.UpstreamError);
+        response.Headers.Contains("Set-Cookie").ShouldBeFalse();
+    }
 }
