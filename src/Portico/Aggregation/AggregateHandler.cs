@@ -35,10 +35,32 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                 await Problem.WriteAsync(context, StatusCodes.Status400BadRequest, Problem.Types.BadRequest, "Bad Request", unsafeInput, null, route.Name).ConfigureAwait(false);
                 return;
             }
-            var body = aggregate.ReadsBody ? await ReadBodyAsync(context, run.Token).ConfigureAwait(false) : null;
-            var state = new Run(this, context, route, aggregate, body, run);
+            var share = BufferedBodyBudget.For(context);
+            // A new aggregate starts only while the process has room for buffered bodies; running ones finish.
+            if (share is not null && !share.HasRoom)
+            {
+                await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                return;
+            }
+            byte[]? body = null;
+            if (aggregate.ReadsBody)
+            {
+                using var read = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, run.Token, share: share).ConfigureAwait(false);
+                if (read.OverBudget)
+                {
+                    await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                    return;
+                }
+                body = read.ToArray();
+            }
+            var state = new Run(this, context, route, aggregate, body, run, share);
             var outcomes = await state.ExecuteAsync().ConfigureAwait(false);
             if (context.RequestAborted.IsCancellationRequested) return;
+            if (state.OverBudget)
+            {
+                await WriteOverloadedAsync(context, route).ConfigureAwait(false);
+                return;
+            }
             if (state.UnsafeServiceValue is { } refused)
             {
                 LogUnsafeServiceValue(logger, route.Name, refused.Part, refused.Header, refused.Service, refused.Flaw);
@@ -68,7 +90,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                 return;
             }
             if (!aggregate.ResponseHeaders.IsEmpty) aggregate.ResponseHeaders.ApplyTo(context.Response.Headers);
-            await WriteAnswerAsync(context, plan, outcomes, state.CacheControls).ConfigureAwait(false);
+            await WriteAnswerAsync(context, plan, outcomes, state.CacheControls, state.PartBytes, share).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -108,13 +130,11 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         return null;
     }
 
-    static async Task<byte[]> ReadBodyAsync(HttpContext context, CancellationToken cancellationToken)
-    {
-        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, cancellationToken).ConfigureAwait(false);
-        return body.ToArray();
-    }
+    static Task WriteOverloadedAsync(HttpContext context, ProxyRoute route) =>
+        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+            "The gateway is buffering as many bodies as it may hold; retry shortly.", null, route.Name, BufferedBodyBudget.RetryAfter);
 
-    static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls)
+    static Task WriteAnswerAsync(HttpContext context, AggregationPlan plan, PartOutcome[] outcomes, IReadOnlyList<string?> cacheControls, long partBytes, BudgetShare? share)
     {
         var document = new JsonObject();
         List<(string Part, string Reason)>? missing = null;
@@ -147,11 +167,14 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         }
         if (CacheControlMerge.Combine(cacheControls, missing is not null) is { } cacheControl) response.Headers.CacheControl = cacheControl;
 
-        var buffer = new ArrayBufferWriter<byte>(1024);
+        // Sized for the parts at once: doubling from a small buffer would leave a trail of large arrays behind.
+        var buffer = new ArrayBufferWriter<byte>((int)Math.Min(partBytes + 4096, Array.MaxLength));
         using (var writer = new Utf8JsonWriter(buffer, JsonText.WriterOptions))
         {
             document.WriteTo(writer);
         }
+        // The answer is admitted already: it is counted, so that new requests wait until it is sent.
+        share?.Take(buffer.Capacity);
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = buffer.WrittenCount;
@@ -159,7 +182,8 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
     }
 
     /// One request's run of the plan.
-    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel)
+    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel,
+        BudgetShare? share)
     {
         readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
         readonly List<string?> _cacheControls = [];
@@ -170,6 +194,14 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
 
         /// A service answered a value a later part would have sent as a header, and it was not safe there: the aggregate fails.
         public UnsafeValue? UnsafeServiceValue => Volatile.Read(ref _unsafeServiceValue);
+        int _overBudget;
+        long _partBytes;
+
+        /// A part's answer found no room in the process's budget: the aggregate is answered 503.
+        public bool OverBudget => Volatile.Read(ref _overBudget) != 0;
+
+        /// Bytes of the parts' answers, to size the answer's buffer.
+        public long PartBytes => Interlocked.Read(ref _partBytes);
 
         public int? FirstRequiredFailure => _firstRequiredFailure < 0 ? null : _firstRequiredFailure;
 
@@ -310,9 +342,15 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             var definition = part.Definition;
             var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.Services[part.Index], new HttpMethod(definition.Method),
                 target.ToString(), headers, definition.Body ? body : null, definition.Body ? context.Request.ContentType : null,
-                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders), cancel.Token).ConfigureAwait(false);
+                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders, share), cancel.Token).ConfigureAwait(false);
+            if (result.OverBudget && Interlocked.Exchange(ref _overBudget, 1) == 0)
+            {
+                // The answer is a 503 now, so the other calls stop and give their share back.
+                await cancel.CancelAsync().ConfigureAwait(false);
+            }
             if (result.Succeeded)
             {
+                Interlocked.Add(ref _partBytes, result.Bytes);
                 lock (_cacheControls) _cacheControls.Add(result.CacheControl);
             }
             return result;
@@ -331,12 +369,6 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         }
     }
 
-    /// A value from a service's answer that could not be sent as a part's header.
-    internal sealed record UnsafeValue(string Service, string Part, string Header, string Flaw);
-
-    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Route {Route}: part {Part} header {Header} would carry {Flaw} from service {Service}; the aggregate is refused")]
-    static partial void LogUnsafeServiceValue(ILogger logger, string route, string part, string header, string service, string flaw);
-
     [LoggerMessage(EventId = 6003, Level = LogLevel.Error, Message = "Route {Route}: part {Part} failed unexpectedly")]
     static partial void LogPartCrashed(ILogger logger, string route, string part, Exception exception);
 
@@ -345,4 +377,10 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
 
     [LoggerMessage(EventId = 6002, Level = LogLevel.Warning, Message = "Route {Route}: required part {Part} failed: {Reason}")]
     static partial void LogRequiredPartFailed(ILogger logger, string route, string part, string? reason);
+
+    /// A value from a service's answer that could not be sent as a part's header.
+    internal sealed record UnsafeValue(string Service, string Part, string Header, string Flaw);
+
+    [LoggerMessage(EventId = 6005, Level = LogLevel.Warning, Message = "Route {Route}: part {Part} header {Header} would carry {Flaw} from service {Service}; the aggregate is refused")]
+    static partial void LogUnsafeServiceValue(ILogger logger, string route, string part, string header, string service, string flaw);
 }

@@ -19,7 +19,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
 
     public sealed record Request(string Route, string Part, ServiceRuntime Service, HttpMethod Method, string PathAndQuery,
         IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ByteBudget Budget,
-        Proxy.HeaderTransformPlan HeaderEdits);
+        Proxy.HeaderTransformPlan HeaderEdits, BudgetShare? Share = null);
 
     public Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
     {
@@ -36,7 +36,8 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
         {
             if (status is < 200 or > 299) return (new CallResult(null, null, $"service '{Name}' answered {status}"), ForwarderError.None, true);
             var result = await ReadBodyAsync(response, cancellationToken).ConfigureAwait(false);
-            return (result, result.Succeeded ? ForwarderError.None : ForwarderError.ResponseBodyDestination, false);
+            // No room in the gateway is not the service's fault: it does not count against its circuit.
+            return (result, result.Succeeded || result.OverBudget ? ForwarderError.None : ForwarderError.ResponseBodyDestination, false);
         }
 
         protected override CallResult NoHealthyDestination() => new(null, null, $"service '{Name}' has no healthy destination");
@@ -78,12 +79,16 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, long.MaxValue, cancellationToken, request.Budget).ConfigureAwait(false);
+                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, long.MaxValue, cancellationToken, request.Budget, request.Share).ConfigureAwait(false);
+                if (body.OverBudget) return new CallResult(null, null, "the gateway has no room to buffer its answer now", OverBudget: true);
                 if (body.TooLarge) return new CallResult(null, null, $"the answer of service '{service}' is over the aggregate's size limit");
                 if (body.Length == 0) return new CallResult(null, cacheControl, null);
                 try
                 {
-                    return new CallResult(JsonNode.Parse(body.Span), cacheControl, null);
+                    var value = JsonNode.Parse(body.Span);
+                    // The parsed tree lives until the answer is written and costs about the body again: counted too.
+                    request.Share?.Take(body.Length);
+                    return new CallResult(value, cacheControl, null) { Bytes = body.Length };
                 }
                 catch (JsonException)
                 {

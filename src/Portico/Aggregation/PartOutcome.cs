@@ -10,8 +10,12 @@ internal sealed record PartOutcome(bool Succeeded, JsonNode? Value, string? Reas
     public static PartOutcome Failure(string reason, bool hitDeadline = false) => new(false, null, reason, hitDeadline);
 }
 
-/// One HTTP call of a part: the parsed body of a 2xx answer, or the reason it failed.
-internal sealed record CallResult(JsonNode? Value, string? CacheControl, string? Error)
+/// One HTTP call of a part: the parsed body of a 2xx answer, or the reason it failed; <paramref name="OverBudget"/> when
+/// the process had no room to buffer the answer (the aggregate is then answered 503).
+internal sealed record CallResult(JsonNode? Value, string? CacheControl, string? Error, bool OverBudget = false)
 {
     public bool Succeeded => Error is null;
+
+    /// Bytes of the answer's body.
+    public long Bytes { get; init; }
 }

@@ -19,6 +19,9 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
 {
     const int MaxLoginBody = 16 * 1024;
 
+    /// Larger answers of the verify service are refused: an identity is a subject and a few scopes.
+    internal const int MaxLoginAnswer = 64 * 1024;
+
     public IEnumerable<Endpoint> For(SessionDefinition settings, GatewayMetadata gateway, ServiceRuntime service, int order)
     {
         yield return Build(settings.LoginPath, "login", gateway, context => LoginAsync(context, settings, service), order);
@@ -50,11 +53,21 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 $"A login is {AcceptedTypes} (UTF-8){(context.Request.ContentType is null ? "; the request has no Content-Type" : "")}.").ConfigureAwait(false);
             return;
         }
-        var body = await ReadBodyAsync(context.Request).ConfigureAwait(false);
-        if (body is null)
+        var share = BufferedBodyBudget.For(context);
+        byte[] body;
+        using (var read = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, MaxLoginBody, context.RequestAborted, share: share).ConfigureAwait(false))
         {
-            await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
-            return;
+            if (read.OverBudget)
+            {
+                await OverloadedAsync(context).ConfigureAwait(false);
+                return;
+            }
+            if (read.TooLarge)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Payload Too Large", $"A login request is at most {MaxLoginBody} bytes.").ConfigureAwait(false);
+                return;
+            }
+            body = read.ToArray();
         }
         HttpContent content;
         if (kind == Credentials.Json)
@@ -102,7 +115,17 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized", "The credentials were refused.").ConfigureAwait(false);
                 return;
             }
-            var (subject, scopes, unusable) = await ReadIdentityAsync(response, context.RequestAborted).ConfigureAwait(false);
+            var (subject, scopes, unusable, answer) = await ReadIdentityAsync(response, share, context.RequestAborted).ConfigureAwait(false);
+            if (answer == LoginAnswer.OverBudget)
+            {
+                await OverloadedAsync(context).ConfigureAwait(false);
+                return;
+            }
+            if (answer == LoginAnswer.TooLarge)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway", $"Service '{service.Name}' answered the login with more than {MaxLoginAnswer} bytes.", service.Name).ConfigureAwait(false);
+                return;
+            }
             if (subject is not null && unusable is not null)
             {
                 LogUnusableIdentity(logger, service.Name, unusable);
@@ -253,21 +276,24 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
         }
     }
 
-    static async Task<byte[]?> ReadBodyAsync(HttpRequest request)
-    {
-        using var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, MaxLoginBody, request.HttpContext.RequestAborted).ConfigureAwait(false);
-        return body.TooLarge ? null : body.ToArray();
-    }
+    static Task OverloadedAsync(HttpContext context) =>
+        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+            "The gateway is buffering as many bodies as it may hold; retry shortly.", retryAfter: BufferedBodyBudget.RetryAfter);
+
+    enum LoginAnswer { Read, TooLarge, OverBudget }
 
     /// What the verify service's 2xx answer says: a subject and scopes, or why it cannot be used (never its content).
-    readonly record struct VerifiedIdentity(string? Subject, IReadOnlyList<string> Scopes, string? Problem);
+    readonly record struct VerifiedIdentity(string? Subject, IReadOnlyList<string> Scopes, string? Problem, LoginAnswer Answer = LoginAnswer.Read);
 
-    static async Task<VerifiedIdentity> ReadIdentityAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    static async Task<VerifiedIdentity> ReadIdentityAsync(HttpResponseMessage response, BudgetShare? share, CancellationToken cancellationToken)
     {
         try
         {
             await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            using var json = await JsonDocument.ParseAsync(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
+            using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxLoginAnswer, cancellationToken, share: share).ConfigureAwait(false);
+            if (body.OverBudget) return new(null, [], null, LoginAnswer.OverBudget);
+            if (body.TooLarge) return new(null, [], null, LoginAnswer.TooLarge);
+            using var json = JsonDocument.Parse(body.Memory);
             var root = json.RootElement;
             if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("sub", out var sub)) return new(null, [], null);
             var subject = sub.ValueKind == JsonValueKind.String ? sub.GetString() : sub.ValueKind == JsonValueKind.Number ? sub.GetRawText() : null;

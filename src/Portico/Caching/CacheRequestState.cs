@@ -29,6 +29,7 @@ internal sealed class CacheRequestState
     readonly KeyValuePair<string, StringValues>[] _gatewayHeaders;
     byte[]? _body;
     int _bodyLength;
+    Hosting.BudgetShare? _share;
     bool _bodyTooLarge;
     DateTimeOffset _created;
 
@@ -76,7 +77,11 @@ internal sealed class CacheRequestState
             _cache.ResponseExpirationTimeSpan = ttl;
             response.Headers[CacheStatus.Header] = CacheStatus.Stored(ttl);
             _created = _lookup.Store.Time.GetUtcNow();
-            if (_lookup.Local is not null) _body = ArrayPool<byte>.Shared.Rent(4096);
+            if (_lookup.Local is not null)
+            {
+                _body = ArrayPool<byte>.Shared.Rent(4096);
+                _share = Hosting.BufferedBodyBudget.For(_http);
+            }
         }
         else
         {
@@ -89,9 +94,13 @@ internal sealed class CacheRequestState
     public void Captured(ReadOnlySpan<byte> data)
     {
         if (_body is null || _bodyTooLarge) return;
-        if (_bodyLength + data.Length > _lookup.Store.MaxBodySize)
+        // Over the size limit, or no room in the process for the copy: the response is served, just not stored.
+        if (_bodyLength + data.Length > _lookup.Store.MaxBodySize || (_share is not null && !_share.TryTake(data.Length)))
         {
             _bodyTooLarge = true;
+            _cache.AllowCacheStorage = false;
+            ArrayPool<byte>.Shared.Return(_body);
+            _body = null;
             return;
         }
         if (_bodyLength + data.Length > _body.Length)

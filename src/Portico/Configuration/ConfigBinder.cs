@@ -41,6 +41,7 @@ public static partial class ConfigBinder
         if (limits.Node("maxRequestBodySize") is ConfigScalar { Value: "unlimited" }) maxBody = null;
         else maxBody = limits.Size("maxRequestBodySize") ?? maxBody;
         var maxHeaders = limits.Size("maxRequestHeadersSize") is { } h ? (int)Math.Min(h, int.MaxValue) : d.MaxRequestHeadersTotalSize;
+        var bufferedBodies = limits.Size("bufferedBodies");
         limits.Done();
         var logs = new MappingReader(r.Node("logging"), errors, "logging");
         var format = logs.Choice("format", new Dictionary<string, string>(StringComparer.Ordinal) { ["json"] = "json", ["text"] = "text" }) ?? d.LogFormat;
@@ -60,7 +61,7 @@ public static partial class ConfigBinder
         var cacheSize = cache.Size("size") ?? d.CacheSize;
         var cacheMaxBody = cache.Size("maxBodySize") ?? d.CacheMaxBodySize;
         cache.Done();
-        var result = new ServerDefinition(r.Duration("shutdownTimeout") ?? d.ShutdownTimeout, maxBody, maxHeaders, format, level, cacheSize, cacheMaxBody);
+        var result = new ServerDefinition(r.Duration("shutdownTimeout") ?? d.ShutdownTimeout, maxBody, maxHeaders, format, level, cacheSize, cacheMaxBody, bufferedBodies);
         r.Done();
         return result;
     }

@@ -67,6 +67,7 @@ public static partial class ConfigValidator
         }
         if (config.Server.CacheSize < 1024 * 1024) error("server.cache.size", "the cache needs at least 1MiB", "e.g. size: 100MiB");
         if (config.Server.CacheMaxBodySize < 1) error("server.cache.maxBodySize", "must be at least 1 byte", "e.g. maxBodySize: 8MiB");
+        if (config.Server.BufferedBodies < 1024 * 1024) error("server.limits.bufferedBodies", "the budget for buffered bodies needs at least 1MiB", "e.g. bufferedBodies: 256MiB");
         foreach (var r in config.Routes)
         {
             if (r.Cache is not { } name || names.Contains(name)) continue;

@@ -18,8 +18,10 @@ public sealed record PorticoConfig(
 /// Process-wide settings.
 /// <param name="CacheSize">Bytes the in-memory response cache may hold (least recently used entries go first).</param>
 /// <param name="CacheMaxBodySize">Larger responses are not cached.</param>
+/// <param name="BufferedBodies">Bytes of buffered bodies the process may hold at once; null for the default (see
+/// <see cref="Hosting.BufferedBodyBudget.DefaultLimit"/>).</param>
 public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel,
-    long CacheSize = ServerDefinition.DefaultCacheSize, long CacheMaxBodySize = ServerDefinition.DefaultCacheMaxBodySize)
+    long CacheSize = ServerDefinition.DefaultCacheSize, long CacheMaxBodySize = ServerDefinition.DefaultCacheMaxBodySize, long? BufferedBodies = null)
 {
     public const long DefaultCacheSize = 100 * 1024 * 1024;
     public const long DefaultCacheMaxBodySize = 8 * 1024 * 1024;

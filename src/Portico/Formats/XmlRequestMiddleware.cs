@@ -40,8 +40,15 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
             return;
         }
         ArrayBufferWriter<byte> json;
-        using (var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, options.MaxBodySize, context.RequestAborted).ConfigureAwait(false))
+        var share = BufferedBodyBudget.For(context);
+        using (var body = await PooledBody.ReadAsync(request.Body, request.ContentLength, options.MaxBodySize, context.RequestAborted, share: share).ConfigureAwait(false))
         {
+            if (body.OverBudget)
+            {
+                await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+                    "The gateway is buffering as many bodies as it may hold; retry shortly.", retryAfter: BufferedBodyBudget.RetryAfter).ConfigureAwait(false);
+                return;
+            }
             if (body.TooLarge)
             {
                 await Problem.WriteAsync(context, StatusCodes.Status413PayloadTooLarge, Problem.Types.RequestTooLarge, "Content Too Large",
@@ -76,6 +83,8 @@ internal sealed class XmlRequestMiddleware(RequestDelegate next)
         }
         // The writer's own array becomes the body: no copy of the converted JSON.
         var converted = MemoryMarshal.TryGetArray(json.WrittenMemory, out var segment) ? segment : new ArraySegment<byte>(json.WrittenSpan.ToArray());
+        // The converted body lives as long as the request: counted, so that new requests wait until it is done.
+        share?.Take(converted.Array!.Length);
         request.Body = new MemoryStream(converted.Array!, converted.Offset, converted.Count, writable: false);
         request.ContentType = "application/json; charset=utf-8";
         request.ContentLength = converted.Count;

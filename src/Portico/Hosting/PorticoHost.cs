@@ -81,6 +81,8 @@ public static class PorticoHost
         services.AddRouting();
         services.AddHttpForwarder();
         services.AddSingleton(time);
+        services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
+            logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));
         services.AddSingleton(map);
         services.AddSingleton<RuntimeHolder>();
         services.AddSingleton<ServiceRegistry>();

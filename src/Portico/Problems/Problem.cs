@@ -23,6 +23,8 @@ public static class Problem
         public const string BadPath = "urn:portico:problem:bad-path";
         public const string RequestTooLarge = "urn:portico:problem:request-too-large";
         public const string ShuttingDown = "urn:portico:problem:shutting-down";
+        /// The gateway holds as many buffered bodies as its `server.limits.bufferedBodies` allows; retry later.
+        public const string Overloaded = "urn:portico:problem:overloaded";
         public const string Unauthorized = "urn:portico:problem:unauthorized";
         public const string Forbidden = "urn:portico:problem:forbidden";
         public const string RateLimited = "urn:portico:problem:rate-limited";

@@ -286,4 +286,31 @@ public sealed class ConfigBinderTests
 
         server.ShouldBe(new ServerDefinition(TimeSpan.FromSeconds(10), null, 64 * 1024, "text", "Debug"));
     }
+
+    [Fact]
+    public void Load_BufferedBodiesLimit_Bound()
+    {
+        var server = TestConfig.LoadValid("server: { limits: { bufferedBodies: 64MiB } }\n").Server;
+
+        server.BufferedBodies.ShouldBe(64L * 1024 * 1024);
+        TestConfig.LoadValid("server: { limits: { maxRequestHeadersSize: 64KiB } }\n").Server.BufferedBodies.ShouldBeNull();
+    }
+
+    [Theory]
+    [InlineData("512KiB", "1MiB")]
+    [InlineData("0", "1MiB")]
+    public void Load_BufferedBodiesUnderOneMiB_RefusedWithAHint(string size, string hint)
+    {
+        var errors = TestConfig.Errors($"server: {{ limits: {{ bufferedBodies: {size} }} }}\n");
+
+        errors.ShouldContain(e => e.Path == "server.limits.bufferedBodies" && e.Message.Contains(hint), string.Join(Environment.NewLine, errors));
+    }
+
+    [Fact]
+    public void Load_BufferedBodiesNotASize_RefusedAtItsPath()
+    {
+        var errors = TestConfig.Errors("server: { limits: { bufferedBodies: lots } }\n");
+
+        errors.ShouldContain(e => e.Path == "server.limits.bufferedBodies", string.Join(Environment.NewLine, errors));
+    }
 }

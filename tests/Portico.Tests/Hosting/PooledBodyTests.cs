@@ -59,6 +59,91 @@ public sealed class PooledBodyTests
     }
 
     [Fact]
+    public async Task ReadAsync_DeclaredLengthOverTheProcessBudget_IsRefusedWithoutReading()
+    {
+        var budget = new BufferedBodyBudget(1000);
+        using var share = budget.NewShare();
+        var stream = new ChunkedStream(new byte[1001], 100);
+
+        using var body = await PooledBody.ReadAsync(stream, 1001, long.MaxValue, CancellationToken.None, share: share);
+
+        body.OverBudget.ShouldBeTrue();
+        body.TooLarge.ShouldBeFalse();
+        stream.Reads.ShouldBe(0);
+        budget.InUse.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ReadAsync_ChunkedBodyOverTheProcessBudget_StopsOnceOver_AndTheShareGivesItBack()
+    {
+        var budget = new BufferedBodyBudget(4500);
+        var share = budget.NewShare();
+        var stream = new ChunkedStream(new byte[100_000], 1000);
+
+        using var body = await PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None, share: share);
+
+        body.OverBudget.ShouldBeTrue();
+        body.Length.ShouldBe(0);
+        stream.Reads.ShouldBeLessThan(10); // stopped at the chunk that did not fit, not at the end of the 100 chunks
+        budget.InUse.ShouldBeInRange(4000, 4500);
+        share.Dispose();
+        budget.InUse.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyShorterThanDeclared_KeepsTheDeclaredShareUntilTheRequestEnds()
+    {
+        var budget = new BufferedBodyBudget(10_000);
+        var share = budget.NewShare();
+
+        using var body = await PooledBody.ReadAsync(new ChunkedStream(new byte[500], 100), 2000, long.MaxValue, CancellationToken.None, share: share);
+
+        body.Length.ShouldBe(500);
+        budget.InUse.ShouldBe(2000);
+        share.Dispose();
+        budget.InUse.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ReadAsync_BodyLongerThanDeclared_TakesTheRestChunkByChunk()
+    {
+        var budget = new BufferedBodyBudget(10_000);
+        using var share = budget.NewShare();
+
+        using var body = await PooledBody.ReadAsync(new ChunkedStream(new byte[3000], 700), 1000, long.MaxValue, CancellationToken.None, share: share);
+
+        body.Length.ShouldBe(3000);
+        budget.InUse.ShouldBe(3000);
+    }
+
+    [Fact]
+    public async Task ReadAsync_StreamFailsMidway_TheShareGivesEverythingBackWhenTheRequestEnds()
+    {
+        var budget = new BufferedBodyBudget(100_000);
+        var share = budget.NewShare();
+        var stream = new ChunkedStream(new byte[5000], 1000) { FailAfter = 3 };
+
+        await Should.ThrowAsync<IOException>(() => PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None, share: share));
+
+        budget.InUse.ShouldBe(3000);
+        share.Dispose();
+        budget.InUse.ShouldBe(0);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ReadAsync_BodyLargerThanThePoolLimit_KeepsEveryByte(bool declared)
+    {
+        var bytes = new byte[3 * PooledBody.PoolLimit + 17];
+        new Random(7).NextBytes(bytes);
+
+        using var body = await PooledBody.ReadAsync(new ChunkedStream(bytes, 64 * 1024), declared ? bytes.Length : null, long.MaxValue, CancellationToken.None);
+
+        body.ToArray().ShouldBe(bytes);
+    }
+
+    [Fact]
     public async Task AsStream_ReadsTheBodyAndCannotWrite()
     {
         var bytes = "<a>1</a>"u8.ToArray();

@@ -149,7 +149,7 @@ public sealed class SchemaTests
           short: { ttl: 30s, vary: [Accept, Accept-Language], query: [page, size], ignoreUpstreamCacheControl: false }
         server:
           shutdownTimeout: 30s
-          limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768 }
+          limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768, bufferedBodies: 256MiB }
           logging: { format: json, level: info }
           cache: { size: 100MiB, maxBodySize: 8MiB }
         """;

@@ -35,15 +35,23 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
                 $"The body must be {string.Join(" or ", amqp.ContentTypes)}{(contentType is null ? " (the request has no Content-Type)" : $", not {contentType}")}.", null, route.Name).ConfigureAwait(false);
             return;
         }
-        byte[] body;
+        var share = BufferedBodyBudget.For(context);
+        byte[]? body;
         try
         {
-            body = await ReadBodyAsync(context).ConfigureAwait(false);
+            // A new message is taken only while the process has room to buffer it (and an RPC reply); running ones finish.
+            body = share is { HasRoom: false } ? null : await ReadBodyAsync(context, share).ConfigureAwait(false);
         }
         catch (BadHttpRequestException ex)
         {
             await Problem.WriteAsync(context, ex.StatusCode, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? Problem.Types.RequestTooLarge : Problem.Types.BadRequest,
                 Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(ex.StatusCode), ex.Message, null, route.Name).ConfigureAwait(false);
+            return;
+        }
+        if (body is null)
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
+                "The gateway is buffering as many bodies as it may hold; retry shortly.", null, route.Name, BufferedBodyBudget.RetryAfter).ConfigureAwait(false);
             return;
         }
         if (amqp.RequiresJson && !IsJson(body))
@@ -90,6 +98,8 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
                     $"The reply from service '{service}' has a content type that holds {flaw}.", service, route.Name).ConfigureAwait(false);
                 break;
             case AmqpOutcomeKind.Accepted when outcome.Reply is { } reply:
+                // The reply is in memory already: counted, so that new requests wait until it is sent.
+                share?.Take(reply.Body.Length);
                 if (!amqp.ResponseHeaders.IsEmpty) amqp.ResponseHeaders.ApplyTo(context.Response.Headers);
                 await WriteReplyAsync(context, reply, messageId).ConfigureAwait(false);
                 break;
@@ -183,10 +193,11 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         }
     }
 
-    static async Task<byte[]> ReadBodyAsync(HttpContext context)
+    /// The body, or null when the process has no room to buffer it.
+    static async Task<byte[]?> ReadBodyAsync(HttpContext context, BudgetShare? share)
     {
-        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, context.RequestAborted).ConfigureAwait(false);
-        return body.ToArray();
+        using var body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, long.MaxValue, context.RequestAborted, share: share).ConfigureAwait(false);
+        return body.OverBudget ? null : body.ToArray();
     }
 
     static async Task WriteAcceptedAsync(HttpContext context, string messageId)

@@ -27,6 +27,8 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     /// Answers larger than this are not read (502): the whole answer is parsed to pick `data` and `errors`.
     public const int MaxAnswerSize = 16 * 1024 * 1024;
 
+    const string OverloadedDetail = "The gateway is buffering as many bodies as it may hold; retry shortly.";
+
     static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id", "X-Correlation-Id"];
     static readonly MediaTypeWithQualityHeaderValue GraphQLResponseType = new("application/graphql-response+json");
     static readonly MediaTypeWithQualityHeaderValue JsonType = new("application/json", 0.9);
@@ -38,6 +40,13 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     public async Task HandleAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql)
     {
         var operation = graphql.Operation;
+        // A new call starts only while the process has room to buffer its answer; running ones finish.
+        if (BufferedBodyBudget.For(context) is { HasRoom: false })
+        {
+            await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable", OverloadedDetail, null, route.Name,
+                BufferedBodyBudget.RetryAfter).ConfigureAwait(false);
+            return;
+        }
         JsonObject variables;
         try
         {
@@ -73,7 +82,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
                 call = await CallAsync(context, route, graphql, Payload(operation, variables, withQuery: true)).ConfigureAwait(false);
             if (call.Answer is { } answer) await WriteAnswerAsync(context, route, graphql, answer).ConfigureAwait(false);
             else await Problem.WriteAsync(context, call.Status, call.Type!, Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(call.Status), call.Detail!,
-                graphql.Service.Name, route.Name).ConfigureAwait(false);
+                graphql.Service.Name, route.Name, call.Type == Problem.Types.Overloaded ? BufferedBodyBudget.RetryAfter : null).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
@@ -201,7 +210,12 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
             JsonObject? answer;
             try
             {
-                answer = await ReadAnswerAsync(response, cancellationToken).ConfigureAwait(false);
+                answer = await ReadAnswerAsync(response, BufferedBodyBudget.For(context), cancellationToken).ConfigureAwait(false);
+            }
+            catch (AnswerOverBudgetException)
+            {
+                // No room in the gateway is not the service's fault: it does not count against its circuit.
+                return (CallResult.Failed(StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, OverloadedDetail), ForwarderError.None, false);
             }
             catch (AnswerTooLargeException)
             {
@@ -253,12 +267,13 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         }
 
         /// The answer as a GraphQL response (a JSON object with `data` or `errors`, whatever the status), or null.
-        static async Task<JsonObject?> ReadAnswerAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+        static async Task<JsonObject?> ReadAnswerAsync(HttpResponseMessage response, BudgetShare? share, CancellationToken cancellationToken)
         {
             var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
             await using (stream.ConfigureAwait(false))
             {
-                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxAnswerSize, cancellationToken).ConfigureAwait(false);
+                using var body = await PooledBody.ReadAsync(stream, response.Content.Headers.ContentLength, MaxAnswerSize, cancellationToken, share: share).ConfigureAwait(false);
+                if (body.OverBudget) throw new AnswerOverBudgetException();
                 if (body.TooLarge) throw new AnswerTooLargeException();
                 try
                 {
@@ -273,6 +288,8 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     }
 
     sealed class AnswerTooLargeException : Exception;
+
+    sealed class AnswerOverBudgetException : Exception;
 
     [LoggerMessage(EventId = 1701, Level = LogLevel.Warning, Message = "Route {Route}: GraphQL call to service {Service} at {Destination} failed: {Reason}")]
     static partial void LogCallFailed(ILogger logger, string route, string service, string destination, string reason);
