@@ -51,6 +51,7 @@ public static class PathNormalizer
         try
         {
             var n = 0;
+            List<int>? literalPercents = null;
             for (var i = 0; i < raw.Length; i++)
             {
                 var c = raw[i];
@@ -69,10 +70,10 @@ public static class PathNormalizer
                         if (policy.Backslashes == BackslashAction.Reject) return Fail("an encoded backslash (%5C)", out problem);
                         buffer[n++] = (byte)'/';
                     }
-                    else if (b == '%' && i + 2 < raw.Length && TryHex(raw[i + 1], raw[i + 2], out var next) && next is (byte)'/' or (byte)'\\')
+                    else if (b == '%')
                     {
-                        // "%252F" is data to this gateway but a separator to a service that decodes twice.
-                        return Fail("a double-encoded separator (%252F or %255C)", out problem);
+                        (literalPercents ??= []).Add(n);
+                        buffer[n++] = b;
                     }
                     else if (b < 0x20 || b == 0x7F) return Fail("an encoded control character", out problem);
                     else buffer[n++] = b;
@@ -93,6 +94,13 @@ public static class PathNormalizer
                     n += rune.EncodeToUtf8(buffer.AsSpan(n));
                     i += used - 1;
                 }
+            }
+            // A literal '%' before "2F" would read as the encoded slash this path keeps as "%2F" (and be forwarded as one): %252F, %25%32%46.
+            for (var k = 0; literalPercents is not null && k < literalPercents.Count; k++)
+            {
+                var at = literalPercents[k];
+                if (at + 2 < n && TryHex((char)buffer[at + 1], (char)buffer[at + 2], out var hidden) && hidden is (byte)'/' or (byte)'\\')
+                    return Fail("a double-encoded separator (%252F or %255C)", out problem);
             }
             try
             {

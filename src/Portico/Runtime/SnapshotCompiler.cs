@@ -92,6 +92,9 @@ public sealed class SnapshotCompiler
             if (config.Auth?.Session is { } session && _sessions is not null) endpoints.AddRange(_sessions.For(session, gatewayMetadata, services[session.LoginService], BuiltInOrder + 2));
 
             var routes = RoutePrecedence.Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(gateway.Name)));
+            // Routes by path shape, for the 405 stand-ins: grouped once, so a large table is not compared pair by pair.
+            var byShape = routes.GroupBy(r => templates[r].Shape, StringComparer.Ordinal)
+                .ToDictionary(g => g.Key, g => (IReadOnlySet<RouteDefinition>)new HashSet<RouteDefinition>(g, ReferenceEqualityComparer.Instance), StringComparer.Ordinal);
             for (var index = 0; index < routes.Count; index++)
             {
                 var route = routes[index];
@@ -116,7 +119,7 @@ public sealed class SnapshotCompiler
                 if (route.Cache is { } cacheName && config.CachePolicies?.FirstOrDefault(p => p.Name == cacheName) is { } cache)
                     builder.Metadata.Add(new RouteCachePolicy(cache, gateway.Name, route.Name, builder.Metadata.OfType<RouteAuth>().Any()));
                 endpoints.Add(builder.Build());
-                if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, routes, templates, gatewayMetadata, conditions, order + 1));
+                if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, byShape[templates[route].Shape], templates[route], gatewayMetadata, conditions, order + 1));
             }
         }
         snapshot.Seal(endpoints, compiledRoutes);
@@ -165,14 +168,11 @@ public sealed class SnapshotCompiler
         match.Methods.Contains("GET") && !match.Methods.Contains("HEAD") ? [.. match.Methods, "HEAD"] : match.Methods;
 
     /// The 405 stand-in for a route with `otherMethods: reject`: the route's path, gateway, hosts and conditions, any method.
-    static Endpoint MethodRejectionEndpoint(RouteDefinition route, IReadOnlyList<RouteDefinition> gatewayRoutes, Dictionary<RouteDefinition, PathTemplate> templates,
-        GatewayMetadata gateway, RouteConditions conditions, int order)
+    static Endpoint MethodRejectionEndpoint(RouteDefinition route, IReadOnlySet<RouteDefinition> samePath, PathTemplate template, GatewayMetadata gateway, RouteConditions conditions, int order)
     {
-        var shape = templates[route].Shape;
-        var samePath = new HashSet<RouteDefinition>(gatewayRoutes.Where(r => templates[r].Shape == shape), ReferenceEqualityComparer.Instance);
         var allow = samePath.Where(r => r.Match.Methods.Count > 0).SelectMany(r => MethodsOf(r.Match)).Distinct(StringComparer.OrdinalIgnoreCase).Order(StringComparer.Ordinal);
         var rejection = new MethodRejection(route.Name, samePath, string.Join(", ", allow));
-        var builder = new RouteEndpointBuilder(rejection.WriteAsync, templates[route].Pattern, order)
+        var builder = new RouteEndpointBuilder(rejection.WriteAsync, template.Pattern, order)
         {
             DisplayName = $"{route.Name} ({gateway.Gateway}) other methods",
         };

@@ -64,7 +64,7 @@ public sealed class PathConfusionTests : IAsyncLifetime
         "/api;x/users/1", "/api/users;x/1", "/api/users/1;x", "/api%3Bx/users/1", "/public/..;/api/users/1",
         "/api./users/1", "/api/users./1", "/api%2E/users/1", "/api/users/1.",
         "/api%5Cusers%5C1", "/api%5cusers%5c1", "/api\\users\\1", "/public\\..\\api/users/1", "\\api\\users\\1",
-        "/api%252Fusers/1", "/api%252fusers/1", "/public/..%252Fapi/users/1", "/api%255Cusers/1",
+        "/api%252Fusers/1", "/api%252fusers/1", "/public/..%252Fapi/users/1", "/api%255Cusers/1", "/api%25%32%46users/1", "/api%252%66users/1",
         "/api/users/1%00", "/api/users/1%0d%0a", "/api/users/1%0A", "/api/users/1%09", "/api%00/users/1",
         "/api%EF%BC%8Fusers/1", "/api%EF%BC%BCusers/1", "/public/%EF%BC%8E%EF%BC%8E/api/users/1", "/api/users%C0%AF1",
         "/api/users/%u0031", "/api/users/1%", "/API/USERS/1", "/api/users/1/",
