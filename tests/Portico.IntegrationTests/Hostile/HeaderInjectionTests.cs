@@ -190,7 +190,8 @@ public sealed class HeaderInjectionTests : IAsyncLifetime
     {
         var response = await GetAsync("/t/a%0d%0aX-Injected:%20root?tag=ok");
 
-        await RefusedAsync(response, HttpStatusCode.BadRequest, Problem.Types.BadRequest);
+        // A route value comes from the path, and a path with control characters is refused before routing.
+        await RefusedAsync(response, HttpStatusCode.BadRequest, Problem.Types.BadPath);
         _raw.Heads.ShouldBeEmpty();
         UpstreamSawNothingInjected(_raw);
     }

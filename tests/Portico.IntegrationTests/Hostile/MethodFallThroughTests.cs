@@ -254,7 +254,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
 
             public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
             {
-                if (eventId.Id == 1006 && logLevel == LogLevel.Warning) owner.Warnings.Enqueue(formatter(state, exception));
+                if (eventId.Id == 1007 && logLevel == LogLevel.Warning) owner.Warnings.Enqueue(formatter(state, exception));
             }
         }
     }
