@@ -3,18 +3,20 @@ using System.Globalization;
 namespace Portico.Bench;
 
 /// Command-line options. `--smoke` is the CI mode: every target and scenario once, for a second, growth at its
-/// two smallest steps; it proves the benchmark runs and writes a report, and measures nothing worth quoting.
+/// two smallest steps, and the soak for a few seconds; it proves the benchmark runs and writes a report, and measures
+/// nothing worth quoting. `--soak` runs the soak instead of the comparison: `--duration` (default 30m) after
+/// `--warmup` (default 120 s), at 80 % of the probed maximum.
 sealed record BenchOptions(
     string Root, string Out, string Results, double Duration, int Rounds, double Warmup, int Connections,
-    bool Smoke, bool Growth, IReadOnlyList<string> Only)
+    bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false)
 {
     public static BenchOptions Parse(string[] args)
     {
         var root = Directory.GetCurrentDirectory();
         string? outDir = null, results = null;
-        double duration = 10, warmup = 8;
+        double? duration = null, warmup = null;
         int rounds = 3, connections = 50;
-        bool smoke = false, growth = true;
+        bool smoke = false, growth = true, soak = false;
         var only = new List<string>();
         for (var i = 0; i < args.Length; i++)
         {
@@ -24,19 +26,30 @@ sealed record BenchOptions(
                 case "--root": root = Path.GetFullPath(Next()); break;
                 case "--out": outDir = Path.GetFullPath(Next()); break;
                 case "--results": results = Path.GetFullPath(Next()); break;
-                case "--duration": duration = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--duration": duration = Seconds(Next()); break;
                 case "--rounds": rounds = int.Parse(Next(), CultureInfo.InvariantCulture); break;
-                case "--warmup": warmup = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--warmup": warmup = Seconds(Next()); break;
                 case "--connections": connections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--smoke": smoke = true; break;
+                case "--soak": soak = true; break;
                 case "--no-growth": growth = false; break;
                 case "--only": only.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
         if (smoke) (duration, rounds, warmup) = (1, 1, 0);
+        duration ??= soak ? 30 * 60 : 10;
+        warmup ??= soak ? 120 : 8;
         return new BenchOptions(root, outDir ?? Path.Combine(root, "bench", ".out"), results ?? Path.Combine(root, "bench", "results"),
-            duration, rounds, warmup, connections, smoke, growth, only);
+            duration.Value, rounds, warmup.Value, connections, smoke, growth, only, soak);
+    }
+
+    /// "90", "90s", "30m" or "1h" as seconds.
+    static double Seconds(string text)
+    {
+        var unit = text.Length > 0 ? text[^1] switch { 's' => 1, 'm' => 60, 'h' => 3600, _ => 0 } : 0;
+        var number = double.Parse(unit == 0 ? text : text[..^1], CultureInfo.InvariantCulture);
+        return number * (unit == 0 ? 1 : unit);
     }
 
     public string RunDir => Path.Combine(Root, "bench", ".run");

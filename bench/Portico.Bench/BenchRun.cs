@@ -36,6 +36,13 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         File.WriteAllText(WrkLog, "");
         Credentials = new BenchCredentials(options.RunDir);
 
+        if (options.Soak)
+        {
+            await StartAsync("backend", "dotnet", [Path.Combine(options.Out, "backend", "Bench.Backend.dll"), "--http", BackendPort.ToString(), "--grpc", BackendGrpcPort.ToString()], BackendPort, "/hello");
+            var target = await StartPorticoAsync("portico", PorticoPort, options.Config, null);
+            return await SoakAsync(target, options.Duration, options.Warmup, probeSeconds: 20, judged: true) ? 0 : 1;
+        }
+
         var redis = await StartRedisAsync();
         await StartAsync("backend", "dotnet", [Path.Combine(options.Out, "backend", "Bench.Backend.dll"), "--http", BackendPort.ToString(), "--grpc", BackendGrpcPort.ToString()], BackendPort, "/hello");
         var scenarios = await StartTargetsAsync(redis);
@@ -69,6 +76,9 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
 
         GrowthResults? growth = null;
         if (options.Growth) growth = await new Growth(this).RunAsync(scenarios.First(s => s.Name == "portico" && s.Path == "/hello").Target);
+        // The soak's path for a few seconds: it starts, loads, samples and reports (nothing it measures means anything).
+        if (options.Smoke && scenarios.FirstOrDefault(s => s.Name == "portico") is { } proxy)
+            await SoakAsync(proxy.Target, durationSeconds: 3, warmUpSeconds: 1, probeSeconds: 1, judged: false);
 
         var stamp = _started.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
         var report = new Report(options, scenarios, _samples, growth, _problems, Meta());
@@ -78,6 +88,43 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         Console.WriteLine(File.ReadAllText(md));
         Log.Info($"wrote {md}");
         return report.Complete ? 0 : 1;
+    }
+
+    /// Runs the soak against <paramref name="portico"/> and writes bench/results/&lt;stamp&gt;-soak.md and .tsv; true when it passed.
+    async Task<bool> SoakAsync(Target portico, double durationSeconds, double warmUpSeconds, double probeSeconds, bool judged)
+    {
+        foreach (var s in SoakScenarios(portico)) await CheckAsync(s);
+        var results = await new SoakRun(this, portico).RunAsync(durationSeconds, warmUpSeconds, probeSeconds, judged);
+        var report = new SoakReport(results);
+        var stamp = DateTime.UtcNow.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
+        var md = Path.Combine(options.Results, stamp + "-soak.md");
+        File.WriteAllText(md, report.Markdown());
+        File.WriteAllText(Path.Combine(options.Results, stamp + "-soak.tsv"), report.Tsv());
+        Console.WriteLine(File.ReadAllText(md));
+        Log.Info($"wrote {md}");
+        return !judged || report.Passed;
+    }
+
+    /// The Portico feature scenarios the soak mixes, with the checks that prove each feature ran.
+    List<Scenario> SoakScenarios(Target portico) =>
+    [
+        new("portico apikey", portico, "/apikey/hello", [$"X-Api-Key: {Credentials.ApiKey}"], "/hello", true),
+        new("portico chain (jwt + rate limit)", portico, "/chain/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true, CheckRateLimitHeaders),
+        new("portico rate limit (memory)", portico, "/limited/hello", [], "/hello", true, CheckRateLimitHeaders),
+        new("portico cache hit", portico, "/cached/hello", [], "/hello", true, CheckCached),
+        new("portico aggregate (2 parts)", portico, "/aggregate", [], "/hello", true, CheckAggregate),
+    ];
+
+    internal Dictionary<string, string> SoakMeta()
+    {
+        var meta = Meta();
+        meta.Remove("run");
+        meta.Remove("nginx");
+        meta.Remove("haproxy");
+        meta.Remove("node");
+        meta.Remove("wrk");
+        meta["target"] = "portico run -c bench/portico.bench.yaml (memory store, Server GC), backend bench/Bench.Backend, all on loopback";
+        return meta;
     }
 
     async Task<List<Scenario>> StartTargetsAsync(bool redis)

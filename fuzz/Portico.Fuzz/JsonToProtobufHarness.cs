@@ -35,7 +35,7 @@ sealed class JsonToProtobufHarness(MessagePlan item)
     /// As GrpcHandler builds a request: the body parsed as JsonNode, merged into the message, re-read as a document.
     byte[] Build(ReadOnlySpan<byte> data)
     {
-        if (JsonNode.Parse(data) is not JsonObject fields) throw new GrpcTranscodeException("(body)", "expected a JSON object");
+        if (JsonNode.Parse(data, documentOptions: new JsonDocumentOptions { AllowDuplicateProperties = false }) is not JsonObject fields) throw new GrpcTranscodeException("(body)", "expected a JSON object");
         var message = new JsonObject();
         foreach (var (name, value) in fields.ToList())
         {

@@ -28,16 +28,7 @@ static class PathTemplateHarness
         var requestPath = path.StartsWith('/') ? path : "/" + path;
         var matcher = new TemplateMatcher(new RouteTemplate(template.Pattern), new RouteValueDictionary());
         var values = new RouteValueDictionary();
-        bool matched;
-        try
-        {
-            matched = matcher.TryMatch(requestPath, values);
-        }
-        catch (InvalidOperationException ex) when (ex.Message.Contains("maximum number of allowed segments", StringComparison.Ordinal))
-        {
-            return; // TemplateMatcher's own limit (28); the gateway matches with endpoint routing, which has none
-        }
-        if (matched)
+        if (matcher.TryMatch(requestPath, values))
         {
             foreach (var name in values.Keys)
                 FuzzAssert.True(template.Parameters.Contains(name), $"matched value '{name}' is not a parameter of the template");

@@ -62,5 +62,11 @@ public sealed class PathTemplate
             error = ex.Message;
             return false;
         }
+        catch (InvalidOperationException ex)
+        {
+            // ASP.NET routing refuses templates of more than 28 segments with this, not a RoutePatternException.
+            error = ex.Message;
+            return false;
+        }
     }
 }

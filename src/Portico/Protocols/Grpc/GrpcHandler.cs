@@ -19,6 +19,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
     public const string NdjsonType = "application/x-ndjson";
     static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "x-request-id"];
     static readonly byte[] Newline = "\n"u8.ToArray();
+    static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
 
     public async Task HandleAsync(HttpContext context, ProxyRoute route, GrpcRoute grpc)
     {
@@ -188,7 +189,8 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         var hasBody = context.Request.ContentLength > 0 || (context.Request.ContentLength is null && context.Request.Headers.TransferEncoding.Count > 0);
         if (hasBody && grpc.Body != "")
         {
-            var body = await JsonNode.ParseAsync(context.Request.Body, cancellationToken: context.RequestAborted).ConfigureAwait(false);
+            // A repeated member name is refused here (JsonException, a 400); JsonObject would throw on it later.
+            var body = await JsonNode.ParseAsync(context.Request.Body, documentOptions: NoDuplicates, cancellationToken: context.RequestAborted).ConfigureAwait(false);
             if (grpc.BodyField is { } bodyField) message[bodyField.JsonName] = body;
             else
             {

@@ -146,6 +146,23 @@ public sealed class GrpcRouteTests
     }
 
     [Fact]
+    public async Task Unary_BodyWithRepeatedMember_Answers400WithoutCallingUpstream()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await StockServer.StartAsync();
+        await using var gateway = await StartGatewayAsync(server);
+        using var client = gateway.CreateClient();
+
+        // Found by the json2proto fuzz harness: a member named twice made JsonObject throw (a 500).
+        var response = await client.PostAsync("/api/items", new StringContent("""{"sku":"A1","sku":"B2"}""", Encoding.UTF8, "application/json"), ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        var problem = await ProblemResponse.ReadAsync(response, ct);
+        problem.Type.ShouldBe("urn:portico:problem:invalid-message");
+        server.State.Calls.ShouldBe(0);
+    }
+
+    [Fact]
     public async Task Unary_UnknownBodyField_Answers400NamingField()
     {
         var ct = TestContext.Current.CancellationToken;
