@@ -5,16 +5,17 @@ namespace Portico.Bench;
 /// Command-line options. `--smoke` is the CI mode: every target and scenario once, for a second, growth at its
 /// two smallest steps, and the soak for a few seconds; it proves the benchmark runs and writes a report, and measures
 /// nothing worth quoting. `--soak` runs the soak instead of the comparison: `--duration` (default 30m) after
-/// `--warmup` (default 120 s), at 80 % of the probed maximum.
+/// `--warmup` (default 120 s), at `--share` (default 0.8) of the probed maximum.
 sealed record BenchOptions(
     string Root, string Out, string Results, double Duration, int Rounds, double Warmup, int Connections,
-    bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false)
+    bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false, double Share = 0.8)
 {
     public static BenchOptions Parse(string[] args)
     {
         var root = Directory.GetCurrentDirectory();
         string? outDir = null, results = null;
         double? duration = null, warmup = null;
+        var share = 0.8;
         int rounds = 3, connections = 50;
         bool smoke = false, growth = true, soak = false;
         var only = new List<string>();
@@ -32,16 +33,18 @@ sealed record BenchOptions(
                 case "--connections": connections = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--smoke": smoke = true; break;
                 case "--soak": soak = true; break;
+                case "--share": share = double.Parse(Next(), CultureInfo.InvariantCulture); break;
                 case "--no-growth": growth = false; break;
                 case "--only": only.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
+        if (share is <= 0 or > 1) throw new ArgumentException("--share is a fraction of the probed maximum, above 0 and at most 1 (e.g. 0.8)");
         if (smoke) (duration, rounds, warmup) = (1, 1, 0);
         duration ??= soak ? 30 * 60 : 10;
         warmup ??= soak ? 120 : 8;
         return new BenchOptions(root, outDir ?? Path.Combine(root, "bench", ".out"), results ?? Path.Combine(root, "bench", "results"),
-            duration.Value, rounds, warmup.Value, connections, smoke, growth, only, soak);
+            duration.Value, rounds, warmup.Value, connections, smoke, growth, only, soak, share);
     }
 
     /// "90", "90s", "30m" or "1h" as seconds.

@@ -40,7 +40,7 @@ sealed class SoakReport(SoakResults results)
         var md = new StringBuilder();
         md.AppendLine($"# Portico soak, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         foreach (var (k, v) in r.Meta) md.AppendLine($"- {k}: {v}");
-        md.AppendLine($"- load: open loop at {r.Rate:F0} req/s = {SoakRun.LoadShare:P0} of the {r.MaxRequestsPerSecond:F0} req/s the mix reached in a closed-loop probe; up to {r.Connections} connections; latency measured from each request's due time (no coordinated omission)");
+        md.AppendLine($"- load: open loop at {r.Rate:F0} req/s = {r.Rate / r.MaxRequestsPerSecond:P0} of the {r.MaxRequestsPerSecond:F0} req/s the mix reached in a closed-loop probe; up to {r.Connections} connections; latency measured from each request's due time (no coordinated omission)");
         md.AppendLine($"- mix, in turn: {string.Join(", ", r.Mix.Select(m => $"{m.Name} `{m.Path}`"))}");
         md.AppendLine($"- time: {F(r.WarmUpSeconds, "F0")} s warm-up (excluded from the RSS growth and the drift) + {F(r.DurationSeconds, "F0")} s");
         md.AppendLine();

@@ -16,9 +16,6 @@ sealed record SoakResults(
 /// latency and CPU per interval. Open loop, so latencies are honest when the target stalls (see LoadGenerator).
 sealed class SoakRun(BenchRun bench, Target portico)
 {
-    /// The share of the probed maximum the soak holds: loaded, with headroom so queues do not build up.
-    public const double LoadShare = 0.8;
-
     public async Task<SoakResults> RunAsync(double durationSeconds, double warmUpSeconds, double probeSeconds, bool judged)
     {
         var options = bench.Options;
@@ -37,8 +34,9 @@ sealed class SoakRun(BenchRun bench, Target portico)
         Log.Info($"soak: probing the mix's maximum (closed loop, {options.Connections} workers, {probeSeconds}s after {probeSeconds / 2}s warm-up)");
         await load.RunClosedAsync(options.Connections, TimeSpan.FromSeconds(probeSeconds / 2));
         var max = await load.RunClosedAsync(options.Connections, TimeSpan.FromSeconds(probeSeconds));
-        var rate = Math.Max(1, Math.Round(max * LoadShare));
-        Log.Info($"soak: maximum {max:F0} req/s; holding {rate:F0} req/s ({LoadShare:P0}) for {warmUpSeconds}s warm-up + {durationSeconds}s");
+        var share = options.Share;
+        var rate = Math.Max(1, Math.Round(max * share));
+        Log.Info($"soak: maximum {max:F0} req/s; holding {rate:F0} req/s ({share:P0}) for {warmUpSeconds}s warm-up + {durationSeconds}s");
 
         // Minutes for a real soak; shorter runs (smoke) are cut into about ten intervals.
         var total = warmUpSeconds + durationSeconds;
