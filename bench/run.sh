@@ -5,7 +5,7 @@
 #
 #   bench/run.sh                 full run: 3 rounds x 10 s, 50 connections, then the growth series (~35 min)
 #   bench/run.sh --smoke         CI mode: everything once for a second, the soak for a few (results go to a temp folder)
-#   bench/run.sh --soak [--duration 30m] [--warmup 2m] [--share 0.8]   soak: Portico's feature mix at a share of its maximum
+#   bench/run.sh --soak [--duration 30m] [--warmup 2m] [--share 0.8]   soak: Portico's feature mix at a share of the most it sustains
 #   bench/run.sh --rounds 5 --duration 15 --no-growth --only portico,yarp
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -5,7 +5,7 @@ namespace Portico.Bench;
 /// Command-line options. `--smoke` is the CI mode: every target and scenario once, for a second, growth at its
 /// two smallest steps, and the soak for a few seconds; it proves the benchmark runs and writes a report, and measures
 /// nothing worth quoting. `--soak` runs the soak instead of the comparison: `--duration` (default 30m) after
-/// `--warmup` (default 120 s), at `--share` (default 0.8) of the probed maximum.
+/// `--warmup` (default 120 s), at `--share` (default 0.8) of the sustained maximum (see SoakRun).
 sealed record BenchOptions(
     string Root, string Out, string Results, double Duration, int Rounds, double Warmup, int Connections,
     bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false, double Share = 0.8)
@@ -39,7 +39,7 @@ sealed record BenchOptions(
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
             }
         }
-        if (share is <= 0 or > 1) throw new ArgumentException("--share is a fraction of the probed maximum, above 0 and at most 1 (e.g. 0.8)");
+        if (share is <= 0 or > 1) throw new ArgumentException("--share is a fraction of the sustained maximum, above 0 and at most 1 (e.g. 0.8)");
         if (smoke) (duration, rounds, warmup) = (1, 1, 0);
         duration ??= soak ? 30 * 60 : 10;
         warmup ??= soak ? 120 : 8;

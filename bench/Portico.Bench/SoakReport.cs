@@ -40,7 +40,7 @@ sealed class SoakReport(SoakResults results)
         var md = new StringBuilder();
         md.AppendLine($"# Portico soak, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
         foreach (var (k, v) in r.Meta) md.AppendLine($"- {k}: {v}");
-        md.AppendLine($"- load: open loop at {r.Rate:F0} req/s = {r.Rate / r.MaxRequestsPerSecond:P0} of the {r.MaxRequestsPerSecond:F0} req/s the mix reached in a closed-loop probe; up to {r.Connections} connections; latency measured from each request's due time (no coordinated omission)");
+        md.AppendLine($"- load: open loop at {r.Rate:F0} req/s = {r.Rate / r.MaxRequestsPerSecond:P0} of the {r.MaxRequestsPerSecond:F0} req/s the mix sustained (calibration below; a closed-loop probe completed {r.ClosedLoopRequestsPerSecond:F0} req/s with a queue in front); up to {r.Connections} connections; latency measured from each request's due time (no coordinated omission)");
         md.AppendLine($"- mix, in turn: {string.Join(", ", r.Mix.Select(m => $"{m.Name} `{m.Path}`"))}");
         md.AppendLine($"- time: {F(r.WarmUpSeconds, "F0")} s warm-up (excluded from the RSS growth and the drift) + {F(r.DurationSeconds, "F0")} s");
         md.AppendLine();
@@ -60,6 +60,14 @@ sealed class SoakReport(SoakResults results)
         var cpu = r.Intervals.Sum(i => i.CpuSeconds);
         md.AppendLine($"| requests sent / completed | {sent} / {r.Intervals.Sum(i => i.Load.Completed)} | |");
         md.AppendLine($"| Portico CPU, whole run | {F(cpu / seconds * 100)} % of a core, {F(cpu * 1e6 / Math.Max(1, sent))} µs/request | |");
+        md.AppendLine();
+
+        md.AppendLine("## Calibration: the most the mix sustains").AppendLine();
+        md.AppendLine($"Open loop, rising shares of the closed-loop probe; a step holds with every request sent and answered (2xx or 429) and p99 ≤ {F(r.P99BoundMs)} ms ({SoakRun.P99BoundFactor:F0} × the first step's p99, at least {SoakRun.P99BoundFloorMs:F0} ms). The sustained maximum is the highest step that held.").AppendLine();
+        md.AppendLine("| offered req/s | share of closed loop | p50 ms | p99 ms | max ms | errors | held |");
+        md.AppendLine("|---:|---:|---:|---:|---:|---:|---|");
+        foreach (var c in r.Calibration)
+            md.AppendLine($"| {c.Rate:F0} | {c.Rate / r.ClosedLoopRequestsPerSecond:P0} | {F(c.Load.LatencyMs(0.5), "F2")} | {F(c.Load.LatencyMs(0.99), "F2")} | {F(c.Load.LatencyMs(1), "F1")} | {c.Load.Errors} | {(c.Held ? "yes" : "no")} |");
         md.AppendLine();
 
         md.AppendLine("## Per interval").AppendLine();
