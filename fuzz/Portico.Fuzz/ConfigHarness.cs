@@ -1,5 +1,5 @@
 using System.Text;
-using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Fuzz;
 

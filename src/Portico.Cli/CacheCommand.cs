@@ -2,6 +2,7 @@ using System.CommandLine;
 using Microsoft.Extensions.Logging.Abstractions;
 using Portico.Caching;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Store;
 using StackExchange.Redis;
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Portico.Auth;
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Cli;
 

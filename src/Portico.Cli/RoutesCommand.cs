@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Routing;
 
 namespace Portico.Cli;
@@ -26,13 +27,7 @@ internal static class RoutesCommand
                 var n = 1;
                 foreach (var r in routes)
                 {
-                    var target = r.Service
-                        ?? (r.Aggregate is { } aggregate
-                            ? "aggregate " + string.Join(", ", aggregate.Parts.Select(p => $"{p.Name}: {p.Service}{(p.Optional ? "?" : "")}"))
-                            : string.Join(" / ", r.Split!.Targets.Select(t => $"{t.Service} {t.Weight}")));
-                    if (r.Grpc is { } grpc) target += $" grpc {grpc.Method}";
-                    if (r.GraphQL is { } graphql) target += " graphql" + (graphql.OperationName is { } op ? $" {op}" : "") + (graphql.Select is { } sel ? $" → {sel}" : "");
-                    if (r.Amqp is { } amqp) target += $" amqp {(amqp.Rpc ? "rpc" : "publish")} {(amqp.Exchange.Length == 0 ? "(default)" : amqp.Exchange)}/{amqp.RoutingKey}";
+                    var target = r.Kind?.Describe(r) ?? r.Service ?? "";
                     var methods = r.Match.Methods.Count == 0 ? "*" : string.Join(",", r.Match.Methods);
                     var extra = string.Join(" ", r.Match.Headers.Select(h => $"header {h.Name}={string.Join("|", h.Values)}")
                         .Concat(r.Match.Query.Select(q => $"query {q.Name}={string.Join("|", q.Values)}"))

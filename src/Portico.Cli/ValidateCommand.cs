@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Cli;
 

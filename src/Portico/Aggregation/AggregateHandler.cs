@@ -8,6 +8,8 @@ using Portico.Identity;
 using Portico.Problems;
 using Portico.Proxy;
 
+using Portico.Runtime;
+
 namespace Portico.Aggregation;
 
 /// Answers an aggregate route: runs its parts (each as soon as the parts it needs are done, fan-outs bounded),
@@ -24,7 +26,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
     /// Request headers that carry the trace context to every part.
     static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id", "X-Correlation-Id"];
 
-    public async Task HandleAsync(HttpContext context, ProxyRoute route, AggregateRoute aggregate)
+    public async Task HandleAsync(HttpContext context, GatewayRoute route, AggregateRoute aggregate)
     {
         using var deadline = new CancellationTokenSource(aggregate.Deadline, time);
         using var run = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, deadline.Token);
@@ -86,7 +88,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                 var reason = outcomes[failed].Reason;
                 LogRequiredPartFailed(logger, route.Name, plan.Parts[failed].Name, reason);
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.AggregatePartFailed, "Bad Gateway",
-                    $"Required part '{plan.Parts[failed].Name}' failed: {reason}.", aggregate.Services[failed].Name, route.Name).ConfigureAwait(false);
+                    $"Required part '{plan.Parts[failed].Name}' failed: {reason}.", aggregate.PartServices[failed].Name, route.Name).ConfigureAwait(false);
                 return;
             }
             if (!aggregate.ResponseHeaders.IsEmpty) aggregate.ResponseHeaders.ApplyTo(context.Response.Headers);
@@ -130,7 +132,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
         return null;
     }
 
-    static Task WriteOverloadedAsync(HttpContext context, ProxyRoute route) =>
+    static Task WriteOverloadedAsync(HttpContext context, GatewayRoute route) =>
         Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.Overloaded, "Service Unavailable",
             "The gateway is buffering as many bodies as it may hold; retry shortly.", null, route.Name, BufferedBodyBudget.RetryAfter);
 
@@ -145,11 +147,11 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             if (!outcome.Succeeded)
             {
                 (missing ??= []).Add((part.Name, outcome.Reason ?? "failed"));
-                if (plan.Definition.Shape == Configuration.AggregateShape.Nested) document[part.Name] = null;
+                if (plan.Definition.Shape == AggregateShape.Nested) document[part.Name] = null;
                 continue;
             }
             var value = ResultShaper.Shape(part, outcome.Value);
-            if (plan.Definition.Shape == Configuration.AggregateShape.Merged && value is JsonObject fields)
+            if (plan.Definition.Shape == AggregateShape.Merged && value is JsonObject fields)
             {
                 var members = fields.ToList();
                 fields.Clear();
@@ -182,7 +184,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
     }
 
     /// One request's run of the plan.
-    sealed class Run(AggregateHandler owner, HttpContext context, ProxyRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel,
+    sealed class Run(AggregateHandler owner, HttpContext context, GatewayRoute route, AggregateRoute aggregate, byte[]? body, CancellationTokenSource cancel,
         BudgetShare? share)
     {
         readonly JsonNode?[] _results = new JsonNode?[aggregate.Plan.Parts.Count];
@@ -333,14 +335,14 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
                     // Client input was checked before the run and literals at config load: the bad text came from a service.
                     var source = template.References.FirstOrDefault(r => r.Source is ReferenceSource.Part or ReferenceSource.Item && HeaderValue.Flaw(scope.Resolve(r)) is not null);
                     var provider = source is null ? part.Index : source.Source == ReferenceSource.Item ? part.ForEach!.PartIndex : source.PartIndex;
-                    Interlocked.CompareExchange(ref _unsafeServiceValue, new UnsafeValue(aggregate.Services[provider].Name, part.Name, name, flaw), null);
+                    Interlocked.CompareExchange(ref _unsafeServiceValue, new UnsafeValue(aggregate.PartServices[provider].Name, part.Name, name, flaw), null);
                     await cancel.CancelAsync().ConfigureAwait(false);
                     return new CallResult(null, null, $"the value of header '{name}' holds {flaw}");
                 }
                 headers.Add(new(name, value));
             }
             var definition = part.Definition;
-            var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.Services[part.Index], new HttpMethod(definition.Method),
+            var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.PartServices[part.Index], new HttpMethod(definition.Method),
                 target.ToString(), headers, definition.Body ? body : null, definition.Body ? context.Request.ContentType : null,
                 aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders, share), cancel.Token).ConfigureAwait(false);
             if (result.OverBudget && Interlocked.Exchange(ref _overBudget, 1) == 0)

@@ -1,19 +1,25 @@
+using Microsoft.AspNetCore.Http;
 using Portico.Proxy;
+using Portico.Runtime;
 using Portico.Services;
 
 namespace Portico.Aggregation;
 
 /// An aggregate route compiled for one gateway: the plan, the service each part calls, and the time limits.
-public sealed class AggregateRoute
+internal sealed class AggregateRoute : RouteHandler
 {
-    internal AggregateRoute(AggregationPlan plan, ServiceRuntime[] services, TimeSpan[] partTimeouts, TimeSpan deadline, HeaderTransformPlan requestHeaders, HeaderTransformPlan responseHeaders,
-        Configuration.IdentityHeadersDefinition identityHeaders)
+    readonly AggregateHandler _handler;
+
+    internal AggregateRoute(AggregateHandler handler, AggregationPlan plan, ServiceRuntime[] partServices, TimeSpan[] partTimeouts, TimeSpan deadline, HeaderTransformPlan requestHeaders,
+        HeaderTransformPlan responseHeaders, Configuration.IdentityHeadersDefinition identityHeaders)
     {
+        _handler = handler;
         IdentityHeaders = identityHeaders;
         RequestHeaders = requestHeaders;
         ResponseHeaders = responseHeaders;
         Plan = plan;
-        Services = services;
+        PartServices = partServices;
+        Services = partServices.Distinct().ToArray();
         PartTimeouts = partTimeouts;
         Deadline = deadline;
         ReadsBody = plan.Parts.Any(p => p.Definition.Body);
@@ -22,7 +28,9 @@ public sealed class AggregateRoute
     public AggregationPlan Plan { get; }
 
     /// The service of each part, by part index.
-    public IReadOnlyList<ServiceRuntime> Services { get; }
+    public IReadOnlyList<ServiceRuntime> PartServices { get; }
+
+    public override IReadOnlyList<ServiceRuntime> Services { get; }
 
     /// Time one call of a part may take (part timeout, else the service's).
     public IReadOnlyList<TimeSpan> PartTimeouts { get; }
@@ -38,4 +46,6 @@ public sealed class AggregateRoute
 
     /// The names the caller's identity goes to the parts under (`auth.identityHeaders`).
     public Configuration.IdentityHeadersDefinition IdentityHeaders { get; }
+
+    public override Task HandleAsync(HttpContext context, GatewayRoute route) => _handler.HandleAsync(context, route, this);
 }

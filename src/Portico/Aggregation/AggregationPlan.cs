@@ -48,6 +48,7 @@ public sealed partial class AggregationPlan
     /// returns null when there was any.
     public static AggregationPlan? Compile(AggregateDefinition definition, string configPath, IReadOnlySet<string> routeValues, Action<string, string, string?> error)
     {
+        PlanCompilations.Note("aggregation");
         var failed = false;
         void Fail(string path, string message, string? hint = null)
         {

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Portico.Configuration;
 
 /// Binding of the `auth:` section and of the route keys that choose schemes (`auth`, `scopes`, `anonymous`, `passCredentials`).
-public static partial class ConfigBinder
+internal static partial class ConfigBinder
 {
     static RouteDefinition BindRouteAuth(MappingReader r, RouteDefinition route) => route with
     {

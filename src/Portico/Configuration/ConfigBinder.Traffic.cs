@@ -1,6 +1,6 @@
 namespace Portico.Configuration;
 
-public static partial class ConfigBinder
+internal static partial class ConfigBinder
 {
     static readonly Dictionary<string, RateLimitAlgorithm> AlgorithmNames = new(StringComparer.Ordinal)
     {

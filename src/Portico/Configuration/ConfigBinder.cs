@@ -2,7 +2,7 @@ namespace Portico.Configuration;
 
 /// Binds a <see cref="ConfigNode"/> document to <see cref="PorticoConfig"/>, collecting shape errors
 /// (types, unknown keys, bad durations). Cross-references are checked by <see cref="ConfigValidator"/>.
-public static partial class ConfigBinder
+internal static partial class ConfigBinder
 {
     static readonly Dictionary<string, LoadBalancingPolicy> LoadBalancingNames = new(StringComparer.Ordinal)
     {
@@ -13,7 +13,8 @@ public static partial class ConfigBinder
         ["random"] = LoadBalancingPolicy.Random,
     };
 
-    public static PorticoConfig Bind(ConfigNode root, List<ConfigError> errors)
+    /// Binds with the route kinds <paramref name="kinds"/> (their sections of routes, their service protocols).
+    internal static PorticoConfig Bind(ConfigNode root, List<ConfigError> errors, RouteKindSet kinds)
     {
         var r = new MappingReader(root, errors, "the configuration root");
         // `x-…` keys at the top level are free for YAML anchors shared by several sections; `$schema` is for editors.
@@ -21,9 +22,9 @@ public static partial class ConfigBinder
         {
             if (key.Value!.StartsWith("x-", StringComparison.Ordinal) || key.Value == "$schema") r.Node(key.Value);
         }
-        var services = BindServices(r, errors);
+        var services = BindServices(r, errors, kinds);
         var gateways = BindGateways(r, errors);
-        var routes = BindRoutes(r, errors);
+        var routes = BindRoutes(r, errors, kinds);
         var server = BindServer(r.Node("server"), errors);
         var auth = BindAuth(r.Node("auth"), errors);
         var (store, rateLimits, trustedProxies) = BindTraffic(r, errors);
@@ -109,14 +110,17 @@ public static partial class ConfigBinder
         return list;
     }
 
-    static List<ServiceDefinition> BindServices(MappingReader root, List<ConfigError> errors)
+    static List<ServiceDefinition> BindServices(MappingReader root, List<ConfigError> errors, RouteKindSet kinds)
     {
         var list = new List<ServiceDefinition>();
+        var protocols = kinds.Protocols.ToDictionary(p => p, p => p, StringComparer.Ordinal);
         foreach (var (key, value) in root.Entries("services"))
         {
             var s = new MappingReader(value, errors, $"service '{key.Value}'");
-            // A broker's URL is not an HTTP base URL: an amqp service binds it itself.
-            var broker = s.Mapping?.Get("protocol") is ConfigScalar { Value: "amqp" };
+            var protocol = s.Choice("protocol", protocols) ?? ServiceDefinition.HttpProtocol;
+            var kind = kinds.ForProtocol(protocol);
+            // A broker's URL is not an HTTP base URL: a kind whose services have their own address binds it itself.
+            var broker = kind?.OwnsAddress == true;
             var urlsNode = broker ? null : s.Node("urls") ?? s.Node("url");
             var urls = new List<Uri>();
             foreach (var (text, i) in s.StringList(urlsNode).Select((t, i) => (t, i)))
@@ -176,16 +180,15 @@ public static partial class ConfigBinder
                 c.Done();
             }
             var lb = s.Enum("loadBalancing", LoadBalancingNames) ?? LoadBalancingPolicy.RoundRobin;
-            var (protocol, grpc) = BindServiceProtocol(s);
-            var amqp = protocol == ServiceProtocol.Amqp ? BindAmqpService(s) : null;
+            var section = kind?.BindService(s, errors);
             list.Add(new ServiceDefinition(key.Value!, urls, lb, health, passive, s.Duration("timeout") ?? TimeSpan.FromSeconds(30), retry, breaker,
-                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true, protocol, grpc, amqp));
+                s.Duration("connectTimeout") ?? TimeSpan.FromSeconds(5), s.Int("maxConnectionsPerServer", 1), s.Bool("required") ?? true, protocol, section));
             s.Done();
         }
         return list;
     }
 
-    static List<RouteDefinition> BindRoutes(MappingReader root, List<ConfigError> errors)
+    static List<RouteDefinition> BindRoutes(MappingReader root, List<ConfigError> errors, RouteKindSet kinds)
     {
         var list = new List<RouteDefinition>();
         var node = root.Node("routes");
@@ -200,12 +203,18 @@ public static partial class ConfigBinder
             var r = new MappingReader(seq.Items[i], errors, "a route");
             if (!r.Exists) continue;
             var name = r.String("name") ?? $"routes[{i}]";
+            // The route's kind: the one whose key it holds (`aggregate`, `grpc`, …), else the default (forwarding).
+            var sections = kinds.Keyed.Select(k => (Kind: k, Node: r.Node(k.Key))).Where(k => k.Node is not null).ToList();
+            if (sections.Count > 1)
+                errors.Add(new ConfigError(seq.Items[i].Path, $"the route has {string.Join(" and ", sections.Select(k => $"'{k.Kind.Key}'"))}", seq.Items[i].Location,
+                    "keep one: a route does one thing once matched"));
+            var (kind, sectionNode) = sections.Count > 0 ? sections[0] : (kinds.Default, null);
             var matchNode = r.Node("match");
             var m = new MappingReader(matchNode, errors, "match conditions");
-            // An annotations route takes its paths from the .proto; its match.path, when given, is a prefix.
-            var annotations = IsAnnotationRoute(r);
-            if (matchNode is null && !annotations) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
-            var path = m.String("path", required: m.Exists && !annotations, hint: "a path template such as /api/users/{id} or /{**rest}") ?? (annotations ? "" : "/");
+            // Some routes take their paths elsewhere (gRPC annotations, from the .proto); their match.path, when given, is a prefix.
+            var matchOptional = sectionNode is not null && kind.MatchOptional(sectionNode);
+            if (matchNode is null && !matchOptional) r.Missing("match", "say what the route matches, e.g. match: { path: \"/api/users/{id}\" }");
+            var path = m.String("path", required: m.Exists && !matchOptional, hint: "a path template such as /api/users/{id} or /{**rest}") ?? (matchOptional ? "" : "/");
             var methods = m.StringList("methods").Select(x => x.ToUpperInvariant()).ToList();
             var hosts = m.StringList("hosts");
             var headers = BindConditions(m, "headers");
@@ -241,8 +250,8 @@ public static partial class ConfigBinder
             list.Add(BindRouteAuth(r, new RouteDefinition(name, i, r.Has("gateways") ? r.StringList("gateways") : null,
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
-                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Aggregate: BindAggregate(r, errors), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors), Grpc: BindGrpcRoute(r, errors),
-                GraphQL: BindGraphQLRoute(r, errors), Amqp: BindAmqpRoute(r, errors), OtherMethods: r.Enum("otherMethods", OtherMethodsNames))));
+                RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors),
+                OtherMethods: r.Enum("otherMethods", OtherMethodsNames), Kind: kind.BindRoute(r, sectionNode, errors))));
             r.Done();
         }
         return list;

@@ -19,3 +19,9 @@ public sealed class ConfigException(IReadOnlyList<ConfigError> errors)
 {
     public IReadOnlyList<ConfigError> Errors { get; } = errors;
 }
+
+/// A loaded config, or every error found in it, with where each key was written.
+public sealed record ConfigLoadResult(PorticoConfig? Config, IReadOnlyList<ConfigError> Errors, ConfigSourceMap? Sources)
+{
+    public bool Success => Config is not null && Errors.Count == 0;
+}

@@ -6,7 +6,7 @@ using Portico.Routing;
 namespace Portico.Configuration;
 
 /// Checks of the `auth:` section and of the schemes and scopes routes and gateways ask for.
-public static partial class ConfigValidator
+internal static partial class ConfigValidator
 {
     [GeneratedRegex("^sha256:[0-9a-f]{64}$")]
     private static partial Regex KeyHashRegex();

@@ -2,7 +2,7 @@ using System.Xml;
 
 namespace Portico.Configuration;
 
-public static partial class ConfigValidator
+internal static partial class ConfigValidator
 {
     /// XML element names given for the root and array items must be valid names.
     static void ValidateFormats(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors)

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 
 namespace Portico.Configuration;
 
-public static partial class ConfigValidator
+internal static partial class ConfigValidator
 {
     [GeneratedRegex("^[A-Za-z0-9.-]+:[0-9]{1,5}$|^\\[[0-9a-fA-F:.]+\\]:[0-9]{1,5}$")]
     private static partial Regex HostPortRegex();

@@ -4,7 +4,7 @@ using Portico.Routing;
 namespace Portico.Configuration;
 
 /// Checks what binding cannot: references between sections, listener clashes, templates, ambiguous routes.
-public static partial class ConfigValidator
+internal static partial class ConfigValidator
 {
     [GeneratedRegex("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")]
     private static partial Regex TokenRegex();
@@ -15,18 +15,22 @@ public static partial class ConfigValidator
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]*$")]
     private static partial Regex NameRegex();
 
-    public static void Validate(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors)
+    /// Checks <paramref name="config"/> and returns it with each route's path template parsed and each route kind's
+    /// plan compiled (what the runtime takes); errors go to <paramref name="errors"/>.
+    public static PorticoConfig Validate(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors, RouteKindSet kinds)
     {
         void Error(string path, string message, string? hint = null) => errors.Add(new ConfigError(path, message, where.Find(path), hint));
 
         var serviceNames = config.Services.Select(s => s.Name).ToList();
         var gatewayNames = config.Gateways.Select(g => g.Name).ToList();
+        var check = new RouteCheck(config, where, errors, kinds);
 
         foreach (var s in config.Services)
         {
             if (!NameRegex().IsMatch(s.Name)) Error($"services.{s.Name}", $"'{s.Name}' is not a valid service name", "use letters, digits, '.', '_' and '-'");
             foreach (var dup in s.Urls.GroupBy(u => u.AbsoluteUri.TrimEnd('/')).Where(g => g.Count() > 1))
                 Error($"services.{s.Name}.urls", $"'{dup.Key}' is listed {dup.Count()} times", "list each URL once");
+            kinds.ForProtocol(s.Protocol)?.CheckService(s, check);
         }
 
         var listeners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
@@ -67,6 +71,7 @@ public static partial class ConfigValidator
 
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
         var compiled = new List<(RouteDefinition Route, PathTemplate Template)>();
+        var routes = new List<RouteDefinition>(config.Routes.Count);
         foreach (var r in config.Routes)
         {
             var rp = r.ConfigPath;
@@ -97,8 +102,6 @@ public static partial class ConfigValidator
             foreach (var host in r.Match.Hosts.Where(h => h.Length == 0 || h.Contains('/')))
                 Error($"{rp}.match.hosts", $"'{host}' is not a host", "e.g. api.example.com, *.example.com or api.example.com:8443");
 
-            if (r.Service is null && r.Split is null && r.Aggregate is null)
-                Error(rp, "the route has no target", "add service: <name> (or split: { a: 90, b: 10 })");
             if (r.Service is not null && r.Split is not null)
                 Error(rp, "the route has both 'service' and 'split'", "keep one: 'split' already names its services");
             if (r.Service is not null && !serviceNames.Contains(r.Service))
@@ -109,28 +112,33 @@ public static partial class ConfigValidator
                 else if (split.Targets.Sum(t => t.Weight) <= 0) Error($"{rp}.split", "the split's weights add up to 0", "give at least one service a weight above 0");
                 foreach (var t in split.Targets.Where(t => !serviceNames.Contains(t.Service)))
                     Error($"{rp}.split.{t.Service}", $"unknown service '{t.Service}'", Suggest.DidYouMean(t.Service, serviceNames));
-            }
-            if (r.Rewrite is { } rewrite && template is not null)
-            {
-                if (!rewrite.StartsWith('/')) Error($"{rp}.rewrite", $"'{rewrite}' must start with '/'", "e.g. rewrite: /users/{id}");
-                var used = RewriteTemplate.ParameterNames(rewrite, out var rewriteError);
-                foreach (var p in used.Where(p => !RewriteTemplate.IsIdentityValue(p)))
-                {
-                    if (!template.Parameters.Contains(p))
-                        Error($"{rp}.rewrite", $"'{{{p}}}' is not captured by the path '{r.Match.Path}'", Suggest.DidYouMean(p, template.Parameters) ?? "the path template captures no values");
-                }
-                if (rewriteError is not null) Error($"{rp}.rewrite", rewriteError, "write values as {name}, e.g. /users/{id}?expand={expand}");
+                foreach (var t in split.Targets.Where(t => check.FindService(t.Service) is { Protocol: not ServiceDefinition.HttpProtocol }))
+                    Error($"{rp}.split.{t.Service}", $"service '{t.Service}' is not an HTTP service: a split forwards requests", "split between protocol: http services");
             }
             ValidateHeaders(r.RequestHeaders, $"{rp}.headers.request", Error, request: true);
             ValidateHeaders(r.ResponseHeaders, $"{rp}.headers.response", Error);
-            if (template is not null) compiled.Add((r, template));
+            var checkedRoute = r with { Template = template };
+            routes.Add(checkedRoute);
+            if (template is not null) compiled.Add((checkedRoute, template));
         }
+
+        // Each route's kind checks its section and compiles its plan, once: the runtime takes the result.
+        for (var i = 0; i < routes.Count; i++)
+        {
+            var r = check.Route = routes[i];
+            // A service of a kind's protocol is only reached through that kind's routes.
+            if (check.Service is { } service && kinds.ForProtocol(service.Protocol) is { } owner && r.Kind is { } bound && bound.Kind != owner.Key)
+            {
+                var (message, hint) = owner.MissingSection(service);
+                Error(r.ConfigPath, message, hint);
+            }
+            if (r.Kind is { } section && kinds.For(section).Compile(section, check) is { } plan) routes[i] = r with { Kind = plan };
+        }
+        config = config with { Routes = routes };
 
         ValidateAuth(config, where, errors);
         ValidateTraffic(config, Error);
-        ValidateAggregates(config, where, errors);
         ValidateFormats(config, where, errors);
-        ValidateProtocols(config, where, errors);
 
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake. Only routes
         // with the same order and path shape can clash: grouped by those, a table of 10,000 routes is not 50M pairs.
@@ -152,6 +160,7 @@ public static partial class ConfigValidator
             }
             earlier.Add(i);
         }
+        return config;
     }
 
     static void ValidateHeaders(HeaderTransforms t, string path, Action<string, string, string?> error, bool request = false)

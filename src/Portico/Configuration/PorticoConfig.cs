@@ -1,3 +1,5 @@
+using Portico.Routing;
+
 namespace Portico.Configuration;
 
 /// The whole configuration, bound from YAML/JSON and validated. Immutable; compiled into a runtime snapshot.
@@ -53,8 +55,6 @@ public sealed record TlsDefinition(string Certificate, string? Key, string? Pass
 
 public enum LoadBalancingPolicy { RoundRobin, LeastRequests, PowerOfTwoChoices, First, Random }
 
-public enum ServiceProtocol { Http, Grpc, GraphQL, Amqp }
-
 /// A logical upstream: several URLs, balanced, health-checked, with reliability policies.
 public sealed record ServiceDefinition(
     string Name,
@@ -68,9 +68,12 @@ public sealed record ServiceDefinition(
     TimeSpan ConnectTimeout,
     int? MaxConnectionsPerServer,
     bool Required,
-    ServiceProtocol Protocol = ServiceProtocol.Http,
-    GrpcServiceDefinition? Grpc = null,
-    AmqpServiceDefinition? Amqp = null);
+    string Protocol = ServiceDefinition.HttpProtocol,
+    ServiceProtocolSection? ProtocolSection = null)
+{
+    /// The `protocol:` of a plain HTTP service, the default.
+    public const string HttpProtocol = "http";
+}
 
 public sealed record ActiveHealthDefinition(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
 
@@ -102,17 +105,17 @@ public sealed record RouteDefinition(
     bool Anonymous = false,
     bool PassCredentials = false,
     string? RateLimit = null,
-    AggregateDefinition? Aggregate = null,
     IReadOnlyList<string>? Formats = null,
     XmlFormatDefinition? Xml = null,
     IReadOnlyList<ValueCondition>? Claims = null,
     string? Cache = null,
-    GrpcRouteDefinition? Grpc = null,
-    GraphQLRouteDefinition? GraphQL = null,
-    AmqpRouteDefinition? Amqp = null,
-    OtherMethodsAction? OtherMethods = null)
+    OtherMethodsAction? OtherMethods = null,
+    RouteKindSection? Kind = null)
 {
     public string ConfigPath => $"routes[{Index}]";
+
+    /// The parsed `match.path`, set when the config is validated (null until then, or when it does not parse).
+    public PathTemplate? Template { get; init; }
 }
 
 /// What happens to a request whose path and conditions match a route with `methods:` but whose method it does

@@ -16,10 +16,10 @@ internal sealed partial class FormatsMiddleware(RequestDelegate next, ILogger<Fo
     public Task InvokeAsync(HttpContext context) =>
         context.GetEndpoint()?.Metadata.GetMetadata<FormatsMetadata>() is { } formats && !StreamsNdjson(context) ? NegotiateAsync(context, formats) : next(context);
 
-    /// A server-streaming gRPC route answers NDJSON to a client that asks for it, beside the formats it negotiates.
+    /// A streaming route (server-streaming gRPC) answers its stream to a client that asks for it, beside the formats it negotiates.
     internal static bool StreamsNdjson(HttpContext context) =>
-        context.GetEndpoint()?.Metadata.GetMetadata<Proxy.ProxyRoute>()?.Grpc is { Plan.ServerStreaming: true }
-        && context.Request.Headers.Accept.Any(a => a is not null && a.Contains(Protocols.Grpc.GrpcHandler.NdjsonType, StringComparison.OrdinalIgnoreCase));
+        context.GetEndpoint()?.Metadata.GetMetadata<StreamingAnswerMetadata>() is { } streaming
+        && context.Request.Headers.Accept.Any(a => a is not null && a.Contains(streaming.MediaType, StringComparison.OrdinalIgnoreCase));
 
     async Task NegotiateAsync(HttpContext context, FormatsMetadata formats)
     {

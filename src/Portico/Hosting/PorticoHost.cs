@@ -8,13 +8,11 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Caching;
 using Portico.Configuration;
 using Portico.Formats;
 using Portico.Health;
-using Portico.Proxy;
 using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Runtime;
@@ -79,24 +77,18 @@ public static class PorticoHost
         var time = options.TimeProvider ?? TimeProvider.System;
         var services = builder.Services;
         services.AddRouting();
-        services.AddHttpForwarder();
         services.AddSingleton(time);
         services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
             logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));
         services.AddSingleton(map);
         services.AddSingleton<RuntimeHolder>();
-        services.AddSingleton<ServiceRegistry>();
+        services.AddSingleton(sp => new ServiceRegistry(time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IServiceClientFactory>()));
         services.AddSingleton<ReadinessEndpoints>();
-        services.AddSingleton<ProxyHandler>();
+        foreach (var kind in BuiltInRouteKinds.All) kind.AddServices(services);
         services.AddPorticoRateLimiting();
-        services.AddPorticoAggregation();
-        services.AddSingleton<Protocols.Grpc.GrpcHandler>();
-        services.AddSingleton<Protocols.GraphQL.GraphQLHandler>();
-        services.AddSingleton<Protocols.Amqp.AmqpHandler>();
         services.AddPorticoCaching(config.Server, time);
-        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ProxyHandler>(), sp.GetRequiredService<ReadinessEndpoints>(),
-            sp.GetRequiredService<AggregateHandler>(), sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>(),
-            sp.GetRequiredService<Protocols.Grpc.GrpcHandler>(), sp.GetRequiredService<Protocols.GraphQL.GraphQLHandler>(), sp.GetRequiredService<Protocols.Amqp.AmqpHandler>()));
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ReadinessEndpoints>(), BuiltInRouteKinds.Set, sp,
+            sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

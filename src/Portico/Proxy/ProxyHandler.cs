@@ -17,9 +17,6 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
 {
     /// The common case in one async frame: one target without retries or a breaker, forwarded once; the snapshot
     /// lease the request holds is released when the response is done.
-    public bool IsDirect(ProxyRoute route) => route.Split is null && route.Targets[0].Resilience.IsEmpty;
-
-    /// <inheritdoc cref="IsDirect"/>
     public async Task ForwardDirectAsync(HttpContext context, ProxyRoute route, Runtime.RuntimeSnapshot lease)
     {
         var service = route.Targets[0];

@@ -1,21 +1,29 @@
+using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
+using Portico.Runtime;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;
 
-/// A proxied route compiled for one gateway: its targets (one service, or a split) with the request config
+/// A forwarding route compiled for one gateway: its targets (one service, or a split) with the request config
 /// each uses, and its transformer. Immutable; part of a runtime snapshot.
-public sealed class ProxyRoute
+internal sealed class ProxyRoute : RouteHandler
 {
-    internal ProxyRoute(RouteDefinition definition, string gateway, ServiceRuntime[] targets, ForwarderRequestConfig[] configs, SplitSelector? split, HttpTransformer transformer)
+    readonly ProxyHandler _handler;
+    readonly bool _direct;
+
+    internal ProxyRoute(ProxyHandler handler, RouteDefinition definition, string gateway, ServiceRuntime[] targets, ForwarderRequestConfig[] configs, SplitSelector? split, HttpTransformer transformer)
     {
+        _handler = handler;
         Definition = definition;
         Gateway = gateway;
         Targets = targets;
         Configs = configs;
         Split = split;
         Transformer = transformer;
+        // The common case: one target without retries or a breaker, forwarded in a single async frame.
+        _direct = split is null && targets[0].Resilience.IsEmpty;
     }
 
     public RouteDefinition Definition { get; }
@@ -26,15 +34,11 @@ public sealed class ProxyRoute
     public SplitSelector? Split { get; }
     internal HttpTransformer Transformer { get; }
 
-    /// Set for an aggregate route: the endpoint runs the aggregation instead of forwarding.
-    public Aggregation.AggregateRoute? Aggregate { get; init; }
+    public override IReadOnlyList<ServiceRuntime> Services => Targets;
 
-    /// Set for a gRPC route: the endpoint transcodes and calls the method instead of forwarding.
-    public Protocols.Grpc.GrpcRoute? Grpc { get; init; }
+    public override Task HandleAsync(HttpContext context, GatewayRoute route) => _handler.HandleAsync(context, this);
 
-    /// Set for a GraphQL route: the endpoint runs the operation instead of forwarding.
-    public Protocols.GraphQL.GraphQLRoute? GraphQL { get; init; }
-
-    /// Set for an AMQP route: the endpoint publishes to the broker instead of forwarding.
-    public Protocols.Amqp.AmqpRoute? Amqp { get; init; }
+    /// Not async itself: the usual forwarded request runs in a single async frame (the proxy handler's).
+    public override Task RunAsync(HttpContext context, GatewayRoute route, RuntimeSnapshot lease) =>
+        _direct ? _handler.ForwardDirectAsync(context, this, lease) : base.RunAsync(context, route, lease);
 }

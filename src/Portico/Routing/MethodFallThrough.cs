@@ -24,7 +24,7 @@ public static class MethodFallThrough
         var templates = new Dictionary<RouteDefinition, PathTemplate>(ReferenceEqualityComparer.Instance);
         foreach (var r in config.Routes)
         {
-            if (PathTemplate.TryParse(r.Match.Path, out var t, out _)) templates[r] = t!;
+            if (r.Template is { } t) templates[r] = t;
         }
         foreach (var (gateway, routes) in RoutePrecedence.ByGateway(config))
         {

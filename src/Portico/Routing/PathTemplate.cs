@@ -45,6 +45,7 @@ public sealed class PathTemplate
 
     public static bool TryParse(string text, out PathTemplate? template, out string? error)
     {
+        Configuration.PlanCompilations.Note("path template");
         template = null;
         error = null;
         if (!text.StartsWith('/'))

@@ -6,9 +6,11 @@ namespace Portico.Routing;
 /// (literal segments before parameters before catch-alls), then more match conditions, then file order.
 public static class RoutePrecedence
 {
+    /// <paramref name="routes"/> in the order a gateway tries them.
     public static IReadOnlyList<RouteDefinition> Sort(IEnumerable<RouteDefinition> routes)
     {
-        var keyed = routes.Select(r => (Route: r, Key: PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t!.SpecificityKey : "~")).ToList();
+        // Validated routes carry their parsed template; one that does not parse sorts last.
+        var keyed = routes.Select(r => (Route: r, Key: (r.Template ?? (PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t : null))?.SpecificityKey ?? "~")).ToList();
         return keyed
             .OrderBy(x => x.Route.Order)
             .ThenBy(x => x.Key, StringComparer.Ordinal)

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
-using Portico.Proxy;
 using Portico.Services;
 
 namespace Portico.Runtime;
@@ -15,7 +14,7 @@ public sealed class RuntimeSnapshot
     volatile bool _retiring;
     volatile RuntimeSnapshot? _successor;
     readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    Dictionary<(string Gateway, string Route), ProxyRoute> _byName = [];
+    Dictionary<(string Gateway, string Route), GatewayRoute> _byName = [];
 
     internal RuntimeSnapshot(long version, PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
     {
@@ -37,7 +36,7 @@ public sealed class RuntimeSnapshot
     public IReadOnlyDictionary<string, ServiceRuntime> Services { get; }
 
     /// Compiled routes, per gateway, in precedence order.
-    public IReadOnlyList<ProxyRoute> Routes { get; private set; } = [];
+    public IReadOnlyList<GatewayRoute> Routes { get; private set; } = [];
 
     /// This snapshot's rate-limit policies, made live by SnapshotCompiler.Commit.
     internal RateLimiting.CompiledRateLimits? RateLimits { get; set; }
@@ -45,7 +44,7 @@ public sealed class RuntimeSnapshot
     /// Completes once this snapshot was replaced and no request uses it any more.
     public Task Drained => _drained.Task;
 
-    internal void Seal(IReadOnlyList<Endpoint> endpoints, IReadOnlyList<ProxyRoute> routes)
+    internal void Seal(IReadOnlyList<Endpoint> endpoints, IReadOnlyList<GatewayRoute> routes)
     {
         Endpoints = endpoints;
         Routes = routes;
@@ -83,7 +82,7 @@ public sealed class RuntimeSnapshot
 
     /// The live snapshot's compiled route with this gateway and name, for a request that matched a route of a
     /// retired snapshot; null when the reload removed the route. The caller holds the returned snapshot's lease.
-    internal (RuntimeSnapshot Snapshot, ProxyRoute? Route) LiveRoute(string gateway, string name)
+    internal (RuntimeSnapshot Snapshot, GatewayRoute? Route) LiveRoute(string gateway, string name)
     {
         var snapshot = _successor ?? this;
         while (!snapshot.TryEnter())

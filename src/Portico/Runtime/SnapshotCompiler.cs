@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Portico.Aggregation;
 using Portico.Auth;
 using Portico.Caching;
 using Portico.Configuration;
@@ -8,14 +7,9 @@ using Portico.Formats;
 using Portico.Health;
 using Portico.Hosting;
 using Portico.Problems;
-using Portico.Protocols.Amqp;
-using Portico.Protocols.GraphQL;
-using Portico.Protocols.Grpc;
-using Portico.Proxy;
 using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Services;
-using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Runtime;
 
@@ -24,28 +18,24 @@ namespace Portico.Runtime;
 public sealed class SnapshotCompiler
 {
     const int BuiltInOrder = -1_000_000;
-    readonly ProxyHandler _proxy;
     readonly ReadinessEndpoints _readiness;
-    readonly AggregateHandler _aggregate;
+    readonly RouteKindSet _kinds;
+    readonly IServiceProvider _provider;
     readonly RateLimitRegistry? _rateLimits;
     readonly SessionEndpoints? _sessions;
-    readonly GrpcHandler? _grpc;
-    readonly GraphQLHandler? _graphql;
-    readonly AmqpHandler? _amqp;
     long _version;
 
-    internal SnapshotCompiler(ProxyHandler proxy, ReadinessEndpoints readiness, AggregateHandler aggregate, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null, GrpcHandler? grpc = null,
-        GraphQLHandler? graphql = null, AmqpHandler? amqp = null)
+    internal SnapshotCompiler(ReadinessEndpoints readiness, RouteKindSet kinds, IServiceProvider provider, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null)
     {
-        _graphql = graphql;
-        _amqp = amqp;
-        _grpc = grpc;
-        _proxy = proxy;
         _readiness = readiness;
-        _aggregate = aggregate;
+        _kinds = kinds;
+        _provider = provider;
         _rateLimits = rateLimits;
         _sessions = sessions;
     }
+
+    /// The route kinds configs are loaded with.
+    internal RouteKindSet Kinds => _kinds;
 
     /// Compiles a snapshot. The registries it uses (rate-limit counters) only prepare their part: nothing live
     /// changes until <see cref="Commit"/>; if compiling fails, what was prepared is discarded.
@@ -78,10 +68,11 @@ public sealed class SnapshotCompiler
         var config = snapshot.Config;
         var services = snapshot.Services;
         var endpoints = new List<Endpoint>();
-        var compiledRoutes = new List<ProxyRoute>();
+        var compiledRoutes = new List<GatewayRoute>();
         var auth = config.Auth is null ? null : new AuthRuntime(config.Auth);
         var clients = snapshot.Clients;
-        var templates = config.Routes.ToDictionary(r => r, r => PathTemplate.TryParse(r.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {r.Name} was not validated"));
+        // The templates were parsed when the config was validated: a config that was not has none.
+        static PathTemplate TemplateOf(RouteDefinition r) => r.Template ?? throw new InvalidOperationException($"route {r.Name} was not validated");
 
         for (var gi = 0; gi < config.Gateways.Count; gi++)
         {
@@ -93,22 +84,23 @@ public sealed class SnapshotCompiler
 
             var routes = RoutePrecedence.Sort(config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(gateway.Name)));
             // Routes by path shape, for the 405 stand-ins: grouped once, so a large table is not compared pair by pair.
-            var byShape = routes.GroupBy(r => templates[r].Shape, StringComparer.Ordinal)
+            var byShape = routes.GroupBy(r => TemplateOf(r).Shape, StringComparer.Ordinal)
                 .ToDictionary(g => g.Key, g => (IReadOnlySet<RouteDefinition>)new HashSet<RouteDefinition>(g, ReferenceEqualityComparer.Instance), StringComparer.Ordinal);
             for (var index = 0; index < routes.Count; index++)
             {
                 var route = routes[index];
-                var proxyRoute = CompileRoute(route, gateway, services, config.Auth, clients);
-                compiledRoutes.Add(proxyRoute);
+                var compiled = CompileRoute(route, gateway, services, config.Auth, clients);
+                compiledRoutes.Add(compiled);
                 // Every route gets two orders: its own, and just after it the 405 stand-in of `otherMethods: reject`.
                 var order = index * 2;
-                var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, proxyRoute), templates[route].Pattern, order)
+                var builder = new RouteEndpointBuilder(context => HandleAsync(context, snapshot, compiled), TemplateOf(route).Pattern, order)
                 {
                     DisplayName = $"{route.Name} ({gateway.Name})",
                 };
                 builder.Metadata.Add(gatewayMetadata);
                 builder.Metadata.Add(route);
-                builder.Metadata.Add(proxyRoute);
+                builder.Metadata.Add(compiled);
+                foreach (var metadata in compiled.Handler.Metadata) builder.Metadata.Add(metadata);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);
                 if (FormatsMetadata.For(route, gateway) is { } formats) builder.Metadata.Add(formats);
@@ -119,22 +111,19 @@ public sealed class SnapshotCompiler
                 if (route.Cache is { } cacheName && config.CachePolicies?.FirstOrDefault(p => p.Name == cacheName) is { } cache)
                     builder.Metadata.Add(new RouteCachePolicy(cache, gateway.Name, route.Name, builder.Metadata.OfType<RouteAuth>().Any()));
                 endpoints.Add(builder.Build());
-                if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, byShape[templates[route].Shape], templates[route], gatewayMetadata, conditions, order + 1));
+                if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, byShape[TemplateOf(route).Shape], TemplateOf(route), gatewayMetadata, conditions, order + 1));
             }
         }
         snapshot.Seal(endpoints, compiledRoutes);
     }
 
-    /// Forwards under a lease on the snapshot the route came from. A request routed just before a reload whose
-    /// snapshot has already drained is served by the same route of the live snapshot (404 if it was removed).
-    /// Not async itself: the usual proxied request runs in a single async frame (the proxy handler's).
-    Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
-    {
-        if (!snapshot.TryEnter()) return HandleStaleAsync(context, snapshot, route);
-        return route.Aggregate is null && route.Grpc is null && route.GraphQL is null && route.Amqp is null && _proxy.IsDirect(route) ? _proxy.ForwardDirectAsync(context, route, snapshot) : HandleLeasedAsync(context, snapshot, route);
-    }
+    /// Runs the route's handler under a lease on the snapshot the route came from. A request routed just before a
+    /// reload whose snapshot has already drained is served by the same route of the live snapshot (404 if it was
+    /// removed). Not async itself: the usual forwarded request runs in a single async frame (the proxy's).
+    static Task HandleAsync(HttpContext context, RuntimeSnapshot snapshot, GatewayRoute route) =>
+        snapshot.TryEnter() ? route.Handler.RunAsync(context, route, snapshot) : HandleStaleAsync(context, snapshot, route);
 
-    async Task HandleStaleAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
+    static async Task HandleStaleAsync(HttpContext context, RuntimeSnapshot snapshot, GatewayRoute route)
     {
         (snapshot, var live) = snapshot.LiveRoute(route.Gateway, route.Name);
         if (live is null)
@@ -144,23 +133,7 @@ public sealed class SnapshotCompiler
                 $"No route matches {context.Request.Method} {context.Request.Path}.").ConfigureAwait(false);
             return;
         }
-        await HandleLeasedAsync(context, snapshot, live).ConfigureAwait(false);
-    }
-
-    async Task HandleLeasedAsync(HttpContext context, RuntimeSnapshot snapshot, ProxyRoute route)
-    {
-        try
-        {
-            if (route.Aggregate is { } aggregate) await _aggregate.HandleAsync(context, route, aggregate).ConfigureAwait(false);
-            else if (route.Grpc is { } grpc && _grpc is not null) await _grpc.HandleAsync(context, route, grpc).ConfigureAwait(false);
-            else if (route.GraphQL is { } graphql && _graphql is not null) await _graphql.HandleAsync(context, route, graphql).ConfigureAwait(false);
-            else if (route.Amqp is { } amqp && _amqp is not null) await _amqp.HandleAsync(context, route, amqp).ConfigureAwait(false);
-            else await _proxy.HandleAsync(context, route).ConfigureAwait(false);
-        }
-        finally
-        {
-            snapshot.Exit();
-        }
+        await live.Handler.RunAsync(context, live, snapshot).ConfigureAwait(false);
     }
 
     /// A route that allows GET also answers HEAD (RFC 9110 §9.3.2: HEAD is GET without the body).
@@ -195,70 +168,13 @@ public sealed class SnapshotCompiler
         return builder.Build();
     }
 
-    ProxyRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth, ClientAddress clients)
+    /// The route's kind makes its handler for this gateway from the plan the config's validation compiled.
+    GatewayRoute CompileRoute(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth, ClientAddress clients)
     {
-        if (route.Aggregate is not null) return CompileAggregate(route, gateway, services, auth);
-        var targetNames = route.Split is { } split ? split.Targets.Select(t => t.Service).ToArray() : [route.Service!];
-        var targets = targetNames.Select(n => services[n]).ToArray();
-        var configs = targets.Select(s => new ForwarderRequestConfig
-        {
-            ActivityTimeout = route.Timeout ?? gateway.Timeout ?? s.Definition.Timeout,
-        }).ToArray();
-        var transformer = new RouteTransformer(
-            route.Rewrite is null ? null : RewriteTemplate.Parse(route.Rewrite),
-            HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
-            HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
-            mayRetry: targets.Any(t => t.Resilience.Retry is not null),
-            identity: IdentityForwarding.For(route, gateway, auth),
-            clients: clients);
-        var selector = route.Split is { } s2 ? new SplitSelector(s2.Targets, s2.Sticky) : null;
-        return new ProxyRoute(route, gateway.Name, targets, configs, selector, transformer)
-        {
-            Grpc = CompileGrpc(route, gateway, targets[0], auth),
-            GraphQL = CompileGraphQL(route, gateway, targets[0], auth),
-            Amqp = route.Amqp is { } amqp ? new AmqpRoute(amqp, targets[0], route.Timeout ?? gateway.Timeout ?? targets[0].Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default,
-                HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders)) : null,
-        };
-    }
-
-    /// A GraphQL route: its operation (validated at load, so it compiles) and the service's time limit.
-    static GraphQLRoute? CompileGraphQL(RouteDefinition route, GatewayDefinition gateway, ServiceRuntime service, AuthDefinition? auth)
-    {
-        if (route.GraphQL is null) return null;
-        var operation = GraphQLOperation.Compile(route.GraphQL, static (key, message, _) => throw new InvalidOperationException($"graphql.{key}: {message} (not validated)"))!;
-        return new GraphQLRoute(operation, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default,
-            HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders), HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders));
-    }
-
-    /// A gRPC route: the method's plan (validated at load) and call descriptor, built once per snapshot.
-    static GrpcRoute? CompileGrpc(RouteDefinition route, GatewayDefinition gateway, ServiceRuntime service, AuthDefinition? auth)
-    {
-        if (route.Grpc is null || service.Definition.Grpc?.Schema is not { } schema) return null;
-        var plan = schema.Methods[route.Grpc.Method.TrimStart('/')];
-        return new GrpcRoute(plan, route.Grpc, service, route.Timeout ?? gateway.Timeout ?? service.Definition.Timeout, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default, service.Definition.Grpc.EmitDefaults)
-        {
-            RequestHeaders = HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders),
-            ResponseHeaders = HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders),
-        };
-    }
-
-    /// An aggregate route: its plan (validated at load, so it compiles), part services and time limits. Targets
-    /// list the services the parts call, so the route appears like any other in the snapshot.
-    static ProxyRoute CompileAggregate(RouteDefinition route, GatewayDefinition gateway, IReadOnlyDictionary<string, ServiceRuntime> services, AuthDefinition? auth)
-    {
-        var template = PathTemplate.TryParse(route.Match.Path, out var t, out _) ? t! : throw new InvalidOperationException($"route {route.Name} was not validated");
-        var plan = AggregationPlan.Compile(route.Aggregate!, route.ConfigPath, template.Parameters, static (path, message, _) => throw new InvalidOperationException($"{path}: {message} (not validated)"))!;
-        var partServices = plan.Parts.Select(p => services[p.Definition.Service]).ToArray();
-        var timeouts = plan.Parts.Select(p => p.Definition.Timeout ?? partServices[p.Index].Definition.Timeout).ToArray();
-        var deadline = route.Aggregate!.Deadline ?? route.Timeout ?? gateway.Timeout ?? TimeSpan.FromSeconds(30);
-        var targets = partServices.Distinct().ToArray();
-        var requestHeaders = HeaderTransformPlan.Merge(gateway.RequestHeaders, route.RequestHeaders);
-        var responseHeaders = HeaderTransformPlan.Merge(gateway.ResponseHeaders, route.ResponseHeaders);
-        var transformer = new RouteTransformer(null, requestHeaders, responseHeaders, mayRetry: false);
-        return new ProxyRoute(route, gateway.Name, targets, [.. targets.Select(_ => new ForwarderRequestConfig())], null, transformer)
-        {
-            Aggregate = new AggregateRoute(plan, partServices, timeouts, deadline, requestHeaders, responseHeaders, auth?.IdentityHeaders ?? IdentityHeadersDefinition.Default),
-        };
+        var section = route.Kind ?? throw new InvalidOperationException($"route {route.Name} was not validated");
+        var kind = (RouteKind)_kinds.For(section);
+        var handler = kind.CreateHandler(new RouteHandlerContext(route, gateway, services, auth, clients, _provider));
+        return new GatewayRoute(route, gateway.Name, handler);
     }
 }
 

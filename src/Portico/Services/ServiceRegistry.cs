@@ -7,6 +7,14 @@ namespace Portico.Services;
 /// requests still using them have finished.
 public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
 {
+    readonly Dictionary<string, IServiceClientFactory> _clients = new(StringComparer.Ordinal);
+
+    /// With the factories of the protocols' clients (gRPC channels, broker connections), by `protocol:`.
+    internal ServiceRegistry(TimeProvider time, ILoggerFactory loggers, IEnumerable<IServiceClientFactory> clients) : this(time, loggers)
+    {
+        foreach (var factory in clients) _clients[factory.Protocol] = factory;
+    }
+
     readonly Lock _gate = new();
     Dictionary<string, ServiceRuntime> _current = new(StringComparer.Ordinal);
     readonly ILogger _logger = loggers.CreateLogger("Portico.Services");
@@ -22,7 +30,7 @@ public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory lo
             {
                 next[definition.Name] = _current.TryGetValue(definition.Name, out var existing) && existing.Fingerprint == ServiceRuntime.FingerprintOf(definition)
                     ? existing
-                    : new ServiceRuntime(definition, time, loggers);
+                    : new ServiceRuntime(definition, time, loggers, _clients.GetValueOrDefault(definition.Protocol));
             }
             return next;
         }

@@ -13,7 +13,10 @@ public sealed class ServiceRuntime : IAsyncDisposable
 {
     readonly ActiveHealthProber? _prober;
 
-    public ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers)
+    public ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers) : this(definition, time, loggers, null) { }
+
+    /// <paramref name="client"/> makes what a service of another protocol than HTTP holds (gRPC channels, a broker connection).
+    internal ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers, IServiceClientFactory? client)
     {
         Definition = definition;
         Fingerprint = FingerprintOf(definition);
@@ -21,8 +24,7 @@ public sealed class ServiceRuntime : IAsyncDisposable
         Balancer = ILoadBalancer.Create(definition.LoadBalancing);
         Invoker = new HttpMessageInvoker(CreateHandler(definition), disposeHandler: true);
         Resilience = new ServiceResilience(definition, time);
-        if (definition.Protocol == ServiceProtocol.Grpc) Grpc = new Protocols.Grpc.GrpcChannels(Destinations, definition.ConnectTimeout);
-        if (definition.Protocol == ServiceProtocol.Amqp) Amqp = new Protocols.Amqp.AmqpBroker(definition, time, loggers);
+        Client = client?.Create(this, time, loggers);
         if (definition.Health is { } health)
             _prober = new ActiveHealthProber(definition.Name, health, Destinations, Invoker, time, loggers.CreateLogger("Portico.Health"));
     }
@@ -34,21 +36,20 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public ILoadBalancer Balancer { get; }
     public HttpMessageInvoker Invoker { get; }
     public ServiceResilience Resilience { get; }
-    /// Channels to the destinations of a `protocol: grpc` service.
-    public Protocols.Grpc.GrpcChannels? Grpc { get; }
-    /// The broker connection of a `protocol: amqp` service.
-    public Protocols.Amqp.AmqpBroker? Amqp { get; }
+    /// What a service of another protocol than HTTP holds: channels to a gRPC service's destinations, the broker
+    /// connection of an AMQP service; null for an HTTP service.
+    internal IServiceClient? Client { get; }
     public bool HasActiveHealth => _prober is not null;
     internal ActiveHealthProber? Prober => _prober;
 
-    /// Ready when some destination can take traffic and, with active checks, the first probes have answered.
-    public bool IsReady => Amqp is { } broker ? broker.IsConnected : (_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0;
-
+    /// Ready when some destination can take traffic and, with active checks, the first probes have answered (or,
+    /// for a protocol that decides itself, such as a broker connection, when its client says so).
+    public bool IsReady => Client?.IsReady ?? ((_prober is null || _prober.CompletedFirstRound) && Destinations.Available.Length > 0);
 
     internal void Start()
     {
         _prober?.Start();
-        Amqp?.Start();
+        Client?.Start();
     }
 
     static SocketsHttpHandler CreateHandler(ServiceDefinition definition)
@@ -72,18 +73,13 @@ public sealed class ServiceRuntime : IAsyncDisposable
     public static string FingerprintOf(ServiceDefinition d) => string.Join("|",
         d.Name, string.Join(",", d.Urls.Select(u => u.AbsoluteUri)), d.LoadBalancing, d.Health, d.PassiveHealth, d.Timeout.Ticks.ToString(CultureInfo.InvariantCulture),
         d.Retry is { } r ? $"{r.Attempts},{r.Backoff.Ticks},{r.MaxBackoff.Ticks},{string.Join(",", r.OnStatus)},{r.BudgetRatio},{r.BudgetMinPerSecond}" : "-",
-        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol, AmqpFingerprint(d.Amqp),
-        d.Grpc is { } g ? $"{string.Join(",", g.Protos)},{g.BaseDirectory},{g.EmitDefaults},{g.Schema?.Fingerprint}" : "-");
-
-    /// The broker URI hashed: fingerprints hold no credentials.
-    static string AmqpFingerprint(AmqpServiceDefinition? amqp) => amqp is null ? "-"
-        : $"{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(amqp.Broker?.OriginalString ?? "")))},{amqp.RecoveryInterval.Ticks}";
+        d.CircuitBreaker, d.ConnectTimeout.Ticks.ToString(CultureInfo.InvariantCulture), d.MaxConnectionsPerServer, d.Required, d.Protocol,
+        d.ProtocolSection?.Fingerprint ?? "-");
 
     public async ValueTask DisposeAsync()
     {
         if (_prober is not null) await _prober.DisposeAsync().ConfigureAwait(false);
         Invoker.Dispose();
-        Grpc?.Dispose();
-        if (Amqp is not null) await Amqp.DisposeAsync().ConfigureAwait(false);
+        if (Client is not null) await Client.DisposeAsync().ConfigureAwait(false);
     }
 }

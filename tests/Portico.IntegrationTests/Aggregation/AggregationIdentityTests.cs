@@ -2,7 +2,6 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Portico.Configuration;
 using Portico.Hosting;
 using Portico.Identity;
 using Portico.IntegrationTests.Infrastructure;

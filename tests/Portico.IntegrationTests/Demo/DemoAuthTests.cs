@@ -16,7 +16,7 @@ public sealed class DemoAuthTests
     [Fact]
     public void DemoConfig_ConsumerKeyHash_IsTheHashOfThePrintedKey()
     {
-        var config = Configuration.ConfigLoader.LoadFile(Path.Combine(ReadmeDemo.RepositoryRoot(), "samples", "Portico.Demo", "portico.yaml"));
+        var config = Portico.Hosting.ConfigLoader.LoadFile(Path.Combine(ReadmeDemo.RepositoryRoot(), "samples", "Portico.Demo", "portico.yaml"));
 
         config.Success.ShouldBeTrue(string.Join("; ", config.Errors));
         config.Config!.Auth!.Consumers.Single(c => c.Id == "demo-app").Keys.Single().Hash.ShouldBe(ApiKeys.Hash(DemoKey));

@@ -17,7 +17,7 @@ public sealed class AggregationConfigTests
 
     /// The plan of the first route's aggregate, whose path captures {id}; any compile error fails the test.
     static AggregationPlan CompileValid(PorticoConfig config) =>
-        AggregationPlan.Compile(config.Routes[0].Aggregate!, "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
+        AggregationPlan.Compile(((AggregateDefinition)config.Routes[0].Kind!), "routes[0]", new HashSet<string> { "id" }, (_, m, _) => throw new InvalidOperationException(m))!;
 
     [Fact]
     public void Load_AggregateRoute_BindsPartsWithDefaults()
@@ -29,7 +29,7 @@ public sealed class AggregationConfigTests
                     credit: { service: credits, path: "/credits/{user.creditAccount}", optional: true, timeout: 500ms }
             """));
 
-        var aggregate = config.Routes[0].Aggregate.ShouldNotBeNull();
+        var aggregate = config.Routes[0].Kind.ShouldBeOfType<AggregateDefinition>();
         aggregate.Shape.ShouldBe(AggregateShape.Nested);
         aggregate.Deadline.ShouldBe(TimeSpan.FromSeconds(2));
         aggregate.MaxResponseSize.ShouldBe(AggregateDefinition.DefaultMaxResponseSize);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Tests.Configuration;
 

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Tests.Configuration;
 
@@ -7,7 +8,7 @@ internal static class TestConfig
 {
     public const string Source = "portico.yaml";
 
-    public static ConfigLoader.Result Load(string yaml, IReadOnlyDictionary<string, string>? env = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
+    public static ConfigLoadResult Load(string yaml, IReadOnlyDictionary<string, string>? env = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
         ConfigLoader.LoadText(yaml, Source, name => env?.GetValueOrDefault(name), overrides ?? []);
 
     public static PorticoConfig LoadValid(string yaml, IReadOnlyDictionary<string, string>? env = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)

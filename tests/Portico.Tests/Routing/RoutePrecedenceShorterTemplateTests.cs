@@ -1,4 +1,4 @@
-using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Routing;
 
 namespace Portico.Tests.Routing;

@@ -1,8 +1,6 @@
 using Portico.Configuration;
-using Portico.Proxy;
 using Portico.Runtime;
 using Portico.Services;
-using Yarp.ReverseProxy.Forwarder;
 using static Portico.Tests.Routing.Routes;
 
 namespace Portico.Tests.Runtime;
@@ -14,7 +12,7 @@ public sealed class RuntimeSnapshotTests
     static RuntimeSnapshot Snapshot(long version, params string[] routeNames)
     {
         var snapshot = new RuntimeSnapshot(version, EmptyConfig, new Dictionary<string, ServiceRuntime>());
-        var routes = routeNames.Select((name, i) => new ProxyRoute(Route(name, i, "/" + name), "default", [], [], null, HttpTransformer.Empty)).ToList();
+        var routes = routeNames.Select((name, i) => new GatewayRoute(Route(name, i, "/" + name), "default", NoHandler.Instance)).ToList();
         snapshot.Seal([], routes);
         return snapshot;
     }
@@ -111,4 +109,12 @@ public sealed class RuntimeSnapshotTests
         await snapshot.Drained.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
         snapshot.TryEnter().ShouldBeFalse();
     }
+}
+
+/// A route handler that answers nothing: these tests only take and release leases.
+sealed class NoHandler : RouteHandler
+{
+    public static readonly NoHandler Instance = new();
+
+    public override Task HandleAsync(Microsoft.AspNetCore.Http.HttpContext context, GatewayRoute route) => Task.CompletedTask;
 }

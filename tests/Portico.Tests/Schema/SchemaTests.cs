@@ -1,6 +1,7 @@
 using Newtonsoft.Json.Linq;
 using NJsonSchema.Validation;
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Tests.Schema;
 

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Tests.Schema;
 

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
+using Portico.Services;
 using RabbitMQ.Client;
 using RabbitMQ.Client.Events;
 using RabbitMQ.Client.Exceptions;
@@ -14,7 +15,7 @@ namespace Portico.Protocols.Amqp;
 /// one channel with publisher confirms and confirm tracking, so concurrent publishes each await their own
 /// confirm; RPC calls use a second channel consuming direct reply-to. A channel the broker closed over an error
 /// is replaced on next use. Owned by the service runtime.
-public sealed partial class AmqpBroker : IAsyncDisposable
+internal sealed partial class AmqpBroker : IServiceClient
 {
     public const string DirectReplyTo = "amq.rabbitmq.reply-to";
     public const string StatusHeader = "http-status";
@@ -38,7 +39,7 @@ public sealed partial class AmqpBroker : IAsyncDisposable
     public AmqpBroker(ServiceDefinition service, TimeProvider time, ILoggerFactory loggers)
     {
         _service = service.Name;
-        _definition = service.Amqp ?? throw new ArgumentException($"service '{service.Name}' is not an AMQP service", nameof(service));
+        _definition = service.ProtocolSection as AmqpServiceDefinition ?? throw new ArgumentException($"service '{service.Name}' is not an AMQP service", nameof(service));
         _connectTimeout = service.ConnectTimeout;
         _time = time;
         _logger = loggers.CreateLogger("Portico.Amqp");
@@ -46,6 +47,9 @@ public sealed partial class AmqpBroker : IAsyncDisposable
 
     public bool IsConfigured => _definition.Broker is not null;
     public bool IsConnected => _connection is { IsOpen: true } && !_recovering;
+
+    /// A broker service is ready while connected, whatever its (unused) HTTP destinations say.
+    bool? IServiceClient.IsReady => IsConnected;
     public TimeSpan RecoveryInterval => _definition.RecoveryInterval;
     public string Endpoint => _definition.Endpoint;
 

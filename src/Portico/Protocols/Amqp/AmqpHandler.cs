@@ -7,7 +7,7 @@ using Microsoft.Net.Http.Headers;
 using Portico.Hosting;
 using Portico.Identity;
 using Portico.Problems;
-using Portico.Proxy;
+using Portico.Runtime;
 using RabbitMQ.Client;
 
 namespace Portico.Protocols.Amqp;
@@ -24,7 +24,7 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
     public const string CorrelationIdHeader = "X-Correlation-Id";
     static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "X-Request-Id"];
 
-    public async Task HandleAsync(HttpContext context, ProxyRoute route, AmqpRoute amqp)
+    public async Task HandleAsync(HttpContext context, GatewayRoute route, AmqpRoute amqp)
     {
         // The request is checked first: a bad one gets its 4xx whatever state the broker is in.
         var broker = amqp.Broker;
@@ -132,7 +132,7 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         }
     }
 
-    static Task Unavailable(HttpContext context, ProxyRoute route, AmqpRoute amqp, string? detail) =>
+    static Task Unavailable(HttpContext context, GatewayRoute route, AmqpRoute amqp, string? detail) =>
         Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerUnavailable, "Service Unavailable",
             $"The message broker of service '{amqp.Service.Name}' is not reachable{(detail is null ? "" : " (the connection broke)")}; nothing was published.",
             amqp.Service.Name, route.Name, amqp.Broker.RecoveryInterval);

@@ -1,25 +1,35 @@
+using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
+using Portico.Runtime;
 using Portico.Services;
 
 namespace Portico.Protocols.Amqp;
 
 /// A route that publishes to a broker, compiled for one gateway: exchange, routing key template, mode, the
 /// accepted body types, the time to wait for the confirm or reply, and the identity header names.
-public sealed class AmqpRoute
+internal sealed class AmqpRoute : RouteHandler
 {
-    internal AmqpRoute(AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders, Proxy.HeaderTransformPlan responseHeaders)
+    readonly AmqpHandler _handler;
+
+    internal AmqpRoute(AmqpHandler handler, AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders, Proxy.HeaderTransformPlan responseHeaders)
     {
+        _handler = handler;
         ResponseHeaders = responseHeaders;
         Exchange = definition.Exchange;
-        RoutingKey = RoutingKeyTemplate.TryParse(definition.RoutingKey, out var error) ?? throw new InvalidOperationException($"routing key not validated: {error}");
+        RoutingKey = definition.Key ?? throw new InvalidOperationException("routing key not validated");
         Rpc = definition.Rpc;
         ContentTypes = [.. definition.ContentTypes];
         RequiresJson = ContentTypes.Length > 0 && ContentTypes.All(IsJson);
         Service = service;
-        Broker = service.Amqp ?? throw new InvalidOperationException($"service '{service.Name}' is not an AMQP service");
+        Services = [service];
+        Broker = service.Client as AmqpBroker ?? throw new InvalidOperationException($"service '{service.Name}' is not an AMQP service");
         Timeout = timeout;
         IdentityHeaders = identityHeaders;
     }
+
+    public override Task HandleAsync(HttpContext context, GatewayRoute route) => _handler.HandleAsync(context, route, this);
+
+    public override IReadOnlyList<ServiceRuntime> Services { get; }
 
     public string Exchange { get; }
     public RoutingKeyTemplate RoutingKey { get; }

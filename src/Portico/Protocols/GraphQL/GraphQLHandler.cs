@@ -9,7 +9,7 @@ using Portico.Hosting;
 using Portico.Identity;
 using Portico.LoadBalancing;
 using Portico.Problems;
-using Portico.Proxy;
+using Portico.Runtime;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;
 
@@ -37,7 +37,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     readonly TimeProvider _time = time;
     readonly ILogger _logger = logger;
 
-    public async Task HandleAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql)
+    public async Task HandleAsync(HttpContext context, GatewayRoute route, GraphQLRoute graphql)
     {
         var operation = graphql.Operation;
         // A new call starts only while the process has room to buffer its answer; running ones finish.
@@ -123,7 +123,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         return buffer.WrittenSpan.ToArray();
     }
 
-    async Task WriteAnswerAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, JsonObject answer)
+    async Task WriteAnswerAsync(HttpContext context, GatewayRoute route, GraphQLRoute graphql, JsonObject answer)
     {
         var errors = answer["errors"] as JsonArray is { Count: > 0 } list ? list : null;
         JsonNode? selected = answer["data"];
@@ -174,7 +174,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         await response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
-    Task WriteErrorsAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, JsonArray errors)
+    Task WriteErrorsAsync(HttpContext context, GatewayRoute route, GraphQLRoute graphql, JsonArray errors)
     {
         var status = GraphQLErrorMapping.StatusOf(errors);
         LogErrorAnswer(_logger, route.Name, errors.Count, status);
@@ -194,13 +194,13 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
         public static CallResult Failed(int status, string type, string detail) => new(null, status, type, detail);
     }
 
-    Task<CallResult> CallAsync(HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload)
+    Task<CallResult> CallAsync(HttpContext context, GatewayRoute route, GraphQLRoute graphql, byte[] payload)
     {
         var canRetry = graphql.Service.Resilience.Retry is not null && !graphql.Operation.IsMutation;
         return new Call(this, context, route, graphql, payload, canRetry).RunAsync(context.RequestAborted);
     }
 
-    sealed class Call(GraphQLHandler owner, HttpContext context, ProxyRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
+    sealed class Call(GraphQLHandler owner, HttpContext context, GatewayRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
         : ServiceCall<CallResult>(graphql.Service, graphql.Timeout, owner._time, canRetry)
     {
         string Name => graphql.Service.Name;

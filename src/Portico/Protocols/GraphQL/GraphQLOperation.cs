@@ -40,6 +40,7 @@ public sealed class GraphQLOperation
     /// The plan, or null after reporting every problem found to <paramref name="error"/>.
     public static GraphQLOperation? Compile(GraphQLRouteDefinition definition, ErrorSink error)
     {
+        PlanCompilations.Note("graphql operation");
         var failed = false;
         void Fail(string key, string message, string? hint = null)
         {

@@ -7,7 +7,7 @@ namespace Portico.Protocols.Grpc;
 /// One gRPC channel per destination of a `protocol: grpc` service, over one shared HTTP/2 handler. http://
 /// URLs speak h2c (HTTP/2 with prior knowledge), https:// URLs TLS. Owned by the service runtime and disposed
 /// with it once the snapshots that used it have drained.
-public sealed class GrpcChannels : IDisposable
+internal sealed class GrpcChannels : IServiceClient
 {
     readonly SocketsHttpHandler _handler;
     readonly Dictionary<DestinationState, GrpcChannel> _channels = [];
@@ -36,9 +36,15 @@ public sealed class GrpcChannels : IDisposable
         return (destination, _channels[destination]);
     }
 
-    public void Dispose()
+    public void Start() { }
+
+    /// Left to the destinations' health.
+    public bool? IsReady => null;
+
+    public ValueTask DisposeAsync()
     {
         foreach (var channel in _channels.Values) channel.Dispose();
         _handler.Dispose();
+        return ValueTask.CompletedTask;
     }
 }

@@ -7,7 +7,8 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Portico.Identity;
 using Portico.Problems;
-using Portico.Proxy;
+
+using Portico.Runtime;
 
 namespace Portico.Protocols.Grpc;
 
@@ -16,12 +17,12 @@ namespace Portico.Protocols.Grpc;
 /// client accepts application/x-ndjson, flushed per message). gRPC statuses become problem+json.
 internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler> logger)
 {
-    public const string NdjsonType = "application/x-ndjson";
+    public static readonly string NdjsonType = Formats.StreamingAnswerMetadata.Ndjson.MediaType;
     static readonly string[] TracingHeaders = ["traceparent", "tracestate", "baggage", "x-request-id"];
     static readonly byte[] Newline = "\n"u8.ToArray();
     static readonly JsonDocumentOptions NoDuplicates = new() { AllowDuplicateProperties = false };
 
-    public async Task HandleAsync(HttpContext context, ProxyRoute route, GrpcRoute grpc)
+    public async Task HandleAsync(HttpContext context, GatewayRoute route, GrpcRoute grpc)
     {
         byte[] request;
         try
@@ -47,7 +48,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
                 "The body is not valid JSON: it holds text that is not UTF-8.", null, route.Name).ConfigureAwait(false);
             return;
         }
-        if (grpc.Service.Grpc?.Pick(grpc.Service) is not { } target)
+        if ((grpc.Service.Client as GrpcChannels)?.Pick(grpc.Service) is not { } target)
         {
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
                 $"Service '{grpc.Service.Name}' has no healthy destination.", grpc.Service.Name, route.Name).ConfigureAwait(false);

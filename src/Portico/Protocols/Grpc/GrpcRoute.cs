@@ -1,28 +1,39 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
+using Portico.Runtime;
 using Portico.Services;
 
 namespace Portico.Protocols.Grpc;
 
 /// A route answered by a gRPC method, compiled for one gateway: the method's plans and call descriptor, the
 /// service, the deadline, and the identity header names sent as metadata.
-public sealed class GrpcRoute
+internal sealed class GrpcRoute : RouteHandler
 {
-    static readonly Marshaller<byte[]> PassThrough = Marshallers.Create(static b => b, static b => b);
+    readonly GrpcHandler _handler;
 
-    internal GrpcRoute(MethodPlan plan, GrpcRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition? identityHeaders, bool emitDefaults)
+    internal GrpcRoute(GrpcHandler handler, GrpcBinding binding, GrpcRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition? identityHeaders, bool emitDefaults)
     {
+        _handler = handler;
         Body = definition.Body;
         PathVariables = definition.PathVariables;
-        BodyField = definition.Body is { Length: > 0 } body && body != "*" ? plan.Input.ByName[body] : null;
-        ResponseField = definition.ResponseBody is { } responseBody ? plan.Output.ByName[responseBody] : null;
-        Plan = plan;
+        BodyField = binding.BodyField;
+        ResponseField = binding.ResponseField;
+        Plan = binding.Plan;
         Service = service;
+        Services = [service];
         Timeout = timeout;
         IdentityHeaders = identityHeaders;
         EmitDefaults = emitDefaults;
-        Method = new Method<byte[], byte[]>(plan.ServerStreaming ? MethodType.ServerStreaming : MethodType.Unary, plan.Service, plan.Name, PassThrough, PassThrough);
+        Method = binding.Method;
+        if (Plan.ServerStreaming) Metadata = [Formats.StreamingAnswerMetadata.Ndjson];
     }
+
+    public override Task HandleAsync(HttpContext context, GatewayRoute route) => _handler.HandleAsync(context, route, this);
+
+    public override IReadOnlyList<ServiceRuntime> Services { get; }
+
+    public override IEnumerable<object> Metadata { get; } = [];
 
     public MethodPlan Plan { get; }
     public ServiceRuntime Service { get; }

@@ -4,7 +4,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
-using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Identity;
 using Portico.IntegrationTests.Infrastructure;
 

@@ -1,4 +1,4 @@
-using Portico.Configuration;
+using Portico.Protocols.Amqp;
 using Portico.Tests.Configuration;
 
 namespace Portico.Tests.Protocols.Amqp;
@@ -21,11 +21,11 @@ public sealed class AmqpConfigTests
     {
         var config = TestConfig.LoadValid(Config("amqp://${RABBIT_USER}:${RABBIT_PASS}@127.0.0.1:5672/"), new Dictionary<string, string> { ["RABBIT_USER"] = "shop", ["RABBIT_PASS"] = "p%40ss" });
 
-        var amqp = config.Services[0].Amqp.ShouldNotBeNull();
+        var amqp = config.Services[0].ProtocolSection.ShouldBeOfType<AmqpServiceDefinition>();
         amqp.Broker!.UserInfo.ShouldBe("shop:p%40ss");
         amqp.RecoveryInterval.ShouldBe(AmqpServiceDefinition.DefaultRecoveryInterval);
         config.Services[0].Urls.ShouldBeEmpty();
-        var route = config.Routes[0].Amqp.ShouldNotBeNull();
+        var route = config.Routes[0].Kind.ShouldBeOfType<AmqpRouteDefinition>();
         (route.Exchange, route.RoutingKey, route.Rpc).ShouldBe(("orders", "order.{kind}", false));
     }
 
@@ -45,7 +45,7 @@ public sealed class AmqpConfigTests
     {
         var config = TestConfig.LoadValid(Config("${RABBIT_URL:-}"));
 
-        config.Services[0].Amqp!.Broker.ShouldBeNull();
+        ((AmqpServiceDefinition)config.Services[0].ProtocolSection!).Broker.ShouldBeNull();
     }
 
     [Theory]

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Portico.Configuration;
 using Portico.Protocols.GraphQL;
 using Portico.Tests.Configuration;
 
@@ -29,8 +28,8 @@ public sealed class GraphQLConfigTests
                   select: product
             """));
 
-        var definition = config.Routes[0].GraphQL.ShouldNotBeNull();
-        config.Services[0].Protocol.ShouldBe(ServiceProtocol.GraphQL);
+        var definition = config.Routes[0].Kind.ShouldBeOfType<GraphQLRouteDefinition>();
+        config.Services[0].Protocol.ShouldBe("graphql");
         var operation = GraphQLOperation.Compile(definition, (_, message, _) => throw new InvalidOperationException(message))!;
         operation.Variables.Select(v => (v.Name, v.Type.ToString(), v.HasDefault)).ShouldBe([("id", "ID!", false), ("tags", "[String!]", true)]);
         operation.Select.ShouldBe(["product"]);
@@ -125,7 +124,7 @@ public sealed class GraphQLConfigTests
                   persistedQuery: true
             """));
 
-        var operation = GraphQLOperation.Compile(config.Routes[0].GraphQL!, (_, message, _) => throw new InvalidOperationException(message))!;
+        var operation = GraphQLOperation.Compile((GraphQLRouteDefinition)config.Routes[0].Kind!, (_, message, _) => throw new InvalidOperationException(message))!;
 
         operation.Hash.ShouldBe(Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(query))));
     }
@@ -151,7 +150,7 @@ public sealed class GraphQLConfigTests
                   variables: { id: "ID!", limit: Int }
             """));
 
-        var operation = GraphQLOperation.Compile(config.Routes[0].GraphQL!, (_, message, _) => throw new InvalidOperationException(message))!;
+        var operation = GraphQLOperation.Compile((GraphQLRouteDefinition)config.Routes[0].Kind!, (_, message, _) => throw new InvalidOperationException(message))!;
 
         operation.Query.ShouldBeNull();
         operation.Variables.Select(v => v.Type.ToString()).ShouldBe(["ID!", "Int"]);

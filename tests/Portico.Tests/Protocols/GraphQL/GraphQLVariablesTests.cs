@@ -3,7 +3,6 @@ using CsCheck;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Primitives;
-using Portico.Configuration;
 using Portico.Protocols.GraphQL;
 
 namespace Portico.Tests.Protocols.GraphQL;

@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Hosting;
 using Portico.Protocols.Grpc;
 
 namespace Portico.Tests.Protocols.Grpc;
@@ -30,7 +31,7 @@ public sealed class GrpcAnnotationConfigTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    ConfigLoader.Result Load(string proto, string route)
+    ConfigLoadResult Load(string proto, string route)
     {
         File.WriteAllText(Path.Combine(_dir, "shop.proto"), proto);
         var path = Path.Combine(_dir, "portico.yaml");
@@ -62,14 +63,15 @@ public sealed class GrpcAnnotationConfigTests : IDisposable
         routes["shop.Get.1"].Match.Path.ShouldBe("/api/v1/items/{sku}");
         routes["shop.Get.1"].Match.Methods.ShouldBe(["GET"]);
         routes["shop.Get.2"].Match.Path.ShouldBe("/api/v1/items/{sku}:check");
-        routes["shop.Get.2"].Grpc!.Body.ShouldBe("*");
+        ((GrpcRouteDefinition)routes["shop.Get.2"].Kind!).Body.ShouldBe("*");
         routes["shop.List"].Match.Methods.ShouldBe(["SEARCH"]);
         var place = routes["shop.Place"];
         place.Match.Path.ShouldBe("/api/v1/shelves/{location_shelf_2}/items/{location_sku}");
-        place.Grpc!.Method.ShouldBe("shop.v1.Shop/Place");
-        place.Grpc.Body.ShouldBe("tags");
-        place.Grpc.ResponseBody.ShouldBe("item");
-        place.Grpc.PathVariables.Select(v => v.FieldPath).ShouldBe(["location.shelf", "location.sku"]);
+        var grpc = place.Kind.ShouldBeOfType<GrpcRouteDefinition>();
+        grpc.Method.ShouldBe("shop.v1.Shop/Place");
+        grpc.Body.ShouldBe("tags");
+        grpc.ResponseBody.ShouldBe("item");
+        grpc.PathVariables.Select(v => v.FieldPath).ShouldBe(["location.shelf", "location.sku"]);
         routes.Values.ShouldAllBe(r => r.Timeout == TimeSpan.FromSeconds(2) && r.Match.Hosts.Single() == "shop.example" && r.Index == 0);
     }
 

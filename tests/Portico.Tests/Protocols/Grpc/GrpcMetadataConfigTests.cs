@@ -1,4 +1,5 @@
 using Portico.Configuration;
+using Portico.Hosting;
 
 namespace Portico.Tests.Protocols.Grpc;
 
@@ -18,7 +19,7 @@ public sealed class GrpcMetadataConfigTests : IDisposable
 
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    ConfigLoader.Result Load(string headers, string auth = "")
+    ConfigLoadResult Load(string headers, string auth = "")
     {
         File.WriteAllText(Path.Combine(_dir, "shop.proto"), Proto);
         var path = Path.Combine(_dir, "portico.yaml");

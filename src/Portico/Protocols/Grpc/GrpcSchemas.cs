@@ -1,9 +1,9 @@
-using Portico.Protocols.Grpc;
+using Portico.Configuration;
 
-namespace Portico.Configuration;
+namespace Portico.Protocols.Grpc;
 
-/// Loads the .proto files of `protocol: grpc` services and checks the routes that call them (method exists,
-/// is unary or server-streaming, the service speaks gRPC).
+/// Loads the .proto files of `protocol: grpc` services, expands annotated routes and binds the routes that call
+/// gRPC methods to them (method exists, is unary or server-streaming, fields exist).
 internal static class GrpcSchemas
 {
     /// Parses the services' .proto files and expands `annotations: true` routes into one route per
@@ -13,16 +13,7 @@ internal static class GrpcSchemas
         var services = config.Services.ToList();
         for (var i = 0; i < services.Count; i++)
         {
-            if (services[i].Protocol == ServiceProtocol.Grpc)
-            {
-                // These speak HTTP/1.1 to the service or act on HTTP statuses; a gRPC service gets its deadline and passive health.
-                foreach (var key in new[] { services[i].Health is null ? null : "health", services[i].Retry is null ? null : "retry", services[i].CircuitBreaker is null ? null : "circuitBreaker" }.OfType<string>())
-                {
-                    var keyPath = $"services.{services[i].Name}.{key}";
-                    errors.Add(new ConfigError(keyPath, $"'{key}' does not apply to a gRPC service", sources.Find(keyPath), "remove it: gRPC calls use the timeout as deadline and passive health"));
-                }
-            }
-            if (directory is null || services[i].Grpc is not { Protos.Count: > 0 } grpc) continue;
+            if (directory is null || services[i].ProtocolSection is not GrpcServiceDefinition { Protos.Count: > 0 } grpc) continue;
             var path = $"services.{services[i].Name}.proto";
             var problems = new List<GrpcSchema.LoadError>();
             var schema = GrpcSchema.Load(grpc.Protos, directory, problems);
@@ -31,52 +22,30 @@ internal static class GrpcSchemas
                 var where = p.Line > 0 ? $"{p.File}:{p.Line}:{p.Column}: " : "";
                 errors.Add(new ConfigError(path, where + p.Message, sources.Find(path), $"paths are relative to the config file's folder ({directory})"));
             }
-            services[i] = services[i] with { Grpc = grpc with { BaseDirectory = directory, Schema = schema } };
+            services[i] = services[i] with { ProtocolSection = grpc with { BaseDirectory = directory, Schema = schema } };
         }
         config = config with { Services = services };
         return ExpandAnnotations(config, sources, errors);
     }
 
-    /// Checks the routes that call gRPC methods (method exists and is unary or server-streaming, the service
-    /// speaks gRPC, body / responseBody / path fields exist), after validation.
-    public static void CheckRoutes(PorticoConfig config, ConfigSourceMap sources, List<ConfigError> errors)
+    /// Binds a route's method to the service's .proto (method exists and is unary or server-streaming; body,
+    /// response field and path variables name fields the messages have); null when it does not bind.
+    public static GrpcBinding? Bind(GrpcRouteDefinition grpc, GrpcSchema schema, RouteCheck check)
     {
-        var services = config.Services;
-        var byName = services.ToDictionary(s => s.Name, StringComparer.Ordinal);
-        foreach (var route in config.Routes)
+        var methodPath = $"{check.At}.grpc.method";
+        if (!schema.Methods.TryGetValue(grpc.Method.TrimStart('/'), out var method))
         {
-            var service = route.Service is { } name && byName.TryGetValue(name, out var s) ? s : null;
-            var at = $"{route.ConfigPath}.grpc";
-            if (route.Grpc is null)
-            {
-                if (service?.Protocol == ServiceProtocol.Grpc)
-                    errors.Add(new ConfigError(route.ConfigPath, $"service '{service.Name}' speaks gRPC: the route must name a method", sources.Find(route.ConfigPath), "add grpc: { method: package.Service/Method }"));
-                continue;
-            }
-            if (route.Service is null)
-            {
-                errors.Add(new ConfigError(at, "a gRPC route needs one 'service' (no split or aggregate)", sources.Find(at), "add service: <a protocol: grpc service>"));
-                continue;
-            }
-            if (service is null) continue; // unknown service: reported by the validator
-            if (service.Protocol != ServiceProtocol.Grpc)
-            {
-                errors.Add(new ConfigError(at, $"service '{service.Name}' is not a gRPC service", sources.Find(at), $"add protocol: grpc and proto: <file> to service '{service.Name}'"));
-                continue;
-            }
-            if (service.Grpc?.Schema is not { } schema || route.Grpc.Annotations) continue;
-            var methodPath = $"{at}.method";
-            if (!schema.Methods.TryGetValue(route.Grpc.Method.TrimStart('/'), out var method))
-            {
-                errors.Add(new ConfigError(methodPath, $"unknown gRPC method '{route.Grpc.Method}' in service '{service.Name}'", sources.Find(methodPath),
-                    Suggest.DidYouMean(route.Grpc.Method, schema.Methods.Keys) ?? $"methods: {string.Join(", ", schema.Methods.Keys.Order(StringComparer.Ordinal))}"));
-                continue;
-            }
-            if (method.ClientStreaming)
-                errors.Add(new ConfigError(methodPath, $"'{method.FullName}' is {(method.ServerStreaming ? "bidirectional" : "client")}-streaming, which a REST route cannot call", sources.Find(methodPath),
-                    "routes call unary and server-streaming methods"));
-            CheckBindings(route, method, sources, errors);
+            check.Error(methodPath, $"unknown gRPC method '{grpc.Method}' in service '{check.Route.Service}'",
+                Suggest.DidYouMean(grpc.Method, schema.Methods.Keys) ?? $"methods: {string.Join(", ", schema.Methods.Keys.Order(StringComparer.Ordinal))}");
+            return null;
         }
+        var bound = true;
+        if (method.ClientStreaming)
+        {
+            check.Error(methodPath, $"'{method.FullName}' is {(method.ServerStreaming ? "bidirectional" : "client")}-streaming, which a REST route cannot call", "routes call unary and server-streaming methods");
+            bound = false;
+        }
+        return CheckBindings(grpc, method, check) && bound ? new GrpcBinding(method, grpc) : null;
     }
 
     /// One route per google.api.http binding of the service's methods, in place of each `annotations: true`
@@ -84,12 +53,12 @@ internal static class GrpcSchemas
     /// non-gRPC service, .proto not loaded) stays, its match.path made valid, for the other checks to report on.
     static PorticoConfig ExpandAnnotations(PorticoConfig config, ConfigSourceMap sources, List<ConfigError> errors)
     {
-        if (!config.Routes.Any(r => r.Grpc is { Annotations: true })) return config;
+        if (!config.Routes.Any(r => r.Kind is GrpcRouteDefinition { Annotations: true })) return config;
         var byName = config.Services.ToDictionary(s => s.Name, StringComparer.Ordinal);
         var routes = new List<RouteDefinition>();
         foreach (var route in config.Routes)
         {
-            if (route.Grpc is not { Annotations: true })
+            if (route.Kind is not GrpcRouteDefinition { Annotations: true })
             {
                 routes.Add(route);
                 continue;
@@ -108,7 +77,7 @@ internal static class GrpcSchemas
                 Error($"{rp}.match.methods", "an 'annotations: true' route takes each binding's HTTP method from the .proto", "remove match.methods");
             if (route.Rewrite is not null)
                 Error($"{rp}.rewrite", "'rewrite' does not apply to a gRPC route", "remove it: the method is called directly");
-            var schema = route.Service is { } name && byName.TryGetValue(name, out var service) && service.Protocol == ServiceProtocol.Grpc ? service.Grpc?.Schema : null;
+            var schema = route.Service is { } name && byName.TryGetValue(name, out var service) ? (service.ProtocolSection as GrpcServiceDefinition)?.Schema : null;
             if (schema is null || !valid)
             {
                 routes.Add(route with { Match = route.Match with { Path = valid && prefix.Length > 0 ? prefix : "/" } });
@@ -139,7 +108,7 @@ internal static class GrpcSchemas
                     {
                         Name = method.HttpRules.Count > 1 ? $"{baseName}.{k + 1}" : baseName,
                         Match = route.Match with { Path = prefix + converted!.RoutePattern, Methods = [rule.Verb] },
-                        Grpc = new GrpcRouteDefinition(method.FullName, rule.Body, rule.ResponseBody.Length > 0 ? rule.ResponseBody : null) { PathVariables = converted.Variables, Rule = rule },
+                        Kind = new GrpcRouteDefinition(method.FullName, rule.Body, rule.ResponseBody.Length > 0 ? rule.ResponseBody : null) { PathVariables = converted.Variables, Rule = rule },
                     });
                 }
             }
@@ -148,16 +117,16 @@ internal static class GrpcSchemas
     }
 
     /// The body field, response field and path variables of a route name fields the messages have.
-    static void CheckBindings(RouteDefinition route, MethodPlan method, ConfigSourceMap sources, List<ConfigError> errors)
+    static bool CheckBindings(GrpcRouteDefinition grpc, MethodPlan method, RouteCheck check)
     {
-        var grpc = route.Grpc!;
-        var at = $"{route.ConfigPath}.grpc";
+        var at = $"{check.At}.grpc";
+        var ok = true;
         // Problems of a route made from an annotation are the annotation's: say which one.
         var rule = grpc.Rule is { } r ? $"{method.FullName} ({r}): " : "";
         void Error(string key, string message, string hint)
         {
-            var path = grpc.Rule is null ? $"{at}.{key}" : $"{at}.annotations";
-            errors.Add(new ConfigError(path, rule + message, sources.Find(path), hint));
+            check.Error(grpc.Rule is null ? $"{at}.{key}" : $"{at}.annotations", rule + message, hint);
+            ok = false;
         }
         if (grpc.Body is { Length: > 0 } body && body != "*" && !method.Input.ByName.ContainsKey(body))
             Error("body", $"the request message {method.Input.FullName} has no field '{body}'", Fields(method.Input));
@@ -168,6 +137,7 @@ internal static class GrpcSchemas
             if (PathFieldProblem(method.Input, variable.FieldPath) is { } problem)
                 Error("annotations", $"path variable '{variable.FieldPath}': {problem}", Fields(method.Input));
         }
+        return ok;
 
         static string Fields(MessagePlan message) => $"fields: {string.Join(", ", message.Fields.Select(f => f.Name))}";
     }

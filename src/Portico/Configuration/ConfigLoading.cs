@@ -1,15 +1,11 @@
 namespace Portico.Configuration;
 
 /// File or text → validated <see cref="PorticoConfig"/>, or every error found. JSON is read by the YAML parser
-/// (YAML 1.2 is a superset of JSON), so both formats share one model and one set of locations.
-public static class ConfigLoader
+/// (YAML 1.2 is a superset of JSON), so both formats share one model and one set of locations. The route kinds
+/// given bind, check and compile their sections of routes and their services' protocols.
+internal static class ConfigLoading
 {
-    public sealed record Result(PorticoConfig? Config, IReadOnlyList<ConfigError> Errors, ConfigSourceMap? Sources)
-    {
-        public bool Success => Config is not null && Errors.Count == 0;
-    }
-
-    public static Result LoadFile(string path, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    public static ConfigLoadResult LoadFile(string path, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
     {
         string text;
         try
@@ -18,38 +14,38 @@ public static class ConfigLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new Result(null, [new ConfigError("", $"cannot read the config file: {ex.Message}", new ConfigLocation(path, 0, 0), "check the path given with -c/--config")], null);
+            return new ConfigLoadResult(null, [new ConfigError("", $"cannot read the config file: {ex.Message}", new ConfigLocation(path, 0, 0), "check the path given with -c/--config")], null);
         }
-        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), environment, overrides);
+        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), kinds, environment, overrides);
     }
 
-    public static Result LoadText(string text, string source, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
-        Load(text, source, null, environment, overrides);
+    public static ConfigLoadResult LoadText(string text, string source, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
+        Load(text, source, null, kinds, environment, overrides);
 
     /// <paramref name="directory"/>: where relative file paths (TLS certificates) are looked up; null skips those checks.
-    static Result Load(string text, string source, string? directory, Func<string, string?>? environment, IEnumerable<KeyValuePair<string, string>>? overrides)
+    static ConfigLoadResult Load(string text, string source, string? directory, RouteKindSet kinds, Func<string, string?>? environment, IEnumerable<KeyValuePair<string, string>>? overrides)
     {
         var errors = new List<ConfigError>();
         var root = ConfigDocumentParser.Parse(text, source, errors);
-        if (errors.Count > 0) return new Result(null, errors, null);
+        if (errors.Count > 0) return new ConfigLoadResult(null, errors, null);
         // `x-…` keys only hold YAML anchors, already copied where they are used; checking them too would report twice.
         (root as ConfigMapping)?.Entries.RemoveAll(e => e.Key.Value!.StartsWith("x-", StringComparison.Ordinal));
         root = EnvironmentOverrides.Apply(root, overrides ?? EnvironmentOverrides.FromProcess(), source, errors);
         var substitution = new List<ConfigError>();
         EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, substitution);
         errors.AddRange(substitution);
-        var config = ConfigBinder.Bind(root, errors);
+        var config = ConfigBinder.Bind(root, errors, kinds);
         var sources = new ConfigSourceMap(root, source);
-        // Without a file there is no folder to find .proto files in: their routes are checked, their methods not.
-        config = GrpcSchemas.Load(config, sources, directory, errors);
-        ConfigValidator.Validate(config, sources, errors);
+        // Kinds load what their sections refer to (.proto files: without a file there is no folder to find them in).
+        foreach (var kind in kinds.Keyed.Prepend(kinds.Default)) config = kind.Prepare(config, sources, directory, errors);
+        config = ConfigValidator.Validate(config, sources, errors, kinds);
         if (directory is not null) CheckFiles(config, sources, directory, errors);
-        GrpcSchemas.CheckRoutes(config, sources, errors);
         // A value left as "${MISSING}" was reported once; its unsubstituted text is not a second problem.
         var unresolved = substitution.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);
         if (unresolved.Count > 0) errors.RemoveAll(e => unresolved.Contains(e.Path) && !substitution.Contains(e));
-        var ordered = errors.OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToList();
-        return new Result(ordered.Count == 0 ? config : null, ordered, sources);
+        // One mistake seen from two places (a route and the routes made from it) is reported once.
+        var ordered = errors.DistinctBy(e => (e.Path, e.Message)).OrderBy(e => e.Location?.Line ?? int.MaxValue).ThenBy(e => e.Location?.Column ?? 0).ToList();
+        return new ConfigLoadResult(ordered.Count == 0 ? config : null, ordered, sources);
     }
 
     static void CheckFiles(PorticoConfig config, ConfigSourceMap sources, string directory, List<ConfigError> errors)
