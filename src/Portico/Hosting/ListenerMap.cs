@@ -16,6 +16,10 @@ public sealed class ListenerMap
 
     public int GatewayCount { get; }
 
+    /// Portico's routes are served only on the gateways' own listeners (Portico embedded in an app that listens
+    /// elsewhere too); otherwise, with one gateway, on any port the app listens on.
+    internal bool RestrictToGatewayPorts { get; init; }
+
     internal void Set(int port, int gatewayIndex) => _gatewayByPort[port] = (short)gatewayIndex;
 
     public int GatewayIndexFor(HttpContext context)

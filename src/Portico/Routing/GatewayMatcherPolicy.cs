@@ -17,7 +17,7 @@ internal sealed class GatewayMatcherPolicy(ListenerMap listeners) : MatcherPolic
 
     public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints)
     {
-        if (listeners.GatewayCount < 2 || ContainsDynamicEndpoints(endpoints)) return false;
+        if ((listeners.GatewayCount < 2 && !listeners.RestrictToGatewayPorts) || ContainsDynamicEndpoints(endpoints)) return false;
         foreach (var e in endpoints)
         {
             if (e.Metadata.GetMetadata<GatewayMetadata>() is not null) return true;

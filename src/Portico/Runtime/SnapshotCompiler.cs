@@ -37,6 +37,10 @@ public sealed class SnapshotCompiler
     /// The route kinds configs are loaded with.
     internal RouteKindSet Kinds => _kinds;
 
+    /// The route policies (formats, auth, rate limits, cache, XML bodies) every Portico endpoint runs before its
+    /// handler, built once by MapPortico; null runs handlers bare (unit tests of the compiler).
+    internal RequestDelegate? Policies { get; set; }
+
     /// Compiles a snapshot. The registries it uses (rate-limit counters) only prepare their part: nothing live
     /// changes until <see cref="Commit"/>; if compiling fails, what was prepared is discarded.
     public RuntimeSnapshot Compile(PorticoConfig config, IReadOnlyDictionary<string, ServiceRuntime> services)
@@ -114,7 +118,7 @@ public sealed class SnapshotCompiler
                 if (MethodFallThrough.RejectsOtherMethods(route, gateway, config)) endpoints.Add(MethodRejectionEndpoint(route, byShape[TemplateOf(route).Shape], TemplateOf(route), gatewayMetadata, conditions, order + 1));
             }
         }
-        snapshot.Seal(endpoints, compiledRoutes);
+        snapshot.Seal(Policies is { } policies ? [.. endpoints.Select(e => WithPolicies(e, policies))] : endpoints, compiledRoutes);
     }
 
     /// Runs the route's handler under a lease on the snapshot the route came from. A request routed just before a
@@ -134,6 +138,14 @@ public sealed class SnapshotCompiler
             return;
         }
         await live.Handler.RunAsync(context, live, snapshot).ConfigureAwait(false);
+    }
+
+    /// The endpoint runs the route policies, which end in its own handler (<see cref="PorticoHandler"/>).
+    static Endpoint WithPolicies(Endpoint endpoint, RequestDelegate policies)
+    {
+        var route = (RouteEndpoint)endpoint;
+        var metadata = new List<object>(route.Metadata) { new PorticoHandler(route.RequestDelegate!) };
+        return new RouteEndpoint(policies, route.RoutePattern, route.Order, new EndpointMetadataCollection(metadata), route.DisplayName);
     }
 
     /// A route that allows GET also answers HEAD (RFC 9110 §9.3.2: HEAD is GET without the body).
@@ -176,6 +188,15 @@ public sealed class SnapshotCompiler
         var handler = kind.CreateHandler(new RouteHandlerContext(route, gateway, services, auth, clients, _provider));
         return new GatewayRoute(route, gateway.Name, handler);
     }
+}
+
+/// An endpoint's own handler, run at the end of the route policies.
+internal sealed class PorticoHandler(RequestDelegate handler)
+{
+    public RequestDelegate Handler { get; } = handler;
+
+    /// The last step of the route policies: the matched endpoint's own handler.
+    public static Task InvokeAsync(HttpContext context) => context.GetEndpoint()!.Metadata.GetMetadata<PorticoHandler>()!.Handler(context);
 }
 
 /// Marks Portico's own endpoints (health), which take no route policies.

@@ -1,0 +1,24 @@
+using Portico.Configuration;
+
+namespace Portico.Hosting;
+
+/// Where Portico takes its configuration from, for <c>AddPortico</c>:
+/// a file (watched and reloaded when it changes) or an already loaded config.
+public sealed class PorticoOptions
+{
+    /// The YAML or JSON config file; relative files it names (.proto, keys, certificates) are found beside it.
+    public string? ConfigPath { get; set; }
+
+    /// An already loaded and validated config (see <see cref="ConfigLoader"/>); used when no file is given.
+    public PorticoConfig? Config { get; set; }
+
+    /// Reload the file when it changes (settled writes only; a config that does not load keeps the old one).
+    public bool WatchConfigFile { get; set; } = true;
+
+    /// Open each gateway's `listen` addresses on Kestrel, and serve Portico's routes only on them. False serves
+    /// the routes on whatever the app listens on (with one gateway; several need their own listeners).
+    public bool Listen { get; set; } = true;
+
+    /// The clock Portico's timers and limits use (tests pass a fake one).
+    public TimeProvider? TimeProvider { get; set; }
+}

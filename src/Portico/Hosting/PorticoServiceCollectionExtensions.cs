@@ -1,0 +1,206 @@
+using System.Net;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Portico.Auth;
+using Portico.Caching;
+using Portico.Configuration;
+using Portico.Health;
+using Portico.RateLimiting;
+using Portico.Routing;
+using Portico.Runtime;
+using Portico.Services;
+
+namespace Portico.Hosting;
+
+/// Adds Portico to an ASP.NET Core app: <c>builder.Services.AddPortico(o => o.ConfigPath = "portico.yaml")</c>, then
+/// <c>app.MapPortico()</c>. Portico keeps to its own routes: the app's logging, middleware and endpoints stay the app's.
+public static class PorticoServiceCollectionExtensions
+{
+    /// Loads the config (throwing <see cref="ConfigException"/> with every error) and registers what Portico runs
+    /// on: its routes' handlers and policies, the config watcher, and (with <see cref="PorticoOptions.Listen"/>)
+    /// the gateways' listeners on Kestrel.
+    public static IServiceCollection AddPortico(this IServiceCollection services, Action<PorticoOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(configure);
+        var options = new PorticoOptions();
+        configure(options);
+        return services.AddPortico(options, ownsHost: false);
+    }
+
+    /// <paramref name="ownsHost"/>: Portico is the whole app (`portico run`): it sets Kestrel's limits and the host's
+    /// shutdown timeout from the config, and every request is a gateway's.
+    internal static IServiceCollection AddPortico(this IServiceCollection services, PorticoOptions options, bool ownsHost)
+    {
+        if (services.Any(d => d.ServiceType == typeof(PorticoSetup))) throw new InvalidOperationException("AddPortico was already called on these services.");
+        var config = options.Config;
+        if (config is null)
+        {
+            if (options.ConfigPath is null) throw new ArgumentException("Give PorticoOptions.ConfigPath or PorticoOptions.Config.", nameof(options));
+            var loaded = ConfigLoader.LoadFile(options.ConfigPath);
+            if (!loaded.Success) throw new ConfigException(loaded.Errors);
+            config = loaded.Config!;
+        }
+        if (!options.Listen && config.Gateways.Count > 1)
+            throw new ConfigException([new ConfigError("gateways", "several gateways need their own listeners", null, "set PorticoOptions.Listen = true, or keep one gateway")]);
+        var listenErrors = new List<ConfigError>();
+        var listeners = ListenAddresses(config, listenErrors);
+        if (listenErrors.Count > 0) throw new ConfigException(listenErrors);
+
+        var map = new ListenerMap(config.Gateways.Count) { RestrictToGatewayPorts = options.Listen && !ownsHost };
+        var setup = new PorticoSetup(options, config, map, ownsHost);
+        services.AddSingleton(setup);
+        if (options.Listen)
+        {
+            services.Configure<KestrelServerOptions>(kestrel =>
+            {
+                if (ownsHost)
+                {
+                    kestrel.AddServerHeader = false;
+                    kestrel.Limits.MaxRequestBodySize = config.Server.MaxRequestBodySize;
+                    kestrel.Limits.MaxRequestHeadersTotalSize = config.Server.MaxRequestHeadersTotalSize;
+                }
+                foreach (var (gatewayIndex, address, port, https) in listeners)
+                {
+                    var gateway = config.Gateways[gatewayIndex];
+                    void Configure(ListenOptions listen)
+                    {
+                        // HTTP/2 is negotiated with ALPN, so it needs TLS; cleartext listeners speak HTTP/1.1.
+                        listen.Protocols = https ? HttpProtocols.Http1AndHttp2 : HttpProtocols.Http1;
+                        if (https) listen.UseHttps(LoadCertificate(gateway.Tls!, options.ConfigPath));
+                        setup.Bound.Add((listen, gatewayIndex));
+                        // Known ports are mapped now, so requests accepted before the app has started already find their gateway.
+                        if (port != 0) map.Set(port, gatewayIndex);
+                    }
+                    if (address is null) kestrel.ListenLocalhost(port, Configure);
+                    else kestrel.Listen(address, port, Configure);
+                }
+            });
+        }
+        if (ownsHost) services.Configure<HostOptions>(h => h.ShutdownTimeout = config.Server.ShutdownTimeout);
+        services.AddSingleton<InFlightRequests>();
+        services.AddHostedService(sp => new ShutdownDrain(sp.GetRequiredService<InFlightRequests>(), config.Server.ShutdownTimeout, sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+        services.AddHostedService(sp => new ListenerPorts(setup, sp.GetRequiredService<IHostApplicationLifetime>()));
+        services.AddTransient<IStartupFilter>(_ => new PorticoEdge(setup));
+
+        var time = options.TimeProvider ?? TimeProvider.System;
+        services.AddRouting();
+        services.TryAddSingleton(time);
+        services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
+            logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));
+        services.AddSingleton(map);
+        services.AddSingleton<RuntimeHolder>();
+        services.AddSingleton(sp => new ServiceRegistry(time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IServiceClientFactory>()));
+        services.AddSingleton<ReadinessEndpoints>();
+        foreach (var kind in BuiltInRouteKinds.All) kind.AddServices(services);
+        services.AddPorticoRateLimiting();
+        services.AddPorticoCaching(config.Server, time);
+        services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ReadinessEndpoints>(), BuiltInRouteKinds.Set, sp,
+            sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
+        services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
+            sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
+        { ConfigPath = options.ConfigPath });
+        services.AddHostedService(sp => new ConfigWatcher(sp.GetRequiredService<GatewayRuntime>(), time, sp.GetRequiredService<ILogger<ConfigWatcher>>())
+        {
+            WatchFile = options.WatchConfigFile && options.ConfigPath is not null,
+        });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, GatewayMatcherPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, RouteConditionsMatcherPolicy>());
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, MethodRejectionMatcherPolicy>());
+        services.AddPorticoAuth();
+        return services;
+    }
+
+    static List<(int Gateway, IPAddress? Address, int Port, bool Https)> ListenAddresses(PorticoConfig config, List<ConfigError> errors)
+    {
+        var list = new List<(int, IPAddress?, int, bool)>();
+        for (var gi = 0; gi < config.Gateways.Count; gi++)
+        {
+            foreach (var text in config.Gateways[gi].Listen)
+            {
+                var uri = new Uri(text);
+                var host = uri.Host.Trim('[', ']');
+                IPAddress? address;
+                if (host is "localhost") address = null;
+                else if (host is "*" or "+" or "0.0.0.0") address = IPAddress.Any;
+                else if (!IPAddress.TryParse(host, out address))
+                {
+                    errors.Add(new ConfigError($"gateways.{config.Gateways[gi].Name}.listen", $"'{text}' names a host, not an address", null, "listen on an IP address (127.0.0.1, 0.0.0.0, [::]) or localhost"));
+                    continue;
+                }
+                list.Add((gi, address, uri.Port, uri.Scheme == "https"));
+            }
+        }
+        return list;
+    }
+
+    static X509Certificate2 LoadCertificate(TlsDefinition tls, string? configPath)
+    {
+        var baseDir = configPath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(Path.GetFullPath(configPath))!;
+        var certPath = Path.Combine(baseDir, tls.Certificate);
+        if (tls.Key is not null)
+            return X509Certificate2.CreateFromPemFile(certPath, Path.Combine(baseDir, tls.Key));
+        return X509CertificateLoader.LoadPkcs12FromFile(certPath, tls.Password);
+    }
+}
+
+/// What AddPortico decided, for MapPortico and the listeners: the options, the loaded config, the listener map.
+internal sealed class PorticoSetup(PorticoOptions options, PorticoConfig config, ListenerMap listeners, bool ownsHost)
+{
+    public PorticoOptions Options => options;
+    public PorticoConfig Config => config;
+    public ListenerMap Listeners => listeners;
+    public bool OwnsHost => ownsHost;
+
+    /// The listeners Kestrel bound for each gateway (ports given as 0 are known once the app has started).
+    public List<(ListenOptions Listen, int Gateway)> Bound { get; } = [];
+
+    /// Set by MapPortico: the config is applied once.
+    public bool Mapped { get; set; }
+}
+
+/// Maps the ports the gateways' listeners were given by the system (port 0) once the app has started.
+internal sealed class ListenerPorts(PorticoSetup setup, IHostApplicationLifetime lifetime) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        lifetime.ApplicationStarted.Register(() =>
+        {
+            foreach (var (listen, gateway) in setup.Bound)
+            {
+                if (listen.EndPoint is IPEndPoint ip) setup.Listeners.Set(ip.Port, gateway);
+            }
+        });
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// Portico's edge, in front of the app's pipeline (before routing): in-flight tracking for the drain, the
+/// declared body size check and path normalization. When Portico is the whole app every request goes through it;
+/// embedded, only the requests that arrive on a gateway's listener (or every request, when Portico serves on the
+/// app's own ports), so the app's other endpoints see their requests as they came.
+internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
+{
+    public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+    {
+        if (setup.OwnsHost || !setup.Options.Listen) Edge(app);
+        else app.UseWhen(context => setup.Listeners.GatewayIndexFor(context) >= 0, Edge);
+        next(app);
+    };
+
+    static void Edge(IApplicationBuilder app)
+    {
+        app.Use(app.ApplicationServices.GetRequiredService<InFlightRequests>().TrackAsync);
+        app.UseMiddleware<RequestLimitsMiddleware>();
+        // Before routing, so matching and everything after it see the one normalized path.
+        app.UseMiddleware<PathNormalizationMiddleware>();
+    }
+}
