@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.Problems;
 
@@ -9,13 +7,7 @@ namespace Portico.IntegrationTests.Auth;
 /// Sessions with `store: redis`, through two gateway processes sharing one real redis-server.
 public sealed class ClusterSessionTests
 {
-    static Task<TestBackend> UsersAsync() => TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
-    {
-        var form = await c.Request.ReadFormAsync();
-        return form["username"] == "alice" && form["password"] == "alice-pass"
-            ? Results.Text("{\"sub\":\"alice\",\"scopes\":[\"users:read\"]}", "application/json")
-            : Results.StatusCode(StatusCodes.Status401Unauthorized);
-    }));
+    static Task<TestBackend> UsersAsync() => TestBackend.StartAsync("users", SessionLogins.VerifiesAlice());
 
     static string Config(TestBackend users, RedisServer redis, string sessionStore = "") => $$"""
         services:
@@ -33,15 +25,9 @@ public sealed class ClusterSessionTests
 
     static async Task<string> LoginAsync(HttpClient client, string? previousCookie = null)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
-        {
-            Content = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]),
-        };
-        if (previousCookie is not null) request.Headers.Add("Cookie", previousCookie);
-        using var response = await client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await SessionLogins.LoginAsync(client, cookie: previousCookie);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("sid=", StringComparison.Ordinal));
-        return cookie[..cookie.IndexOf(';')];
+        return SessionLogins.Cookie(response);
     }
 
     static async Task<HttpResponseMessage> MeAsync(HttpClient client, string cookie)
@@ -139,8 +125,7 @@ public sealed class ClusterSessionTests
         // The session was in the old (in-memory, unpersisted) Redis; a new login works once the connection is back.
         var again = await RateLimiting.Poll.UntilAsync(async () =>
         {
-            using var response = await client.PostAsync("/auth/login",
-                new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]), TestContext.Current.CancellationToken);
+            using var response = await SessionLogins.LoginAsync(client);
             return response.StatusCode;
         }, s => s == HttpStatusCode.OK, TimeSpan.FromSeconds(10));
         again.ShouldBe(HttpStatusCode.OK);

@@ -13,72 +13,57 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     static readonly string ExpiredKey = ApiKeys.Generate();
     static readonly string NoScopeKey = ApiKeys.Generate();
 
-    TestBackend _backend = null!;
-    TestIdentityProvider _idp = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _edge = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("users");
-        _idp = await TestIdentityProvider.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_backend.Url}}"] }
-            auth:
-              apikey: { header: X-Api-Key, query: api_key }
-              basic: { realm: legacy }
-              jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{_idp.JwksUrl}}", clockSkew: 0s, maxTokenSize: 4KiB }
-              consumers:
-                app: { scopes: [users:read], keys: ["{{ApiKeys.Hash(GoodKey)}}", { hash: "{{ApiKeys.Hash(ExpiredKey)}}", expires: 2020-01-01 }] }
-                bare: { keys: ["{{ApiKeys.Hash(NoScopeKey)}}"] }
-            routes:
-              - name: key-only
-                match: { path: "/k/{id}" }
-                service: users
-                auth: [apikey]
-              - name: basic-only
-                match: { path: "/b/{id}" }
-                service: users
-                auth: [basic]
-              - name: jwt-only
-                match: { path: "/j/{id}" }
-                service: users
-                auth: [jwt]
-              - name: either
-                match: { path: "/e/{id}" }
-                service: users
-                auth: [apikey, jwt]
-                scopes: [users:read]
-              - name: admin
-                match: { path: "/admin/{id}" }
-                service: users
-                auth: [jwt, apikey]
-                claims: { role: [admin, ops], tenant: "*" }
-              - name: me
-                match: { path: /users/me }
-                service: users
-                auth: [jwt, apikey]
-                rewrite: "/users/{identity.sub}"
-              - name: pass
-                match: { path: "/pass/{id}" }
-                service: users
-                auth: [jwt, apikey]
-                passCredentials: true
-              - name: public
-                match: { path: "/public/{id}" }
-                service: users
-            """);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _edge = await GatewayFixture.StartAsync("users", f => $$"""
+        services:
+          users: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          apikey: { header: X-Api-Key, query: api_key }
+          basic: { realm: legacy }
+          jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{f.Idp.JwksUrl}}", clockSkew: 0s, maxTokenSize: 4KiB }
+          consumers:
+            app: { scopes: [users:read], keys: ["{{ApiKeys.Hash(GoodKey)}}", { hash: "{{ApiKeys.Hash(ExpiredKey)}}", expires: 2020-01-01 }] }
+            bare: { keys: ["{{ApiKeys.Hash(NoScopeKey)}}"] }
+        routes:
+          - name: key-only
+            match: { path: "/k/{id}" }
+            service: users
+            auth: [apikey]
+          - name: basic-only
+            match: { path: "/b/{id}" }
+            service: users
+            auth: [basic]
+          - name: jwt-only
+            match: { path: "/j/{id}" }
+            service: users
+            auth: [jwt]
+          - name: either
+            match: { path: "/e/{id}" }
+            service: users
+            auth: [apikey, jwt]
+            scopes: [users:read]
+          - name: admin
+            match: { path: "/admin/{id}" }
+            service: users
+            auth: [jwt, apikey]
+            claims: { role: [admin, ops], tenant: "*" }
+          - name: me
+            match: { path: /users/me }
+            service: users
+            auth: [jwt, apikey]
+            rewrite: "/users/{identity.sub}"
+          - name: pass
+            match: { path: "/pass/{id}" }
+            service: users
+            auth: [jwt, apikey]
+            passCredentials: true
+          - name: public
+            match: { path: "/public/{id}" }
+            service: users
+        """, identityProvider: true);
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _idp.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
 
     static string Unique(string prefix) => $"{prefix}/{Guid.NewGuid():N}";
 
@@ -88,12 +73,12 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         if (key is not null) request.Headers.Add("X-Api-Key", key);
         if (bearer is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + bearer);
         foreach (var (name, value) in headers ?? new Dictionary<string, string>()) request.Headers.TryAddWithoutValidation(name, value);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _edge.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    TestBackend.ReceivedRequest Upstream(string path) => _backend.Received.Single(r => r.PathAndQuery.StartsWith(path, StringComparison.Ordinal));
+    TestBackend.ReceivedRequest Upstream(string path) => _edge.Backend.Received.Single(r => r.PathAndQuery.StartsWith(path, StringComparison.Ordinal));
 
-    void NeverForwarded(string path) => _backend.Received.ShouldNotContain(r => r.PathAndQuery.Contains(path.Split('/').Last(), StringComparison.Ordinal));
+    void NeverForwarded(string path) => _edge.Backend.Received.ShouldNotContain(r => r.PathAndQuery.Contains(path.Split('/').Last(), StringComparison.Ordinal));
 
     async Task ShouldBeUnauthorizedAsync(HttpResponseMessage response, string path, params string[] challenges)
     {
@@ -211,7 +196,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     {
         var path = Unique("/j");
 
-        using var response = await SendAsync(path, bearer: _idp.Token("alice", "users:read users:write"));
+        using var response = await SendAsync(path, bearer: _edge.Idp.Token("alice", "users:read users:write"));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var upstream = Upstream(path);
@@ -242,21 +227,21 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         var token = kind switch
         {
             "alg-none" => TestIdentityProvider.UnsignedToken(),
-            "hs256-with-rsa-public-key" => _idp.HmacWithPublicKeyToken(),
-            "expired" => _idp.Token(notBefore: DateTime.UtcNow.AddMinutes(-20), expires: DateTime.UtcNow.AddMinutes(-10)),
-            "not-yet-valid" => _idp.Token(notBefore: DateTime.UtcNow.AddMinutes(10), expires: DateTime.UtcNow.AddMinutes(20)),
-            "wrong-issuer" => _idp.Token(issuer: "https://evil.test"),
-            "wrong-audience" => _idp.Token(audience: "someone-else"),
-            "unknown-kid" => _idp.Token(key: TestIdentityProvider.NewKey("never-published")),
+            "hs256-with-rsa-public-key" => _edge.Idp.HmacWithPublicKeyToken(),
+            "expired" => _edge.Idp.Token(notBefore: DateTime.UtcNow.AddMinutes(-20), expires: DateTime.UtcNow.AddMinutes(-10)),
+            "not-yet-valid" => _edge.Idp.Token(notBefore: DateTime.UtcNow.AddMinutes(10), expires: DateTime.UtcNow.AddMinutes(20)),
+            "wrong-issuer" => _edge.Idp.Token(issuer: "https://evil.test"),
+            "wrong-audience" => _edge.Idp.Token(audience: "someone-else"),
+            "unknown-kid" => _edge.Idp.Token(key: TestIdentityProvider.NewKey("never-published")),
             "malformed" => "not.a.jwt!",
             "two-segments" => "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhIn0",
-            "oversized" => _idp.Token(claims: new Dictionary<string, object> { ["pad"] = new string('x', 5000) }),
+            "oversized" => _edge.Idp.Token(claims: new Dictionary<string, object> { ["pad"] = new string('x', 5000) }),
             _ => new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler().CreateToken(new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
             {
                 Issuer = TestIdentityProvider.Issuer,
                 Audience = TestIdentityProvider.Audience,
                 Expires = DateTime.UtcNow.AddMinutes(5),
-                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(_idp.Current, "RS256"),
+                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(_edge.Idp.Current, "RS256"),
             }),
         };
 
@@ -275,7 +260,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         var none = Unique("/e");
 
         using var keyResponse = await SendAsync(byKey, key: GoodKey);
-        using var tokenResponse = await SendAsync(byToken, bearer: _idp.Token("bob"));
+        using var tokenResponse = await SendAsync(byToken, bearer: _edge.Idp.Token("bob"));
         using var noneResponse = await SendAsync(none);
 
         keyResponse.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -292,7 +277,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         var byToken = Unique("/e");
 
         using var keyResponse = await SendAsync(byKey, key: NoScopeKey);
-        using var tokenResponse = await SendAsync(byToken, bearer: _idp.Token("carol", scope: "orders:read"));
+        using var tokenResponse = await SendAsync(byToken, bearer: _edge.Idp.Token("carol", scope: "orders:read"));
 
         foreach (var (response, path) in new[] { (keyResponse, byKey), (tokenResponse, byToken) })
         {
@@ -314,10 +299,10 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         var noTenant = Unique("/admin");
         var byKey = Unique("/admin");
 
-        using var a = await SendAsync(ok, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "ops", ["tenant"] = "t1" }));
-        using var b = await SendAsync(arrayRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = new[] { "user", "admin" }, ["tenant"] = "t1" }));
-        using var c = await SendAsync(wrongRole, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "user", ["tenant"] = "t1" }));
-        using var d = await SendAsync(noTenant, bearer: _idp.Token(claims: new Dictionary<string, object> { ["role"] = "admin" }));
+        using var a = await SendAsync(ok, bearer: _edge.Idp.Token(claims: new Dictionary<string, object> { ["role"] = "ops", ["tenant"] = "t1" }));
+        using var b = await SendAsync(arrayRole, bearer: _edge.Idp.Token(claims: new Dictionary<string, object> { ["role"] = new[] { "user", "admin" }, ["tenant"] = "t1" }));
+        using var c = await SendAsync(wrongRole, bearer: _edge.Idp.Token(claims: new Dictionary<string, object> { ["role"] = "user", ["tenant"] = "t1" }));
+        using var d = await SendAsync(noTenant, bearer: _edge.Idp.Token(claims: new Dictionary<string, object> { ["role"] = "admin" }));
         using var e = await SendAsync(byKey, key: GoodKey);
 
         a.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -335,7 +320,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     {
         var path = Unique("/j");
 
-        using var response = await SendAsync(path, bearer: _idp.Token("mallory", claims: new Dictionary<string, object> { ["portico:consumer"] = "app" }));
+        using var response = await SendAsync(path, bearer: _edge.Idp.Token("mallory", claims: new Dictionary<string, object> { ["portico:consumer"] = "app" }));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         Upstream(path).Headers.ShouldNotContainKey("X-Consumer");
@@ -346,7 +331,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     {
         var path = Unique("/e");
 
-        using var response = await SendAsync(path, bearer: _idp.Token("dave", scope: null, claims: new Dictionary<string, object> { ["scp"] = new[] { "users:read", "x" } }));
+        using var response = await SendAsync(path, bearer: _edge.Idp.Token("dave", scope: null, claims: new Dictionary<string, object> { ["scp"] = new[] { "users:read", "x" } }));
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         Upstream(path).Headers["X-User-Scopes"].ShouldBe("users:read x");
@@ -359,7 +344,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
         var authenticated = Unique("/j");
         var anonymous = Unique("/public");
 
-        using var a = await SendAsync(authenticated, bearer: _idp.Token("alice"), headers: spoof);
+        using var a = await SendAsync(authenticated, bearer: _edge.Idp.Token("alice"), headers: spoof);
         using var b = await SendAsync(anonymous, headers: spoof);
 
         a.StatusCode.ShouldBe(HttpStatusCode.OK);
@@ -376,28 +361,28 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     [Fact]
     public async Task UsersMe_ByTokenAndByKey_IsRewrittenToTheCallersSubject()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        using var byToken = await SendAsync("/users/me", bearer: _idp.Token("alice"));
+        using var byToken = await SendAsync("/users/me", bearer: _edge.Idp.Token("alice"));
         using var byKey = await SendAsync("/users/me", key: GoodKey);
         using var anonymous = await SendAsync("/users/me");
 
         byToken.StatusCode.ShouldBe(HttpStatusCode.OK);
         byKey.StatusCode.ShouldBe(HttpStatusCode.OK);
         anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/users/alice", "/users/app"]);
+        _edge.Backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/users/alice", "/users/app"]);
     }
 
     [Fact]
     public async Task UsersMe_SubjectWithSlash_StaysOneEncodedSegment_DotSegmentSubjectIsRefused()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        using var slash = await SendAsync("/users/me", bearer: _idp.Token("../admin"));
-        using var dots = await SendAsync("/users/me", bearer: _idp.Token(".."));
-        using var dot = await SendAsync("/users/me", bearer: _idp.Token("."));
+        using var slash = await SendAsync("/users/me", bearer: _edge.Idp.Token("../admin"));
+        using var dots = await SendAsync("/users/me", bearer: _edge.Idp.Token(".."));
+        using var dot = await SendAsync("/users/me", bearer: _edge.Idp.Token("."));
 
-        _backend.Received.Select(r => r.RawTarget).ShouldBe(["/users/..%2Fadmin"]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe(["/users/..%2Fadmin"]);
         dots.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         dot.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
@@ -407,7 +392,7 @@ public sealed class EdgeAuthTests : IAsyncLifetime
     {
         var byToken = Unique("/pass");
         var byKey = Unique("/pass");
-        var token = _idp.Token("alice");
+        var token = _edge.Idp.Token("alice");
 
         using var a = await SendAsync(byToken, bearer: token);
         using var b = await SendAsync(byKey, key: GoodKey);

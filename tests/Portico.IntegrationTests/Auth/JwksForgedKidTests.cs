@@ -8,56 +8,33 @@ namespace Portico.IntegrationTests.Auth;
 /// fetch that finds it), where the old throttle refused new-key tokens for 30 s.
 public sealed class JwksForgedKidTests : IAsyncLifetime
 {
-    TestBackend _backend = null!;
-    TestIdentityProvider _idp = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _jwt = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("users");
-        _idp = await TestIdentityProvider.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_backend.Url}}"] }
-            auth:
-              jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{_idp.JwksUrl}}" }
-            routes:
-              - { name: users, match: { path: "/users/{id}" }, service: users, auth: [jwt] }
-            """);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _jwt = await JwtGateway.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _idp.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _jwt.DisposeAsync();
 
     async Task<HttpStatusCode> GetAsync(string token)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/users/1");
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await _jwt.GetAsync("/users/1", bearer: token);
         return response.StatusCode;
     }
 
     [Fact]
     public async Task Jwks_ForgedKidJustBeforeRotation_TokenWithTheNewKeyIsStillAccepted()
     {
-        (await GetAsync(_idp.Token("alice"))).ShouldBe(HttpStatusCode.OK);
-        var forged = await GetAsync(_idp.Token("mallory", key: TestIdentityProvider.NewKey("forged-kid")));
-        var fetchesAfterForged = _idp.Fetches;
+        var idp = _jwt.Idp;
+        (await GetAsync(idp.Token("alice"))).ShouldBe(HttpStatusCode.OK);
+        var forged = await GetAsync(idp.Token("mallory", key: TestIdentityProvider.NewKey("forged-kid")));
+        var fetchesAfterForged = idp.Fetches;
 
-        _idp.Rotate(TestIdentityProvider.NewKey("k2"));
-        var rotated = await GetAsync(_idp.Token("alice"));
-        var again = await GetAsync(_idp.Token("bob"));
+        idp.Rotate(TestIdentityProvider.NewKey("k2"));
+        var rotated = await GetAsync(idp.Token("alice"));
+        var again = await GetAsync(idp.Token("bob"));
 
         forged.ShouldBe(HttpStatusCode.Unauthorized);
         rotated.ShouldBe(HttpStatusCode.OK);
         again.ShouldBe(HttpStatusCode.OK);
-        _idp.Fetches.ShouldBe(fetchesAfterForged + 1);
+        idp.Fetches.ShouldBe(fetchesAfterForged + 1);
     }
 }

@@ -10,53 +10,26 @@ namespace Portico.IntegrationTests.Auth;
 /// carries `crit` is refused (401, error="invalid_token"), whatever form `crit` takes; the same token without it passes.
 public sealed class JwtCriticalHeaderTests : IAsyncLifetime
 {
-    TestBackend _backend = null!;
-    TestIdentityProvider _idp = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _jwt = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("users");
-        _idp = await TestIdentityProvider.StartAsync();
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_backend.Url}}"] }
-            auth:
-              jwt: { issuer: "{{TestIdentityProvider.Issuer}}", audience: portico, jwks: "{{_idp.JwksUrl}}" }
-            routes:
-              - { name: users, match: { path: "/users/{id}" }, service: users, auth: [jwt] }
-            """);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _jwt = await JwtGateway.StartAsync();
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _idp.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _jwt.DisposeAsync();
 
     /// An RS256 token with exactly this JOSE header (the kid of the provider's current key is added), validly signed.
     string Signed(string extraHeader)
     {
-        var header = $"{{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"{_idp.Current.KeyId}\"{extraHeader}}}";
+        var header = $"{{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"{_jwt.Idp.Current.KeyId}\"{extraHeader}}}";
         var exp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds();
         var payload = $"{{\"sub\":\"alice\",\"iss\":\"{TestIdentityProvider.Issuer}\",\"aud\":\"{TestIdentityProvider.Audience}\",\"exp\":{exp}}}";
         var input = Base64Url(Encoding.UTF8.GetBytes(header)) + "." + Base64Url(Encoding.UTF8.GetBytes(payload));
-        var signature = _idp.Current.Rsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var signature = _jwt.Idp.Current.Rsa.SignData(Encoding.ASCII.GetBytes(input), HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         return input + "." + Base64Url(signature);
     }
 
     static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
-    async Task<HttpResponseMessage> GetAsync(string path, string token)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, path);
-        request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
-    }
+    Task<HttpResponseMessage> GetAsync(string path, string token) => _jwt.GetAsync(path, bearer: token);
 
     [Fact]
     public async Task Jwt_SameHeaderWithoutCrit_IsAccepted()
@@ -91,7 +64,7 @@ public sealed class JwtCriticalHeaderTests : IAsyncLifetime
         problem.Type.ShouldBe(Problem.Types.Unauthorized);
         problem.Text.ShouldContain("crit");
         response.Headers.WwwAuthenticate.Single().ToString().ShouldBe("Bearer realm=\"portico\", error=\"invalid_token\"");
-        _backend.Received.ShouldNotContain(r => r.PathAndQuery == path);
+        _jwt.Backend.Received.ShouldNotContain(r => r.PathAndQuery == path);
     }
 
     [Fact]
@@ -108,6 +81,6 @@ public sealed class JwtCriticalHeaderTests : IAsyncLifetime
         goodAgain.StatusCode.ShouldBe(HttpStatusCode.OK);
         first.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         second.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        _backend.Received.ShouldNotContain(r => r.PathAndQuery == "/users/crit");
+        _jwt.Backend.Received.ShouldNotContain(r => r.PathAndQuery == "/users/crit");
     }
 }

@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Portico.IntegrationTests.Infrastructure;
 
 namespace Portico.IntegrationTests.Auth;
@@ -11,13 +9,7 @@ public sealed class SessionBehindProxyTests
 {
     static async Task<(TestBackend Backend, GatewayUnderTest Gateway)> StartAsync(string trusted)
     {
-        var backend = await TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
-        {
-            var form = await c.Request.ReadFormAsync();
-            return form["password"] == "alice-pass"
-                ? Results.Text("{\"sub\":\"alice\"}", "application/json")
-                : Results.StatusCode(StatusCodes.Status401Unauthorized);
-        }));
+        var backend = await TestBackend.StartAsync("users", SessionLogins.VerifiesAlice());
         var gateway = await GatewayUnderTest.StartAsync($$"""
             services:
               users: { urls: ["{{backend.Url}}"] }
@@ -37,9 +29,9 @@ public sealed class SessionBehindProxyTests
     {
         using var client = gateway.CreateClient();
         var ct = TestContext.Current.CancellationToken;
-        using var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]), ct);
+        using var login = await SessionLogins.LoginAsync(client);
         login.EnsureSuccessStatusCode();
-        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("sid=", StringComparison.Ordinal)).Split(';')[0];
+        var cookie = SessionLogins.Cookie(login);
         using var request = new HttpRequestMessage(HttpMethod.Delete, "/orders/7");
         request.Headers.Add("Cookie", cookie);
         request.Headers.Add("Origin", "https://shop.example");

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.Problems;
 
@@ -11,49 +9,30 @@ namespace Portico.IntegrationTests.Auth;
 /// credentials as from an HTML form; other media types are 415, broken JSON 400, and neither reaches the service.
 public sealed class SessionJsonLoginTests : IAsyncLifetime
 {
-    TestBackend _users = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _session = null!;
     int _verifyCalls;
 
-    public async ValueTask InitializeAsync()
-    {
-        _users = await TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
-        {
-            Interlocked.Increment(ref _verifyCalls);
-            var form = await c.Request.ReadFormAsync();
-            return form["username"] == "alice" && form["password"] == "alice-pass"
-                ? Results.Text("{\"sub\":\"alice\",\"scopes\":[\"users:read\"]}", "application/json")
-                : Results.StatusCode(StatusCodes.Status401Unauthorized);
-        }));
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_users.Url}}"] }
-            auth:
-              session: { cookie: sid, login: { service: users, path: /auth/verify }, secure: false }
-            routes:
-              - name: me
-                match: { path: /users/me }
-                service: users
-                auth: [session]
-                rewrite: "/users/{identity.sub}"
-            """);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _session = await GatewayFixture.StartAsync("users", f => $$"""
+        services:
+          users: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          session: { cookie: sid, login: { service: users, path: /auth/verify }, secure: false }
+        routes:
+          - name: me
+            match: { path: /users/me }
+            service: users
+            auth: [session]
+            rewrite: "/users/{identity.sub}"
+        """, map: SessionLogins.VerifiesAlice(onCall: () => Interlocked.Increment(ref _verifyCalls)));
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _users.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 
     async Task<HttpResponseMessage> LoginAsync(string body, string? contentType, string? origin = null)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login") { Content = new ByteArrayContent(Encoding.UTF8.GetBytes(body)) };
         if (contentType is not null) request.Content.Headers.TryAddWithoutValidation("Content-Type", contentType);
         if (origin is not null) request.Headers.Add("Origin", origin);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _session.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     [Theory]
@@ -66,11 +45,11 @@ public sealed class SessionJsonLoginTests : IAsyncLifetime
         var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
         using var me = new HttpRequestMessage(HttpMethod.Get, "/users/me");
         me.Headers.Add("Cookie", cookie);
-        using var response = await _client.SendAsync(me, TestContext.Current.CancellationToken);
+        using var response = await _session.Client.SendAsync(me, TestContext.Current.CancellationToken);
 
         login.StatusCode.ShouldBe(HttpStatusCode.OK);
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        _users.Received.Last().PathAndQuery.ShouldBe("/users/alice");
+        _session.Backend.Received.Last().PathAndQuery.ShouldBe("/users/alice");
     }
 
     [Fact]

@@ -49,46 +49,34 @@ public sealed class SessionScopesTests : IAsyncLifetime
     }
 
     readonly CapturingProvider _logs = new();
-    TestBackend _users = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _session = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _users = await TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
+    public async ValueTask InitializeAsync() => _session = await GatewayFixture.StartAsync("users", f => $$"""
+        services:
+          users: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          session: { cookie: sid, login: { service: users, path: /auth/verify }, secure: false }
+        routes:
+          - name: orders
+            match: { path: "/orders/{id}" }
+            service: users
+            auth: [session]
+            scopes: [orders:write]
+        """, map: app => app.MapPost("/auth/verify", async (HttpContext c) =>
             Answers.TryGetValue((await c.Request.ReadFormAsync())["username"].ToString(), out var answer)
                 ? Results.Text(answer, "application/json")
-                : Results.StatusCode(StatusCodes.Status401Unauthorized)));
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_users.Url}}"] }
-            auth:
-              session: { cookie: sid, login: { service: users, path: /auth/verify }, secure: false }
-            routes:
-              - name: orders
-                match: { path: "/orders/{id}" }
-                service: users
-                auth: [session]
-                scopes: [orders:write]
-            """, services: s => s.AddSingleton<ILoggerProvider>(_logs));
-        _client = _gateway.CreateClient();
-    }
+                : Results.StatusCode(StatusCodes.Status401Unauthorized)),
+        services: s => s.AddSingleton<ILoggerProvider>(_logs));
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _users.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 
-    async Task<HttpResponseMessage> LoginAsync(string user) =>
-        await _client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", user), new("password", "pw-" + user + "-secret")]), TestContext.Current.CancellationToken);
+    Task<HttpResponseMessage> LoginAsync(string user) => SessionLogins.LoginAsync(_session.Client, user, "pw-" + user + "-secret");
 
     async Task<HttpStatusCode> OrdersWithSessionOfAsync(HttpResponseMessage login)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/orders/1");
         request.Headers.Add("Cookie", login.Headers.GetValues("Set-Cookie").Single().Split(';')[0]);
-        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await _session.Client.SendAsync(request, TestContext.Current.CancellationToken);
         return response.StatusCode;
     }
 

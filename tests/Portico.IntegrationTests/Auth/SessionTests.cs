@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.Problems;
@@ -13,76 +11,49 @@ namespace Portico.IntegrationTests.Auth;
 public sealed class SessionTests : IAsyncLifetime
 {
     readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
-    TestBackend _backend = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _session = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("users", app => app.MapPost("/auth/verify", async (HttpContext c) =>
-        {
-            var form = await c.Request.ReadFormAsync();
-            return form["username"] == "alice" && form["password"] == "alice-pass"
-                ? Results.Text("{\"sub\":\"alice\",\"scopes\":[\"users:read\"]}", "application/json")
-                : Results.StatusCode(StatusCodes.Status401Unauthorized);
-        }));
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              users: { urls: ["{{_backend.Url}}"] }
-            auth:
-              session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
-            routes:
-              - name: me
-                match: { path: /users/me }
-                service: users
-                auth: [session]
-                rewrite: "/users/{identity.sub}"
-              - name: orders
-                match: { path: "/orders/{id}" }
-                service: users
-                auth: [session]
-                scopes: [users:read]
-            """, time: _time);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _session = await GatewayFixture.StartAsync("users", f => $$"""
+        services:
+          users: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
+        routes:
+          - name: me
+            match: { path: /users/me }
+            service: users
+            auth: [session]
+            rewrite: "/users/{identity.sub}"
+          - name: orders
+            match: { path: "/orders/{id}" }
+            service: users
+            auth: [session]
+            scopes: [users:read]
+        """, map: SessionLogins.VerifiesAlice(), time: _time);
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _session.DisposeAsync();
 
-    async Task<HttpResponseMessage> LoginAsync(string password = "alice-pass", string? cookie = null, string? origin = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, "/auth/login")
-        {
-            Content = new FormUrlEncodedContent([new("username", "alice"), new("password", password)]),
-        };
-        if (cookie is not null) request.Headers.Add("Cookie", cookie);
-        if (origin is not null) request.Headers.Add("Origin", origin);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
-    }
+    Task<HttpResponseMessage> LoginAsync(string password = "alice-pass", string? cookie = null, string? origin = null) =>
+        SessionLogins.LoginAsync(_session.Client, password: password, cookie: cookie, origin: origin);
 
-    static string SessionCookie(HttpResponseMessage login) =>
-        login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("sid=", StringComparison.Ordinal)).Split(';')[0];
+    static string SessionCookie(HttpResponseMessage login) => SessionLogins.Cookie(login);
 
     async Task<HttpResponseMessage> SendAsync(HttpMethod method, string path, string? cookie, string? origin = null)
     {
         using var request = new HttpRequestMessage(method, path);
         if (cookie is not null) request.Headers.Add("Cookie", cookie);
         if (origin is not null) request.Headers.Add("Origin", origin);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _session.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    string Self => _gateway.BaseAddress().GetLeftPart(UriPartial.Authority);
+    string Self => _session.Gateway.BaseAddress().GetLeftPart(UriPartial.Authority);
 
     [Fact]
     public async Task Login_GoodPassword_SetsAnHttpOnlyLaxCookie_AndUsersMeAnswersForAlice()
     {
         using var login = await LoginAsync();
         var cookie = SessionCookie(login);
-        _backend.Received.Clear();
+        _session.Backend.Received.Clear();
 
         using var me = await SendAsync(HttpMethod.Get, "/users/me", cookie + "; theme=dark");
 
@@ -94,7 +65,7 @@ public sealed class SessionTests : IAsyncLifetime
         setCookie.ShouldNotContain("secure");
         cookie.Length.ShouldBeGreaterThan("sid=".Length + 40);
         me.StatusCode.ShouldBe(HttpStatusCode.OK);
-        var upstream = _backend.Received.Single();
+        var upstream = _session.Backend.Received.Single();
         upstream.PathAndQuery.ShouldBe("/users/alice");
         upstream.Headers["X-User-Id"].ShouldBe("alice");
         upstream.Headers["X-Auth-Method"].ShouldBe("session");
@@ -190,7 +161,7 @@ public sealed class SessionTests : IAsyncLifetime
     {
         using var login = await LoginAsync();
         var cookie = SessionCookie(login);
-        _backend.Received.Clear();
+        _session.Backend.Received.Clear();
 
         using var foreign = await SendAsync(HttpMethod.Post, "/orders/1", cookie, origin: "https://evil.example");
         using var noOrigin = await SendAsync(HttpMethod.Delete, "/orders/1", cookie);
@@ -200,7 +171,7 @@ public sealed class SessionTests : IAsyncLifetime
         (await ProblemResponse.ReadAsync(foreign, TestContext.Current.CancellationToken)).Type.ShouldBe(Problem.Types.CrossSiteRequest);
         noOrigin.StatusCode.ShouldBe(HttpStatusCode.Forbidden);
         same.StatusCode.ShouldBe(HttpStatusCode.OK);
-        _backend.Received.Select(r => r.Method).ShouldBe(["POST"]);
+        _session.Backend.Received.Select(r => r.Method).ShouldBe(["POST"]);
     }
 
     [Fact]

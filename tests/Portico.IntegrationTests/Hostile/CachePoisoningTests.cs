@@ -11,15 +11,24 @@ namespace Portico.IntegrationTests.Hostile;
 /// keeps them: a clean client afterwards gets the clean answer, from the backend.
 public sealed class CachePoisoningTests : IAsyncLifetime
 {
-    TestBackend _backend = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _edge = null!;
     int _calls;
 
-    public async ValueTask InitializeAsync()
-    {
+    public async ValueTask InitializeAsync() => _edge = await GatewayFixture.StartAsync("api", f => $$"""
+        services:
+          api: { urls: ["{{f.Backend.Url}}"] }
+        cachePolicies:
+          short: { ttl: 60s }
+        routes:
+          - { name: items, match: { path: "/items/{**rest}" }, service: api, cache: short }
+          - name: kept
+            match: { path: "/kept/{**rest}" }
+            service: api
+            cache: short
+            headers: { request: { keep: [X-HTTP-Method-Override] } }
+        """,
         // Answers what a service honouring the override headers would act on, so a poisoned entry is visible.
-        _backend = await TestBackend.StartAsync("api", app => app.Map("/{**rest}", async (HttpContext context) =>
+        map: app => app.Map("/{**rest}", async (HttpContext context) =>
         {
             var call = Interlocked.Increment(ref _calls);
             var headers = context.Request.Headers;
@@ -29,35 +38,15 @@ public sealed class CachePoisoningTests : IAsyncLifetime
             context.Response.Headers.CacheControl = "public, max-age=60";
             await context.Response.WriteAsJsonAsync(new { acted, call });
         }));
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              api: { urls: ["{{_backend.Url}}"] }
-            cachePolicies:
-              short: { ttl: 60s }
-            routes:
-              - { name: items, match: { path: "/items/{**rest}" }, service: api, cache: short }
-              - name: kept
-                match: { path: "/kept/{**rest}" }
-                service: api
-                cache: short
-                headers: { request: { keep: [X-HTTP-Method-Override] } }
-            """);
-        _client = _gateway.CreateClient();
-    }
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
 
     async Task<(HttpResponseMessage Response, string Acted)> GetAsync(string path, string? header = null, string? value = null, string? body = null)
     {
         var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (header is not null) request.Headers.TryAddWithoutValidation(header, value);
         if (body is not null) request.Content = new StringContent(body);
-        var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        var response = await _edge.Client.SendAsync(request, TestContext.Current.CancellationToken);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
         return (response, json["acted"]!.GetValue<string>());
     }
@@ -77,7 +66,7 @@ public sealed class CachePoisoningTests : IAsyncLifetime
         poisoning.StatusCode.ShouldBe(HttpStatusCode.OK);
         CacheStatus(poisoning).ShouldBe("Portico; fwd=bypass; detail=override-header");
         acted.ShouldBe("clean");
-        _backend.Received.ShouldHaveSingleItem().Headers.ShouldNotContainKey(header);
+        _edge.Backend.Received.ShouldHaveSingleItem().Headers.ShouldNotContainKey(header);
 
         var (clean, cleanActed) = await GetAsync("/items/a");
         var (again, _) = await GetAsync("/items/a");

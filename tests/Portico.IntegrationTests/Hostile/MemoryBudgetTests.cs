@@ -403,9 +403,8 @@ public sealed class MemoryBudgetTests
               - { name: me, match: { path: /me }, service: users, auth: [session] }
             """);
         using var client = gateway.CreateClient();
-        using var login = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-pass")]);
 
-        using var response = await client.PostAsync("/auth/login", login, Token);
+        using var response = await SessionLogins.LoginAsync(client);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         (await ProblemResponse.ReadAsync(response, Token)).Type.ShouldBe(Problem.Types.UpstreamError);

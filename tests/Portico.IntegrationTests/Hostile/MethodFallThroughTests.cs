@@ -12,9 +12,7 @@ namespace Portico.IntegrationTests.Hostile;
 public sealed class MethodFallThroughTests : IAsyncLifetime
 {
     static readonly string Key = ApiKeys.Generate();
-    TestBackend _backend = null!;
-    GatewayUnderTest _gateway = null!;
-    HttpClient _client = null!;
+    GatewayFixture _edge = null!;
 
     const string Routes = """
         routes:
@@ -44,35 +42,25 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
             service: api
         """;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("api");
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            services:
-              api: { urls: ["{{_backend.Url}}"] }
-            auth:
-              apikey: { header: X-Api-Key }
-              consumers:
-                app: { keys: ["{{ApiKeys.Hash(Key)}}"] }
-            rateLimits:
-              one: { algorithm: fixed-window, limit: 1000, window: 1h, key: ip }
-            """ + "\n" + Routes);
-        _client = _gateway.CreateClient();
-    }
+    public async ValueTask InitializeAsync() => _edge = await GatewayFixture.StartAsync("api", f => $$"""
+        services:
+          api: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          apikey: { header: X-Api-Key }
+          consumers:
+            app: { keys: ["{{ApiKeys.Hash(Key)}}"] }
+        rateLimits:
+          one: { algorithm: fixed-window, limit: 1000, window: 1h, key: ip }
+        """ + "\n" + Routes);
 
-    public async ValueTask DisposeAsync()
-    {
-        _client.Dispose();
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
 
     async Task<HttpResponseMessage> SendAsync(string method, string path, bool key = false)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (key) request.Headers.Add("X-Api-Key", Key);
         if (method is "POST" or "PUT" or "PATCH") request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _edge.Client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     [Theory]
@@ -82,7 +70,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
     [InlineData("OPTIONS")]
     public async Task OtherMethod_ProtectedRouteRejects_Is405WithAllowAndNeverReachesTheService(string method)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var response = await SendAsync(method, "/api/users/1");
 
@@ -91,24 +79,24 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
         var problem = await ProblemResponse.ReadAsync(response, TestContext.Current.CancellationToken);
         problem.ContentType.ShouldBe("application/problem+json");
         problem.Type.ShouldBe("urn:portico:problem:method-not-allowed");
-        _backend.Received.ShouldBeEmpty();
+        _edge.Backend.Received.ShouldBeEmpty();
     }
 
     [Fact]
     public async Task OtherMethod_WithCredentials_IsStill405()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var response = await SendAsync("DELETE", "/api/users/1", key: true);
 
         response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
-        _backend.Received.ShouldBeEmpty();
+        _edge.Backend.Received.ShouldBeEmpty();
     }
 
     [Fact]
     public async Task Post_SecondRouteOnTheSamePathTakesIt_ReachesThatRouteNot405()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var anonymous = await SendAsync("POST", "/api/users/1");
         using var withKey = await SendAsync("POST", "/api/users/1", key: true);
@@ -117,18 +105,18 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
         anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         withKey.StatusCode.ShouldBe(HttpStatusCode.OK);
         head.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
-        _backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([("POST", "/api/users/1")]);
+        _edge.Backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([("POST", "/api/users/1")]);
     }
 
     [Fact]
     public async Task OtherMethod_SpelledWithMergedSlashes_IsStill405()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var response = await SendAsync("DELETE", "/api//users/1");
 
         response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
-        _backend.Received.ShouldBeEmpty();
+        _edge.Backend.Received.ShouldBeEmpty();
     }
 
     [Theory]
@@ -137,19 +125,19 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
     [InlineData("OPTIONS")]
     public async Task OtherMethod_RouteSaysNext_CatchAllServesItAnonymously(string method)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var response = await SendAsync(method, "/reports/7");
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        _backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([(method, "/reports/7")]);
+        _edge.Backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([(method, "/reports/7")]);
         (await SendAsync("GET", "/reports/7")).StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
     }
 
     [Fact]
     public async Task OtherMethod_RateLimitedRoute_Is405ByDefault_UnprotectedRouteFallsThrough()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         using var limited = await SendAsync("DELETE", "/limited/1");
         using var open = await SendAsync("DELETE", "/open/1");
@@ -157,15 +145,22 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
         limited.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
         limited.Content.Headers.Allow.ShouldBe(["GET", "HEAD", "PUT"], ignoreOrder: true);
         open.StatusCode.ShouldBe(HttpStatusCode.OK);
-        _backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([("DELETE", "/open/1")]);
+        _edge.Backend.Received.Select(r => (r.Method, r.PathAndQuery)).ShouldBe([("DELETE", "/open/1")]);
+    }
+
+    /// `portico validate` on this YAML, written to a file of its own.
+    static async Task<(int ExitCode, string Output)> ValidateAsync(string yaml)
+    {
+        var dir = Directory.CreateTempSubdirectory("portico-fallthrough-");
+        var file = Path.Combine(dir.FullName, "portico.yaml");
+        await File.WriteAllTextAsync(file, yaml, TestContext.Current.CancellationToken);
+        return await CliProcess.RunAsync("validate", "-c", file);
     }
 
     [Fact]
     public async Task Validate_IssueConfigWithFallThrough_PrintsWarningNamingBothRoutesAndExitsZero()
     {
-        var dir = Directory.CreateTempSubdirectory("portico-fallthrough-");
-        var file = Path.Combine(dir.FullName, "portico.yaml");
-        await File.WriteAllTextAsync(file, """
+        var (exit, output) = await ValidateAsync("""
             services:
               api: { urls: ["http://127.0.0.1:5101"] }
             auth:
@@ -179,9 +174,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
               - name: legacy
                 match: { path: "/{**rest}" }
                 service: api
-            """, TestContext.Current.CancellationToken);
-
-        var (exit, output) = await CliProcess.RunAsync("validate", "-c", file);
+            """);
 
         exit.ShouldBe(0, output);
         output.ShouldContain("OK");
@@ -196,9 +189,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
     [Fact]
     public async Task Validate_IssueConfigWithDefaults_NoWarning()
     {
-        var dir = Directory.CreateTempSubdirectory("portico-fallthrough-");
-        var file = Path.Combine(dir.FullName, "portico.yaml");
-        await File.WriteAllTextAsync(file, """
+        var (exit, output) = await ValidateAsync("""
             services:
               api: { urls: ["http://127.0.0.1:5101"] }
             auth:
@@ -206,9 +197,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
             routes:
               - { name: users, match: { path: "/api/users/{id}", methods: [GET] }, service: api, auth: [apikey] }
               - { name: legacy, match: { path: "/{**rest}" }, service: api }
-            """, TestContext.Current.CancellationToken);
-
-        var (exit, output) = await CliProcess.RunAsync("validate", "-c", file);
+            """);
 
         exit.ShouldBe(0, output);
         output.ShouldNotContain("warning");
@@ -220,7 +209,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
         var capture = new CapturingProvider();
         await using var gateway = await GatewayUnderTest.StartAsync($$"""
             services:
-              api: { urls: ["{{_backend.Url}}"] }
+              api: { urls: ["{{_edge.Backend.Url}}"] }
             auth:
               apikey: { header: X-Api-Key }
             routes:

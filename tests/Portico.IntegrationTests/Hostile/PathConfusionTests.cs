@@ -11,49 +11,40 @@ namespace Portico.IntegrationTests.Hostile;
 public sealed class PathConfusionTests : IAsyncLifetime
 {
     static readonly string Key = ApiKeys.Generate();
-    TestBackend _backend = null!;
-    GatewayUnderTest _gateway = null!;
+    GatewayFixture _edge = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _backend = await TestBackend.StartAsync("api");
-        _gateway = await GatewayUnderTest.StartAsync($$"""
-            gateways:
-              default: { listen: ["http://127.0.0.1:0"] }
-              lenient:
-                listen: ["http://127.0.0.1:0"]
-                paths: { escapedSlashes: decode, backslashes: decode, pathParameters: keep, trailingDots: keep }
-              keeper:
-                listen: ["http://127.0.0.1:0"]
-                paths: { escapedSlashes: keep, mergeSlashes: false }
-            services:
-              api: { urls: ["{{_backend.Url}}"] }
-            auth:
-              apikey: { header: X-Api-Key }
-              consumers:
-                app: { keys: ["{{ApiKeys.Hash(Key)}}"] }
-            rateLimits:
-              one: { algorithm: fixed-window, limit: 1, window: 1h, key: ip }
-            routes:
-              - name: users
-                match: { path: "/api/users/{id}", methods: [GET] }
-                service: api
-                auth: [apikey]
-              - name: limited
-                match: { path: "/api/limited/{id}" }
-                service: api
-                rateLimit: one
-              - name: legacy
-                match: { path: "/{**rest}" }
-                service: api
-            """);
-    }
+    public async ValueTask InitializeAsync() => _edge = await GatewayFixture.StartAsync("api", f => $$"""
+        gateways:
+          default: { listen: ["http://127.0.0.1:0"] }
+          lenient:
+            listen: ["http://127.0.0.1:0"]
+            paths: { escapedSlashes: decode, backslashes: decode, pathParameters: keep, trailingDots: keep }
+          keeper:
+            listen: ["http://127.0.0.1:0"]
+            paths: { escapedSlashes: keep, mergeSlashes: false }
+        services:
+          api: { urls: ["{{f.Backend.Url}}"] }
+        auth:
+          apikey: { header: X-Api-Key }
+          consumers:
+            app: { keys: ["{{ApiKeys.Hash(Key)}}"] }
+        rateLimits:
+          one: { algorithm: fixed-window, limit: 1, window: 1h, key: ip }
+        routes:
+          - name: users
+            match: { path: "/api/users/{id}", methods: [GET] }
+            service: api
+            auth: [apikey]
+          - name: limited
+            match: { path: "/api/limited/{id}" }
+            service: api
+            rateLimit: one
+          - name: legacy
+            match: { path: "/{**rest}" }
+            service: api
+        """);
 
-    public async ValueTask DisposeAsync()
-    {
-        await _gateway.DisposeAsync();
-        await _backend.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _edge.DisposeAsync();
 
     public static TheoryData<string> Corpus() =>
     [
@@ -74,12 +65,12 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [MemberData(nameof(Corpus))]
     public async Task Get_SpellingOfProtectedPathWithoutCredentials_Is401Or400AndNeverReachesTheService(string target)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var (status, body) = await RawGetAsync(_gateway.BaseAddress(), target);
+        var (status, body) = await RawGetAsync(_edge.Gateway.BaseAddress(), target);
 
         status.ShouldBeOneOf([401, 400], $"{target} answered {status}: {body}");
-        _backend.Received.ShouldBeEmpty($"{target} reached the service as {string.Join(", ", _backend.Received.Select(r => r.RawTarget))}");
+        _edge.Backend.Received.ShouldBeEmpty($"{target} reached the service as {string.Join(", ", _edge.Backend.Received.Select(r => r.RawTarget))}");
     }
 
     [Theory]
@@ -93,7 +84,7 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [InlineData("/api%EF%BC%8Fusers/1", "Unicode")]
     public async Task Get_AmbiguousForm_Is400BadPathProblem(string target, string reason)
     {
-        var (status, body) = await RawGetAsync(_gateway.BaseAddress(), target);
+        var (status, body) = await RawGetAsync(_edge.Gateway.BaseAddress(), target);
 
         status.ShouldBe(400);
         body.ShouldContain("application/problem+json");
@@ -108,27 +99,27 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [InlineData("/public/./../api/users/1")]
     public async Task Get_MergedOrDotSpellingWithCredentials_ServiceReceivesTheNormalizedPath(string target)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var (status, body) = await RawGetAsync(_gateway.BaseAddress(), target, $"X-Api-Key: {Key}");
+        var (status, body) = await RawGetAsync(_edge.Gateway.BaseAddress(), target, $"X-Api-Key: {Key}");
 
         status.ShouldBe(200, body);
-        _backend.Received.Select(r => r.RawTarget).ShouldBe(["/api/users/1"]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe(["/api/users/1"]);
     }
 
     [Fact]
     public async Task Get_SpellingsOfRateLimitedPath_CountAgainstTheOneLimit()
     {
-        var first = await RawGetAsync(_gateway.BaseAddress(), "/api/limited/7");
+        var first = await RawGetAsync(_edge.Gateway.BaseAddress(), "/api/limited/7");
         first.Status.ShouldBe(200);
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
         foreach (var target in new[] { "//api/limited/7", "/api//limited/7", "/x/%2e%2e/api/limited/7", "/api%2Flimited/7", "/api;x/limited/7", "/api./limited/7", "/api%5Climited/7" })
         {
-            var (status, body) = await RawGetAsync(_gateway.BaseAddress(), target);
+            var (status, body) = await RawGetAsync(_edge.Gateway.BaseAddress(), target);
             status.ShouldBeOneOf([429, 400], $"{target} answered {status}: {body}");
         }
-        _backend.Received.ShouldBeEmpty();
+        _edge.Backend.Received.ShouldBeEmpty();
     }
 
     [Theory]
@@ -139,14 +130,14 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [InlineData("//api/users/1")]
     public async Task Get_LenientGatewayDecodes_SpellingLandsOnTheProtectedRoute(string target)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var anonymous = await RawGetAsync(_gateway.BaseAddress("lenient"), target);
-        var withKey = await RawGetAsync(_gateway.BaseAddress("lenient"), target, $"X-Api-Key: {Key}");
+        var anonymous = await RawGetAsync(_edge.Gateway.BaseAddress("lenient"), target);
+        var withKey = await RawGetAsync(_edge.Gateway.BaseAddress("lenient"), target, $"X-Api-Key: {Key}");
 
         anonymous.Status.ShouldBe(401, anonymous.Body);
         withKey.Status.ShouldBe(200, withKey.Body);
-        _backend.Received.Select(r => r.RawTarget).ShouldBe(["/api/users/1"]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe(["/api/users/1"]);
     }
 
     [Theory]
@@ -154,40 +145,40 @@ public sealed class PathConfusionTests : IAsyncLifetime
     [InlineData("/api./users/1", "/api./users/1")]
     public async Task Get_LenientGatewayKeepsParametersAndDots_CatchAllServesThemAsData(string target, string upstream)
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var (status, body) = await RawGetAsync(_gateway.BaseAddress("lenient"), target);
+        var (status, body) = await RawGetAsync(_edge.Gateway.BaseAddress("lenient"), target);
 
         status.ShouldBe(200, body);
-        _backend.Received.Select(r => r.RawTarget).ShouldBe([upstream]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe([upstream]);
     }
 
     [Fact]
     public async Task Get_KeepingGateway_EncodedSlashAndEmptySegmentsReachTheServiceAsSent()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var slash = await RawGetAsync(_gateway.BaseAddress("keeper"), "/files/a%2fb");
-        var empty = await RawGetAsync(_gateway.BaseAddress("keeper"), "/files//b");
-        var doubled = await RawGetAsync(_gateway.BaseAddress("keeper"), "/files/a%252Fb");
+        var slash = await RawGetAsync(_edge.Gateway.BaseAddress("keeper"), "/files/a%2fb");
+        var empty = await RawGetAsync(_edge.Gateway.BaseAddress("keeper"), "/files//b");
+        var doubled = await RawGetAsync(_edge.Gateway.BaseAddress("keeper"), "/files/a%252Fb");
 
         slash.Status.ShouldBe(200);
         empty.Status.ShouldBe(200);
         doubled.Status.ShouldBe(400);
-        _backend.Received.Select(r => r.RawTarget).ShouldBe(["/files/a%2Fb", "/files//b"]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe(["/files/a%2Fb", "/files//b"]);
     }
 
     [Fact]
     public async Task Get_DoubleEncodedDotsAndPercent_StayDataOnTheCatchAll()
     {
-        _backend.Received.Clear();
+        _edge.Backend.Received.Clear();
 
-        var dots = await RawGetAsync(_gateway.BaseAddress(), "/x/%252e%252e/secret");
-        var percent = await RawGetAsync(_gateway.BaseAddress(), "/x/50%2541");
+        var dots = await RawGetAsync(_edge.Gateway.BaseAddress(), "/x/%252e%252e/secret");
+        var percent = await RawGetAsync(_edge.Gateway.BaseAddress(), "/x/50%2541");
 
         dots.Status.ShouldBe(200);
         percent.Status.ShouldBe(200);
-        _backend.Received.Select(r => r.RawTarget).ShouldBe(["/x/%252e%252e/secret", "/x/50%2541"]);
+        _edge.Backend.Received.Select(r => r.RawTarget).ShouldBe(["/x/%252e%252e/secret", "/x/50%2541"]);
     }
 
     /// One HTTP/1.1 request with the target written byte for byte; returns the status and the whole response.

@@ -30,7 +30,7 @@ public sealed class SessionLoginInjectionTests
             """);
         using var client = gateway.CreateClient();
 
-        var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", "pw")]), ct);
+        var login = await SessionLogins.LoginAsync(client, password: "pw");
 
         login.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         var problem = await ProblemResponse.ReadAsync(login, ct);
