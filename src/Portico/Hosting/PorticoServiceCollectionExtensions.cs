@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -58,8 +59,11 @@ public static class PorticoServiceCollectionExtensions
         services.AddSingleton(setup);
         if (options.Listen)
         {
-            services.Configure<KestrelServerOptions>(kestrel =>
+            services.AddOptions<KestrelServerOptions>().Configure<IConfiguration>((kestrel, configuration) =>
             {
+                // Kestrel ignores an app's URLs (`urls`, ASPNETCORE_URLS, UseUrls) once endpoints are set in code, as
+                // the gateways' listeners are: the app's own are set in code beside them, so it keeps its addresses.
+                if (!ownsHost) AppListeners.Add(kestrel, configuration);
                 if (ownsHost)
                 {
                     kestrel.AddServerHeader = false;
@@ -202,5 +206,38 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
         app.UseMiddleware<RequestLimitsMiddleware>();
         // Before routing, so matching and everything after it see the one normalized path.
         app.UseMiddleware<PathNormalizationMiddleware>();
+    }
+}
+
+/// An embedding app's own addresses, set on Kestrel in code beside the gateways' listeners: `urls` (UseUrls,
+/// ASPNETCORE_URLS), `http_ports` and `https_ports` (ASPNETCORE_HTTP_PORTS, …), as Kestrel reads them itself when
+/// no endpoint is set in code. https ones use Kestrel's default certificate. Endpoints from `Kestrel:Endpoints`
+/// need nothing: Kestrel binds them beside code ones.
+internal static class AppListeners
+{
+    public static void Add(KestrelServerOptions kestrel, IConfiguration configuration)
+    {
+        foreach (var url in Split(configuration["urls"])) Listen(kestrel, url);
+        foreach (var port in Split(configuration["http_ports"])) Listen(kestrel, $"http://*:{port}");
+        foreach (var port in Split(configuration["https_ports"])) Listen(kestrel, $"https://*:{port}");
+    }
+
+    static IEnumerable<string> Split(string? list) => list?.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) ?? [];
+
+    static void Listen(KestrelServerOptions kestrel, string url)
+    {
+        // `*` and `+` stand for every address; a host name other than localhost binds every address too, as Kestrel does.
+        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            throw new InvalidOperationException($"The app's address '{url}' is not a URL.");
+        var port = uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal) ? (https ? 443 : 80) : uri.Port;
+        void Configure(ListenOptions listen)
+        {
+            if (https) listen.UseHttps();
+        }
+        var host = uri.Host.Trim('[', ']');
+        if (host == "localhost") kestrel.ListenLocalhost(port, Configure);
+        else if (IPAddress.TryParse(host, out var address)) kestrel.Listen(address, port, Configure);
+        else kestrel.ListenAnyIP(port, Configure);
     }
 }

@@ -182,7 +182,7 @@ public sealed class PathConfusionTests : IAsyncLifetime
     }
 
     /// One HTTP/1.1 request with the target written byte for byte; returns the status and the whole response.
-    static async Task<(int Status, string Body)> RawGetAsync(Uri gateway, string target, string? header = null)
+    internal static async Task<(int Status, string Body)> RawGetAsync(Uri gateway, string target, string? header = null)
     {
         var ct = TestContext.Current.CancellationToken;
         using var client = new TcpClient();
