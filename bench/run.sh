@@ -7,6 +7,7 @@
 #   bench/run.sh --smoke         CI mode: everything once for a second, the soak for a few (results go to a temp folder)
 #   bench/run.sh --soak [--duration 30m] [--warmup 2m] [--share 0.8]   soak: Portico's feature mix at a share of the most it sustains
 #   bench/run.sh --rounds 5 --duration 15 --no-growth --only portico,yarp
+#   bench/run.sh --baseline 502715c --only portico,yarp --no-growth   adds Portico built from that revision (portico-base)
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 OUT=$ROOT/bench/.out
@@ -32,9 +33,22 @@ dotnet publish bench/Bench.Yarp/Bench.Yarp.csproj -c Release -o "$OUT/yarp" --no
 dotnet publish bench/Portico.Bench/Portico.Bench.csproj -c Release -o "$OUT/driver" --nologo -v quiet
 dotnet publish src/Portico.Cli/Portico.Cli.csproj -c Release -o "$OUT/portico" --nologo -v quiet
 
+# --baseline REV: Portico of another revision, published apart, as the extra target portico-base (pure proxy).
+args=()
+baseline=""
+while [ $# -gt 0 ]; do
+  if [ "$1" = "--baseline" ]; then baseline="$2"; shift 2; else args+=("$1"); shift; fi
+done
+if [ -n "$baseline" ]; then
+  tree=$(mktemp -d)
+  git -C "$ROOT" worktree add -q --detach "$tree" "$baseline"
+  dotnet publish "$tree/src/Portico.Cli/Portico.Cli.csproj" -c Release -o "$OUT/portico-base" --nologo -v quiet
+  git -C "$ROOT" worktree remove --force "$tree"
+  args+=(--baseline-out "$OUT/portico-base" --baseline-revision "$(git -C "$ROOT" rev-parse --short "$baseline")")
+fi
+
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-args=("$@")
-if [[ " $* " == *" --smoke "* ]]; then
+if [[ " ${args[*]} " == *" --smoke "* ]]; then
   args+=(--results "$(mktemp -d)")
 fi
 exec dotnet "$OUT/driver/Portico.Bench.dll" --root "$ROOT" --out "$OUT" "${args[@]}"

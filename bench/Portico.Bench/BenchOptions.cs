@@ -5,10 +5,11 @@ namespace Portico.Bench;
 /// Command-line options. `--smoke` is the CI mode: every target and scenario once, for a second, growth at its
 /// two smallest steps, and the soak for a few seconds; it proves the benchmark runs and writes a report, and measures
 /// nothing worth quoting. `--soak` runs the soak instead of the comparison: `--duration` (default 30m) after
-/// `--warmup` (default 120 s), at `--share` (default 0.8) of the sustained maximum (see SoakRun).
+/// `--warmup` (default 120 s), at `--share` (default 0.8) of the sustained maximum (see SoakRun). `--baseline-out`
+/// (set by run.sh --baseline REV) adds Portico published from another revision as target `portico-base`.
 sealed record BenchOptions(
     string Root, string Out, string Results, double Duration, int Rounds, double Warmup, int Connections,
-    bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false, double Share = 0.8)
+    bool Smoke, bool Growth, IReadOnlyList<string> Only, bool Soak = false, double Share = 0.8, string? BaselineOut = null, string? BaselineRevision = null)
 {
     public static BenchOptions Parse(string[] args)
     {
@@ -16,6 +17,7 @@ sealed record BenchOptions(
         string? outDir = null, results = null;
         double? duration = null, warmup = null;
         var share = 0.8;
+        string? baselineOut = null, baselineRevision = null;
         int rounds = 3, connections = 50;
         bool smoke = false, growth = true, soak = false;
         var only = new List<string>();
@@ -34,6 +36,8 @@ sealed record BenchOptions(
                 case "--smoke": smoke = true; break;
                 case "--soak": soak = true; break;
                 case "--share": share = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+                case "--baseline-out": baselineOut = Path.GetFullPath(Next()); break;
+                case "--baseline-revision": baselineRevision = Next(); break;
                 case "--no-growth": growth = false; break;
                 case "--only": only.AddRange(Next().Split(',', StringSplitOptions.RemoveEmptyEntries)); break;
                 default: throw new ArgumentException($"unknown option '{args[i]}'");
@@ -44,7 +48,7 @@ sealed record BenchOptions(
         duration ??= soak ? 30 * 60 : 10;
         warmup ??= soak ? 120 : 8;
         return new BenchOptions(root, outDir ?? Path.Combine(root, "bench", ".out"), results ?? Path.Combine(root, "bench", "results"),
-            duration.Value, rounds, warmup.Value, connections, smoke, growth, only, soak, share);
+            duration.Value, rounds, warmup.Value, connections, smoke, growth, only, soak, share, baselineOut, baselineRevision);
     }
 
     /// "90", "90s", "30m" or "1h" as seconds.

@@ -8,7 +8,7 @@ namespace Portico.Bench;
 sealed class BenchRun(BenchOptions options) : IAsyncDisposable
 {
     public const int BackendPort = 5001, BackendGrpcPort = 5002, NginxPort = 8081, YarpPort = 8082, ExpressPort = 8083,
-        HaproxyPort = 8085, PorticoPort = 8091, PorticoRedisPort = 8092, GrowthPort = 8093, RedisPort = 6391;
+        HaproxyPort = 8085, PorticoPort = 8091, PorticoRedisPort = 8092, GrowthPort = 8093, PorticoBasePort = 8094, RedisPort = 6391;
 
     readonly List<ManagedProcess> _processes = [];
     readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
@@ -150,6 +150,13 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
             foreach (var peer in peers) scenarios.Add(new Scenario(peer.Name, peer, path, [], path, false));
         scenarios.Add(new("portico", portico, "/hello", [], "/hello", true));
         scenarios.Add(new("portico", portico, "/big", [], "/big", true));
+        if (options.BaselineOut is { } baselineOut)
+        {
+            // Portico built from another revision (run.sh --baseline), started the same way, for the pure-proxy paths.
+            var baseline = await StartPorticoAsync("portico-base", PorticoBasePort, options.Config, null, cli: Path.Combine(baselineOut, "Portico.Cli.dll"));
+            scenarios.Add(new("portico-base", baseline, "/hello", [], "/hello", true));
+            scenarios.Add(new("portico-base", baseline, "/big", [], "/big", true));
+        }
         scenarios.Add(new("portico apikey", portico, "/apikey/hello", [$"X-Api-Key: {Credentials.ApiKey}"], "/hello", true));
         scenarios.Add(new("portico jwt", portico, "/jwt/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true));
         scenarios.Add(new("portico rate limit (memory)", portico, "/limited/hello", [], "/hello", true, CheckRateLimitHeaders));
@@ -182,13 +189,13 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
     static string? CheckXml(HttpResponseMessage response, string body) =>
         response.Content.Headers.ContentType?.MediaType?.EndsWith("xml", StringComparison.Ordinal) == true && body.StartsWith('<') ? null : "not XML";
 
-    public async Task<Target> StartPorticoAsync(string name, int port, string config, Dictionary<string, string>? env, string readyPath = "/hello")
+    public async Task<Target> StartPorticoAsync(string name, int port, string config, Dictionary<string, string>? env, string readyPath = "/hello", string? cli = null)
     {
         var environment = Credentials.Environment(port);
         environment["BENCH_REDIS_PORT"] = RedisPort.ToString();
         foreach (var (k, v) in env ?? []) environment[k] = v;
-        var process = await StartAsync(name, "dotnet", [Path.Combine(options.Out, "portico", "Portico.Cli.dll"), "run", "-c", config, "--no-watch"], port, readyPath, environment);
-        var target = new Target(name, $"http://127.0.0.1:{port}", () => [process.Pid], true, "Portico");
+        var process = await StartAsync(name, "dotnet", [cli ?? Path.Combine(options.Out, "portico", "Portico.Cli.dll"), "run", "-c", config, "--no-watch"], port, readyPath, environment);
+        var target = new Target(name, $"http://127.0.0.1:{port}", () => [process.Pid], true, cli is null ? "Portico" : $"Portico from {options.BaselineRevision ?? "another revision"}");
         _portico[target] = (process, _lastReady);
         return target;
     }

@@ -251,7 +251,8 @@ internal static partial class ConfigBinder
                 new RouteMatch(path, methods, hosts, headers, query, accept),
                 r.String("service"), split, r.String("rewrite"), requestHeaders, responseHeaders, r.Duration("timeout"), r.Int("order") ?? 0,
                 RateLimit: r.String("rateLimit"), Cache: r.String("cache"), Formats: BindFormats(r), Xml: BindXmlFormat(r, errors),
-                OtherMethods: r.Enum("otherMethods", OtherMethodsNames), Kind: kind.BindRoute(r, sectionNode, errors))));
+                OtherMethods: r.Enum("otherMethods", OtherMethodsNames), Kind: kind.BindRoute(r, sectionNode, errors),
+                Policies: r.Has("policies") ? r.StringList("policies") : null)));
             r.Done();
         }
         return list;

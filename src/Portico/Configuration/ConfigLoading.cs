@@ -5,7 +5,8 @@ namespace Portico.Configuration;
 /// given bind, check and compile their sections of routes and their services' protocols.
 internal static class ConfigLoading
 {
-    public static ConfigLoadResult LoadFile(string path, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null)
+    public static ConfigLoadResult LoadFile(string path, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null,
+        IReadOnlyCollection<string>? policies = null)
     {
         string text;
         try
@@ -16,14 +17,16 @@ internal static class ConfigLoading
         {
             return new ConfigLoadResult(null, [new ConfigError("", $"cannot read the config file: {ex.Message}", new ConfigLocation(path, 0, 0), "check the path given with -c/--config")], null);
         }
-        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), kinds, environment, overrides);
+        return Load(text, path, Path.GetDirectoryName(Path.GetFullPath(path)), kinds, environment, overrides, policies);
     }
 
-    public static ConfigLoadResult LoadText(string text, string source, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null) =>
-        Load(text, source, null, kinds, environment, overrides);
+    public static ConfigLoadResult LoadText(string text, string source, RouteKindSet kinds, Func<string, string?>? environment = null, IEnumerable<KeyValuePair<string, string>>? overrides = null,
+        IReadOnlyCollection<string>? policies = null) =>
+        Load(text, source, null, kinds, environment, overrides, policies);
 
     /// <paramref name="directory"/>: where relative file paths (TLS certificates) are looked up; null skips those checks.
-    static ConfigLoadResult Load(string text, string source, string? directory, RouteKindSet kinds, Func<string, string?>? environment, IEnumerable<KeyValuePair<string, string>>? overrides)
+    static ConfigLoadResult Load(string text, string source, string? directory, RouteKindSet kinds, Func<string, string?>? environment, IEnumerable<KeyValuePair<string, string>>? overrides,
+        IReadOnlyCollection<string>? policies)
     {
         var errors = new List<ConfigError>();
         var root = ConfigDocumentParser.Parse(text, source, errors);
@@ -38,7 +41,7 @@ internal static class ConfigLoading
         var sources = new ConfigSourceMap(root, source);
         // Kinds load what their sections refer to (.proto files: without a file there is no folder to find them in).
         foreach (var kind in kinds.Keyed.Prepend(kinds.Default)) config = kind.Prepare(config, sources, directory, errors);
-        config = ConfigValidator.Validate(config, sources, errors, kinds);
+        config = ConfigValidator.Validate(config, sources, errors, kinds, policies);
         if (directory is not null) CheckFiles(config, sources, directory, errors);
         // A value left as "${MISSING}" was reported once; its unsubstituted text is not a second problem.
         var unresolved = substitution.Select(e => e.Path).ToHashSet(StringComparer.Ordinal);

@@ -17,8 +17,10 @@ internal static partial class ConfigValidator
 
     /// Checks <paramref name="config"/> and returns it with each route's path template parsed and each route kind's
     /// plan compiled (what the runtime takes); errors go to <paramref name="errors"/>.
-    public static PorticoConfig Validate(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors, RouteKindSet kinds)
+    /// <paramref name="policies"/>: the names of the C# request policies the host registered.
+    public static PorticoConfig Validate(PorticoConfig config, ConfigSourceMap where, List<ConfigError> errors, RouteKindSet kinds, IReadOnlyCollection<string>? policies = null)
     {
+        policies ??= [];
         void Error(string path, string message, string? hint = null) => errors.Add(new ConfigError(path, message, where.Find(path), hint));
 
         var serviceNames = config.Services.Select(s => s.Name).ToList();
@@ -117,6 +119,15 @@ internal static partial class ConfigValidator
             }
             ValidateHeaders(r.RequestHeaders, $"{rp}.headers.request", Error, request: true);
             ValidateHeaders(r.ResponseHeaders, $"{rp}.headers.response", Error);
+            foreach (var policy in r.Policies ?? [])
+            {
+                if (!policies.Contains(policy))
+                    Error($"{rp}.policies", $"unknown policy '{policy}'", policies.Count == 0
+                        ? "no request policies are registered here: a policy is a C# class an app that embeds Portico registers with AddPortico(o => o.AddPolicy<T>(\"name\"))"
+                        : Suggest.DidYouMean(policy, policies) ?? $"registered policies: {string.Join(", ", policies.Order(StringComparer.Ordinal))}");
+            }
+            if (r.Policies is { } listed && listed.Distinct(StringComparer.Ordinal).Count() != listed.Count)
+                Error($"{rp}.policies", "a policy is listed twice", "list each policy once");
             var checkedRoute = r with { Template = template };
             routes.Add(checkedRoute);
             if (template is not null) compiled.Add((checkedRoute, template));

@@ -110,7 +110,8 @@ public sealed record RouteDefinition(
     IReadOnlyList<ValueCondition>? Claims = null,
     string? Cache = null,
     OtherMethodsAction? OtherMethods = null,
-    RouteKindSection? Kind = null)
+    RouteKindSection? Kind = null,
+    IReadOnlyList<string>? Policies = null)
 {
     public string ConfigPath => $"routes[{Index}]";
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Portico.Auth;
 using Portico.Caching;
 using Portico.Formats;
+using Portico.Policies;
 using Portico.RateLimiting;
 using Portico.Runtime;
 
@@ -27,6 +28,8 @@ public static class PorticoEndpointRouteBuilderExtensions
         // Formats first, so the gateway's own problems (401, 429, …) reach XML clients as problem+xml.
         policies.UsePorticoFormats();
         policies.UsePorticoAuth();
+        // After auth, so a route's C# policies know the caller; before rate limits, so a rejected request costs no quota.
+        policies.UseMiddleware<RequestPoliciesMiddleware>();
         // After auth, so per-consumer limits see the caller's identity.
         policies.UsePorticoRateLimiting();
         // After rate limiting: a cached answer still counts against the caller's limit.

@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Portico.Configuration;
+using Portico.Policies;
 
 namespace Portico.Hosting;
 
@@ -21,4 +23,19 @@ public sealed class PorticoOptions
 
     /// The clock Portico's timers and limits use (tests pass a fake one).
     public TimeProvider? TimeProvider { get; set; }
+
+    readonly Dictionary<string, (Type Type, ServiceLifetime Lifetime)> _policies = new(StringComparer.Ordinal);
+
+    /// Registers <typeparamref name="TPolicy"/> under <paramref name="name"/>, for routes that say `policies: [name]`.
+    /// It is created by the container (constructor injection) with <paramref name="lifetime"/>: scoped policies get
+    /// the request's scope.
+    public PorticoOptions AddPolicy<TPolicy>(string name, ServiceLifetime lifetime = ServiceLifetime.Singleton) where TPolicy : class, IRequestPolicy
+    {
+        if (!Configuration.ConfigNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a valid policy name (letters, digits, '.', '_' and '-')", nameof(name));
+        if (!_policies.TryAdd(name, (typeof(TPolicy), lifetime))) throw new ArgumentException($"a policy named '{name}' is already registered", nameof(name));
+        return this;
+    }
+
+    /// The policies registered, by name.
+    internal IReadOnlyDictionary<string, (Type Type, ServiceLifetime Lifetime)> Policies => _policies;
 }

@@ -13,6 +13,7 @@ using Portico.Auth;
 using Portico.Caching;
 using Portico.Configuration;
 using Portico.Health;
+using Portico.Policies;
 using Portico.RateLimiting;
 using Portico.Routing;
 using Portico.Runtime;
@@ -44,10 +45,14 @@ public static class PorticoServiceCollectionExtensions
         if (config is null)
         {
             if (options.ConfigPath is null) throw new ArgumentException("Give PorticoOptions.ConfigPath or PorticoOptions.Config.", nameof(options));
-            var loaded = ConfigLoader.LoadFile(options.ConfigPath);
+            var loaded = ConfigLoading.LoadFile(options.ConfigPath, BuiltInRouteKinds.Set, policies: [.. options.Policies.Keys]);
             if (!loaded.Success) throw new ConfigException(loaded.Errors);
             config = loaded.Config!;
         }
+        // A config loaded elsewhere (PorticoOptions.Config) was not checked against the policies registered here.
+        var unknownPolicies = config.Routes.SelectMany(r => (r.Policies ?? []).Where(p => !options.Policies.ContainsKey(p))
+            .Select(p => new ConfigError($"{r.ConfigPath}.policies", $"unknown policy '{p}'", null, "register it with AddPortico(o => o.AddPolicy<T>(\"name\"))"))).ToList();
+        if (unknownPolicies.Count > 0) throw new ConfigException(unknownPolicies);
         if (!options.Listen && config.Gateways.Count > 1)
             throw new ConfigException([new ConfigError("gateways", "several gateways need their own listeners", null, "set PorticoOptions.Listen = true, or keep one gateway")]);
         var listenErrors = new List<ConfigError>();
@@ -89,7 +94,10 @@ public static class PorticoServiceCollectionExtensions
         }
         if (ownsHost) services.Configure<HostOptions>(h => h.ShutdownTimeout = config.Server.ShutdownTimeout);
         services.AddSingleton<InFlightRequests>();
-        services.AddHostedService(sp => new ShutdownDrain(sp.GetRequiredService<InFlightRequests>(), config.Server.ShutdownTimeout, sp.GetRequiredService<ILogger<ShutdownDrain>>()));
+        // Embedded, the app's host decides how long the drain may take.
+        services.AddHostedService(sp => new ShutdownDrain(sp.GetRequiredService<InFlightRequests>(),
+            ownsHost ? config.Server.ShutdownTimeout : sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<HostOptions>>().Value.ShutdownTimeout,
+            sp.GetRequiredService<ILogger<ShutdownDrain>>()));
         services.AddHostedService(sp => new ListenerPorts(setup, sp.GetRequiredService<IHostApplicationLifetime>()));
         services.AddTransient<IStartupFilter>(_ => new PorticoEdge(setup));
 
@@ -106,7 +114,10 @@ public static class PorticoServiceCollectionExtensions
         services.AddPorticoRateLimiting();
         services.AddPorticoCaching(config.Server, time);
         services.AddSingleton(sp => new SnapshotCompiler(sp.GetRequiredService<ReadinessEndpoints>(), BuiltInRouteKinds.Set, sp,
-            sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>()));
+            sp.GetRequiredService<RateLimitRegistry>(), sp.GetRequiredService<SessionEndpoints>())
+        { PolicyNames = [.. options.Policies.Keys] });
+        foreach (var (name, (type, lifetime)) in options.Policies)
+            services.Add(new ServiceDescriptor(typeof(IRequestPolicy), name, type, lifetime));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });

@@ -46,6 +46,8 @@ public static class Problem
         public const string MessageUnroutable = "urn:portico:problem:message-unroutable";
         public const string MessageNacked = "urn:portico:problem:message-nacked";
         public const string BrokerRefused = "urn:portico:problem:broker-refused";
+        public const string PolicyRejected = "urn:portico:problem:policy-rejected";
+        public const string PolicyFailed = "urn:portico:problem:policy-failed";
     }
 
     /// <param name="extensions">Writes extra members of the problem object (RFC 9457 extension members).</param>

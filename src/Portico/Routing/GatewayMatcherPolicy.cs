@@ -7,7 +7,9 @@ namespace Portico.Routing;
 
 /// Splits the route tree by named gateway (the listener a request came in on) before the HTTP method is
 /// considered, so a gateway never answers 405 because of another gateway's routes, and the per-request cost is
-/// one array lookup by local port.
+/// one array lookup by local port. When Portico is embedded in an app with listeners of its own
+/// (<see cref="ListenerMap.RestrictToGatewayPorts"/>), the split is also between Portico and the app: a gateway's
+/// listener serves only that gateway's routes, and the app's own endpoints only the app's ports.
 internal sealed class GatewayMatcherPolicy(ListenerMap listeners) : MatcherPolicy, INodeBuilderPolicy
 {
     const int UnknownGateway = -1;
@@ -18,6 +20,7 @@ internal sealed class GatewayMatcherPolicy(ListenerMap listeners) : MatcherPolic
     public bool AppliesToEndpoints(IReadOnlyList<Endpoint> endpoints)
     {
         if ((listeners.GatewayCount < 2 && !listeners.RestrictToGatewayPorts) || ContainsDynamicEndpoints(endpoints)) return false;
+        if (listeners.RestrictToGatewayPorts) return endpoints.Count > 0;
         foreach (var e in endpoints)
         {
             if (e.Metadata.GetMetadata<GatewayMetadata>() is not null) return true;
@@ -32,6 +35,7 @@ internal sealed class GatewayMatcherPolicy(ListenerMap listeners) : MatcherPolic
         foreach (var e in endpoints)
         {
             if (e.Metadata.GetMetadata<GatewayMetadata>() is { } g) byGateway[g.Index].Add(e);
+            else if (listeners.RestrictToGatewayPorts) byGateway[listeners.GatewayCount].Add(e);
             else foreach (var list in byGateway) list.Add(e);
         }
         var edges = new List<PolicyNodeEdge>();

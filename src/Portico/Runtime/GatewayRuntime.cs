@@ -93,7 +93,7 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
         {
             var started = Stopwatch.GetTimestamp();
             var before = FileStamp.Of(ConfigPath);
-            var loaded = before is null || (expected is not null && before != expected) ? null : ConfigLoading.LoadFile(ConfigPath, compiler.Kinds);
+            var loaded = before is null || (expected is not null && before != expected) ? null : ConfigLoading.LoadFile(ConfigPath, compiler.Kinds, policies: compiler.PolicyNames);
             if (loaded is null || FileStamp.Of(ConfigPath) != before)
             {
                 LogFileChanging(logger);

@@ -37,6 +37,9 @@ public sealed class SnapshotCompiler
     /// The route kinds configs are loaded with.
     internal RouteKindSet Kinds => _kinds;
 
+    /// The names of the C# request policies the host registered (routes may name them in `policies:`).
+    internal IReadOnlyCollection<string> PolicyNames { get; init; } = [];
+
     /// The route policies (formats, auth, rate limits, cache, XML bodies) every Portico endpoint runs before its
     /// handler, built once by MapPortico; null runs handlers bare (unit tests of the compiler).
     internal RequestDelegate? Policies { get; set; }
@@ -112,6 +115,7 @@ public sealed class SnapshotCompiler
                 if (route.Match.Hosts.Count > 0) builder.Metadata.Add(new HostAttribute([.. route.Match.Hosts]));
                 AuthServiceExtensions.AddRouteAuth(builder.Metadata, route, gateway, auth);
                 if (rateLimits?.For(route, gateway) is { } rateLimit) builder.Metadata.Add(rateLimit);
+                if (route.Policies is { Count: > 0 } named) builder.Metadata.Add(new Policies.RoutePolicies(route.Name, gateway.Name, [.. named]));
                 if (route.Cache is { } cacheName && config.CachePolicies?.FirstOrDefault(p => p.Name == cacheName) is { } cache)
                     builder.Metadata.Add(new RouteCachePolicy(cache, gateway.Name, route.Name, builder.Metadata.OfType<RouteAuth>().Any()));
                 endpoints.Add(builder.Build());

@@ -98,6 +98,17 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AppEndpoint_NotServedOnTheGatewayListener()
+    {
+        // The gateway's listener is Portico's edge: the app's endpoints stay on the app's ports. Here Portico's
+        // catch-all takes the path to the service instead.
+        using var response = await GetAsync(_gatewayUrl + "/app/hello");
+
+        (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).ShouldNotBe("hello from the app");
+        _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/app/hello"]);
+    }
+
+    [Fact]
     public async Task PorticoRoute_OnTheGatewayListener_AuthenticatesAndForwards()
     {
         using var refused = await GetAsync(_gatewayUrl + "/api/users/1");

@@ -67,6 +67,7 @@ public sealed class SchemaTests
             rateLimit: burst
             cache: short
             otherMethods: reject
+            policies: [tenant-check]
           - name: item
             match: { path: "/api/items/{sku}", methods: [GET] }
             service: inventory
@@ -159,7 +160,8 @@ public sealed class SchemaTests
     public void KitchenSinkConfig_PassesTheSchemaAndTheLoader()
     {
         var schemaErrors = SchemaFixture.ValidateYaml(KitchenSink);
-        var result = ConfigLoader.LoadText(KitchenSink, "kitchen-sink.yaml", _ => null, []);
+        // As an app that embeds Portico and registered the policy would load it.
+        var result = ConfigLoading.LoadText(KitchenSink, "kitchen-sink.yaml", BuiltInRouteKinds.Set, _ => null, [], ["tenant-check"]);
 
         schemaErrors.ShouldBeEmpty(SchemaFixture.Describe(schemaErrors));
         result.Errors.ShouldBeEmpty(string.Join(Environment.NewLine, result.Errors));

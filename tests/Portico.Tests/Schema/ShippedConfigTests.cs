@@ -10,6 +10,9 @@ public sealed class ShippedConfigTests
     /// Variables the shipped configs may reference without a default; everything else must have ${X:-default}.
     static readonly Dictionary<string, string> Environment = [];
 
+    /// The C# request policies the shipped apps register (samples/Portico.Embedded: tenant-check).
+    static readonly string[] Policies = ["tenant-check"];
+
     public static TheoryData<string> ConfigFiles() => new(RepoFiles.ConfigFiles());
 
     public static TheoryData<string, int> MarkdownBlocks() =>
@@ -32,7 +35,7 @@ public sealed class ShippedConfigTests
     {
         var text = File.ReadAllText(Path.Combine(RepoFiles.Root, file));
 
-        var result = ConfigLoader.LoadText(text, file, name => Environment.GetValueOrDefault(name), []);
+        var result = ConfigLoading.LoadText(text, file, BuiltInRouteKinds.Set, name => Environment.GetValueOrDefault(name), [], Policies);
 
         result.Errors.ShouldBeEmpty(string.Join(System.Environment.NewLine, result.Errors));
     }

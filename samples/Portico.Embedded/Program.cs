@@ -1,0 +1,4 @@
+using Portico.Embedded;
+
+var app = EmbeddedApp.Create(args);
+app.Run();
