@@ -37,6 +37,20 @@ internal static class ConfigLoading
         var substitution = new List<ConfigError>();
         EnvironmentSubstitution.Apply(root, environment ?? Environment.GetEnvironmentVariable, substitution);
         errors.AddRange(substitution);
+        return Load(root, source, directory, kinds, policies, errors, substitution);
+    }
+
+    /// An app's configuration section (appsettings.json, environment variables, any provider) as the config:
+    /// the app's configuration system already layered environment and overrides, so `${VAR}` and `PORTICO__`
+    /// are not applied again. Errors name the key path (there is no line to point at).
+    /// <paramref name="directory"/>: where relative files (.proto, keys, certificates) are.
+    public static ConfigLoadResult LoadConfiguration(Microsoft.Extensions.Configuration.IConfiguration section, string source, string? directory, RouteKindSet kinds,
+        IReadOnlyCollection<string>? policies = null) =>
+        Load(ConfigurationDocument.From(section, source), source, directory, kinds, policies, [], []);
+
+    static ConfigLoadResult Load(ConfigNode root, string source, string? directory, RouteKindSet kinds, IReadOnlyCollection<string>? policies, List<ConfigError> errors,
+        List<ConfigError> substitution)
+    {
         var config = ConfigBinder.Bind(root, errors, kinds);
         var sources = new ConfigSourceMap(root, source);
         // Kinds load what their sections refer to (.proto files: without a file there is no folder to find them in).

@@ -14,6 +14,15 @@ public sealed class PorticoOptions
     /// An already loaded and validated config (see <see cref="ConfigLoader"/>); used when no file is given.
     public PorticoConfig? Config { get; set; }
 
+    /// A section of the app's configuration holding Portico's config (e.g. <c>builder.Configuration.GetSection("Portico")</c>,
+    /// the same keys as the file, lists as arrays); used when neither a file nor a config is given. It is applied
+    /// again when the configuration reloads (appsettings.json edited, …); a change that does not load keeps the old config.
+    public Microsoft.Extensions.Configuration.IConfiguration? Configuration { get; set; }
+
+    /// Where relative files named by <see cref="Configuration"/> (.proto files, keys, certificates) are; default the
+    /// current directory.
+    public string? ConfigDirectory { get; set; }
+
     /// Reload the file when it changes (settled writes only; a config that does not load keeps the old one).
     public bool WatchConfigFile { get; set; } = true;
 
@@ -31,7 +40,7 @@ public sealed class PorticoOptions
     /// the request's scope.
     public PorticoOptions AddPolicy<TPolicy>(string name, ServiceLifetime lifetime = ServiceLifetime.Singleton) where TPolicy : class, IRequestPolicy
     {
-        if (!Configuration.ConfigNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a valid policy name (letters, digits, '.', '_' and '-')", nameof(name));
+        if (!ConfigNames.IsValid(name)) throw new ArgumentException($"'{name}' is not a valid policy name (letters, digits, '.', '_' and '-')", nameof(name));
         if (!_policies.TryAdd(name, (typeof(TPolicy), lifetime))) throw new ArgumentException($"a policy named '{name}' is already registered", nameof(name));
         return this;
     }

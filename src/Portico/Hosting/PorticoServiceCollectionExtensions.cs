@@ -44,8 +44,9 @@ public static class PorticoServiceCollectionExtensions
         var config = options.Config;
         if (config is null)
         {
-            if (options.ConfigPath is null) throw new ArgumentException("Give PorticoOptions.ConfigPath or PorticoOptions.Config.", nameof(options));
-            var loaded = ConfigLoading.LoadFile(options.ConfigPath, BuiltInRouteKinds.Set, policies: [.. options.Policies.Keys]);
+            var loaded = options.ConfigPath is not null ? ConfigLoading.LoadFile(options.ConfigPath, BuiltInRouteKinds.Set, policies: [.. options.Policies.Keys])
+                : options.Configuration is { } section ? LoadSection(section, options, BuiltInRouteKinds.Set, [.. options.Policies.Keys])
+                : throw new ArgumentException("Give PorticoOptions.ConfigPath, Configuration or Config.", nameof(options));
             if (!loaded.Success) throw new ConfigException(loaded.Errors);
             config = loaded.Config!;
         }
@@ -121,6 +122,9 @@ public static class PorticoServiceCollectionExtensions
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
+        if (options.ConfigPath is null && options.Config is null && options.Configuration is { } watched)
+            services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, sp.GetRequiredService<GatewayRuntime>(),
+                (kinds, policies) => LoadSection(watched, options, kinds, policies), sp.GetRequiredService<ILogger<ConfigurationSectionWatcher>>()));
         services.AddHostedService(sp => new ConfigWatcher(sp.GetRequiredService<GatewayRuntime>(), time, sp.GetRequiredService<ILogger<ConfigWatcher>>())
         {
             WatchFile = options.WatchConfigFile && options.ConfigPath is not null,
@@ -131,6 +135,10 @@ public static class PorticoServiceCollectionExtensions
         services.AddPorticoAuth();
         return services;
     }
+
+    static ConfigLoadResult LoadSection(IConfiguration section, PorticoOptions options, RouteKindSet kinds, IReadOnlyCollection<string> policies) =>
+        ConfigLoading.LoadConfiguration(section, section is IConfigurationSection s ? $"configuration section '{s.Path}'" : "configuration",
+            options.ConfigDirectory ?? Directory.GetCurrentDirectory(), kinds, policies);
 
     static List<(int Gateway, IPAddress? Address, int Port, bool Https)> ListenAddresses(PorticoConfig config, List<ConfigError> errors)
     {
@@ -251,4 +259,42 @@ internal static class AppListeners
         else if (IPAddress.TryParse(host, out var address)) kestrel.Listen(address, port, Configure);
         else kestrel.ListenAnyIP(port, Configure);
     }
+}
+
+/// Applies the config again when the app's configuration section holding it changes (its reload token fires).
+internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, GatewayRuntime runtime, Func<RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load,
+    ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
+{
+    IDisposable? _subscription;
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        // One reload at a time, in order: the runtime's gate orders them; a failing one is logged there.
+        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, Reload);
+        return Task.CompletedTask;
+    }
+
+    void Reload()
+    {
+        try
+        {
+            runtime.ReloadFromAsync(load).GetAwaiter().GetResult();
+        }
+        catch (Exception ex)
+        {
+            // The running config stays; nothing of a failed compile went live.
+            LogReloadFailed(logger, ex);
+        }
+    }
+
+    [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Applying the changed configuration section failed; the running configuration is kept")]
+    static partial void LogReloadFailed(ILogger logger, Exception exception);
+
+    public Task StopAsync(CancellationToken cancellationToken)
+    {
+        _subscription?.Dispose();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose() => _subscription?.Dispose();
 }

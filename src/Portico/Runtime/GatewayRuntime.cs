@@ -112,6 +112,28 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
         }
     }
 
+    /// Loads a config with <paramref name="load"/> (given the kinds and policy names this runtime knows) inside the
+    /// reload gate and applies it; on any error the running config stays and the errors are logged.
+    internal async Task<ReloadResult> ReloadFromAsync(Func<RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var loaded = load(compiler.Kinds, compiler.PolicyNames);
+            if (!loaded.Success)
+            {
+                LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
+                return new ReloadResult(false, holder.Current.Version, loaded.Errors);
+            }
+            return await ApplyLockedAsync(loaded.Config!, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
     static ConfigError? ListenersChanged(PorticoConfig current, PorticoConfig next)
     {
         static string Shape(PorticoConfig c) => string.Join(";", c.Gateways.Select(g => $"{g.Name}={string.Join(",", g.Listen)}|{g.Tls}"));

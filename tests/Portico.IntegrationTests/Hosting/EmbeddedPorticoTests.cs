@@ -168,17 +168,4 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
-
-    sealed class QueueLoggerProvider(ConcurrentQueue<string> lines) : ILoggerProvider
-    {
-        public ILogger CreateLogger(string categoryName) => new QueueLogger(lines);
-        public void Dispose() { }
-
-        sealed class QueueLogger(ConcurrentQueue<string> lines) : ILogger
-        {
-            public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-            public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Information;
-            public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) => lines.Enqueue(formatter(state, exception));
-        }
-    }
 }
