@@ -12,7 +12,7 @@ cd "$(dirname "$0")"
 
 # Debian packages the test suite needs; servers are started by the tests themselves on free loopback ports.
 # clang-14 and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer driver in fuzz/driver.
-APT_PACKAGES=(curl redis-server rabbitmq-server clang-14 libclang-rt-14-dev)
+APT_PACKAGES=(curl unzip redis-server rabbitmq-server clang-14 libclang-rt-14-dev)
 
 ensure_packages() {
   local missing=()
@@ -49,6 +49,11 @@ case "$cmd" in
     dotnet build Portico.sln -c Release
     dotnet format Portico.sln --verify-no-changes --no-restore
     dotnet test --solution Portico.sln -c Release --no-build
+    # The library package: its assembly, XML docs and README are in it.
+    rm -rf artifacts/pack && dotnet pack src/Portico/Portico.csproj -c Release --no-build -o artifacts/pack --nologo -v quiet
+    for entry in lib/net10.0/Portico.dll lib/net10.0/Portico.xml README.md; do
+      unzip -l artifacts/pack/Portico.*.nupkg | grep -q " $entry\$" || { echo "pack: $entry missing from the Portico package" >&2; exit 1; }
+    done
     # The benchmark in smoke mode: proves it still builds, starts every target and writes a report (no timing).
     bench/run.sh --smoke
     # Every parser fuzzed briefly from its committed seeds, two at a time on the two cores; a crash fails the build.

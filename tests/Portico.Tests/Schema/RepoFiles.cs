@@ -40,6 +40,8 @@ internal static class RepoFiles
     {
         var list = new List<string>();
         if (File.Exists(Path.Combine(Root, "README.md"))) list.Add("README.md");
+        // The library package's README.
+        if (File.Exists(Path.Combine(Root, "src", "Portico", "README.md"))) list.Add(Path.Combine("src", "Portico", "README.md"));
         var docs = Path.Combine(Root, "docs");
         if (Directory.Exists(docs)) list.AddRange(Directory.EnumerateFiles(docs, "*.md").Select(f => Path.GetRelativePath(Root, f)));
         return list.Order(StringComparer.Ordinal);

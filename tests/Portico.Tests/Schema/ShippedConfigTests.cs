@@ -47,7 +47,7 @@ public sealed class ShippedConfigTests
         var block = MarkdownConfigBlocks.Read(file).Single(b => b.Line == line);
 
         var schemaErrors = SchemaFixture.ValidateYaml(block.Text, block.ToString());
-        var result = ConfigLoader.LoadText(block.Text, block.ToString(), name => Environment.GetValueOrDefault(name), []);
+        var result = ConfigLoading.LoadText(block.Text, block.ToString(), BuiltInRouteKinds.Set, name => Environment.GetValueOrDefault(name), [], Policies);
 
         if (block.ExpectedErrors is { } expected)
         {
