@@ -3,11 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Identity;
 using Portico.Problems;
 using Portico.Proxy;
-
 using Portico.Runtime;
 
 namespace Portico.Aggregation;

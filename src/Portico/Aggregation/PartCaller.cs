@@ -2,7 +2,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.LoadBalancing;
 using Portico.Services;
 using Yarp.ReverseProxy.Forwarder;

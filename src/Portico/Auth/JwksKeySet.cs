@@ -120,7 +120,7 @@ internal sealed class JwksKeySet : IConfigurationManager<OpenIdConnectConfigurat
         using var response = await _http.GetAsync(_url, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
         response.EnsureSuccessStatusCode();
         if (response.Content.Headers.ContentLength > MaxDocumentBytes) throw new InvalidOperationException("the JWKS document is too large");
-        using var body = await Hosting.PooledBody.ReadAsync(await response.Content.ReadAsStreamAsync().ConfigureAwait(false), response.Content.Headers.ContentLength,
+        using var body = await Http.PooledBody.ReadAsync(await response.Content.ReadAsStreamAsync().ConfigureAwait(false), response.Content.Headers.ContentLength,
             MaxDocumentBytes, CancellationToken.None).ConfigureAwait(false);
         if (body.TooLarge) throw new InvalidOperationException("the JWKS document is too large");
         var keys = new JsonWebKeySet(System.Text.Encoding.UTF8.GetString(body.Span));

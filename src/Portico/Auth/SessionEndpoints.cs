@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Problems;
 using Portico.Routing;
 using Portico.Runtime;

@@ -25,7 +25,7 @@ internal sealed class CacheHeadersMiddleware(RequestDelegate next)
         }
     }
 
-    sealed class CacheHeadersStream(Stream inner, CacheRequestState state) : Hosting.ResponseBodyStream
+    sealed class CacheHeadersStream(Stream inner, CacheRequestState state) : Http.ResponseBodyStream
     {
         public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {

@@ -29,7 +29,7 @@ internal sealed class CacheRequestState
     readonly KeyValuePair<string, StringValues>[] _gatewayHeaders;
     byte[]? _body;
     int _bodyLength;
-    Hosting.BudgetShare? _share;
+    Http.BudgetShare? _share;
     bool _bodyTooLarge;
     DateTimeOffset _created;
 
@@ -80,7 +80,7 @@ internal sealed class CacheRequestState
             if (_lookup.Local is not null)
             {
                 _body = ArrayPool<byte>.Shared.Rent(4096);
-                _share = Hosting.BufferedBodyBudget.For(_http);
+                _share = Http.BufferedBodyBudget.For(_http);
             }
         }
         else

@@ -16,7 +16,7 @@ namespace Portico.Caching;
 internal sealed partial class PorticoCacheStore(ServerDefinition server, RuntimeHolder holder, RedisConnections redis, TimeProvider time, ILogger<PorticoCacheStore> logger)
     : IOutputCacheStore, IDisposable
 {
-    readonly Hosting.LogThrottle _unreachableLog = new(Hosting.LogThrottle.Default);
+    readonly Http.LogThrottle _unreachableLog = new(Http.LogThrottle.Default);
     readonly MemoryResponseCache _local = new(server.CacheSize);
     RedisOutputCacheStore? _shared;
 

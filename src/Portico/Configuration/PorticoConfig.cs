@@ -21,7 +21,7 @@ public sealed record PorticoConfig(
 /// <param name="CacheSize">Bytes the in-memory response cache may hold (least recently used entries go first).</param>
 /// <param name="CacheMaxBodySize">Larger responses are not cached.</param>
 /// <param name="BufferedBodies">Bytes of buffered bodies the process may hold at once; null for the default (see
-/// <see cref="Hosting.BufferedBodyBudget.DefaultLimit"/>).</param>
+/// <see cref="Http.BufferedBodyBudget.DefaultLimit"/>).</param>
 public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel,
     long CacheSize = ServerDefinition.DefaultCacheSize, long CacheMaxBodySize = ServerDefinition.DefaultCacheMaxBodySize, long? BufferedBodies = null)
 {

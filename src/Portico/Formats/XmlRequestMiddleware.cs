@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Xml;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Net.Http.Headers;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Problems;
 
 namespace Portico.Formats;

@@ -10,7 +10,7 @@ namespace Portico.Formats;
 /// or the body ends, so a body whose XML fits goes out whole, in one write with a Content-Length, and a longer one
 /// in chunks of about that size. A body of no declared length may be a stream that pauses: its XML goes out as
 /// each piece of JSON comes.
-internal sealed class XmlResponseStream : Hosting.ResponseBodyStream
+internal sealed class XmlResponseStream : Http.ResponseBodyStream
 {
     internal const int HeldBytes = 128 * 1024;
 

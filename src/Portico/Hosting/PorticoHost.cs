@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
+using Portico.Routing;
 using Portico.Runtime;
 
 namespace Portico.Hosting;

@@ -13,6 +13,7 @@ using Portico.Auth;
 using Portico.Caching;
 using Portico.Configuration;
 using Portico.Health;
+using Portico.Http;
 using Portico.Policies;
 using Portico.RateLimiting;
 using Portico.Routing;

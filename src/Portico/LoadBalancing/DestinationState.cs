@@ -9,7 +9,7 @@ public sealed class DestinationState(Uri url)
     public Uri Url { get; } = url;
 
     /// Throttles the failure lines about this URL.
-    internal Hosting.LogThrottle FailureLog { get; } = new(Hosting.LogThrottle.Default);
+    internal Http.LogThrottle FailureLog { get; } = new(Http.LogThrottle.Default);
 
     /// The prefix handed to the forwarder: scheme, authority and base path without a trailing '/'.
     public string Prefix { get; } = url.AbsoluteUri.TrimEnd('/');

@@ -74,7 +74,7 @@ public static class Problem
             response.Headers.RetryAfter = Math.Max(1L, (long)Math.Ceiling(after.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var json = new Utf8JsonWriter(buffer, Hosting.JsonText.WriterOptions))
+        using (var json = new Utf8JsonWriter(buffer, Http.JsonText.WriterOptions))
         {
             json.WriteStartObject();
             json.WriteString("type", type);

@@ -7,7 +7,7 @@ namespace Portico.Proxy;
 /// What a proxied route does to the request and response on the way through: path/query rewrite,
 /// X-Forwarded-*, the upstream's own Host, configured header edits, and holding back retryable 5xx.
 internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransformPlan request, HeaderTransformPlan response, bool mayRetry, Auth.IdentityForwarding? identity = null,
-    Hosting.ClientAddress? clients = null) : HttpTransformer
+    Http.ClientAddress? clients = null) : HttpTransformer
 {
     readonly ClientHeaderFilter _clientHeaders = request.Keep.Length == 0 ? ClientHeaderFilter.Default : new ClientHeaderFilter(request.Keep);
 

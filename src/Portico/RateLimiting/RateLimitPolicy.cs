@@ -1,7 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Identity;
 
 namespace Portico.RateLimiting;

@@ -1,5 +1,5 @@
 using Portico.Configuration;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Store;
 
 namespace Portico.RateLimiting;

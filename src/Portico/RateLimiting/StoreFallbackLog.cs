@@ -11,7 +11,7 @@ internal sealed partial class StoreFallbackLog(ILogger<StoreFallbackLog> logger,
     sealed class State
     {
         public volatile bool Down;
-        public readonly Hosting.LogThrottle Log = new(Hosting.LogThrottle.Default);
+        public readonly Http.LogThrottle Log = new(Http.LogThrottle.Default);
     }
 
     readonly ConcurrentDictionary<string, State> _states = new(StringComparer.Ordinal);

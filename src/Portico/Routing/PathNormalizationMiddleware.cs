@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Portico.Configuration;
-using Portico.Hosting;
 using Portico.Problems;
 using Portico.Runtime;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Configuration;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Proxy;
 using Portico.Services;
 
@@ -11,7 +11,7 @@ namespace Portico.Runtime;
 /// publish to a broker). The config half (<see cref="RouteKindConfig"/>) binds, checks and compiles the kind's
 /// section of a route once per config load; this half registers what the kind needs in the container and makes,
 /// per gateway of each snapshot, the <see cref="RouteHandler"/> that runs the compiled plan. Everything a kind
-/// holds lives in its own folder; it is listed once, in <see cref="Hosting.BuiltInRouteKinds"/>.
+/// holds lives in its own folder; it is listed once, in `Hosting/BuiltInRouteKinds`.
 internal abstract class RouteKind : RouteKindConfig
 {
     /// Adds the services the kind's handlers use (called once when the host is built).

@@ -27,11 +27,11 @@ public sealed class RuntimeSnapshot
     public PorticoConfig Config { get; }
 
     /// The config's trusted proxies, compiled once: who may report the client's address, scheme and host.
-    public Hosting.ClientAddress Clients => _clients ??= Config.TrustedProxies is { Count: > 0 } trusted
-        ? new Hosting.ClientAddress(trusted)
-        : Hosting.ClientAddress.NoTrustedProxies;
+    public Http.ClientAddress Clients => _clients ??= Config.TrustedProxies is { Count: > 0 } trusted
+        ? new Http.ClientAddress(trusted)
+        : Http.ClientAddress.NoTrustedProxies;
 
-    Hosting.ClientAddress? _clients;
+    Http.ClientAddress? _clients;
     public IReadOnlyList<Endpoint> Endpoints { get; private set; } = [];
     public IReadOnlyDictionary<string, ServiceRuntime> Services { get; }
 

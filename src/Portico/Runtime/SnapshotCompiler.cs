@@ -5,7 +5,7 @@ using Portico.Caching;
 using Portico.Configuration;
 using Portico.Formats;
 using Portico.Health;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Problems;
 using Portico.RateLimiting;
 using Portico.Routing;

@@ -6,7 +6,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.IntegrationTests.RateLimiting;
 using Portico.Problems;

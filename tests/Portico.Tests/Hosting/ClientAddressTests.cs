@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.AspNetCore.Http;
-using Portico.Hosting;
+using Portico.Http;
 
 namespace Portico.Tests.Hosting;
 

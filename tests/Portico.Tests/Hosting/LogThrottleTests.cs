@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Time.Testing;
-using Portico.Hosting;
+using Portico.Http;
 
 namespace Portico.Tests.Hosting;
 

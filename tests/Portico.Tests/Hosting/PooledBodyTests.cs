@@ -1,5 +1,5 @@
 using CsCheck;
-using Portico.Hosting;
+using Portico.Http;
 
 namespace Portico.Tests.Hosting;
 

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using Portico.Configuration;
 using Portico.Hosting;
+using Portico.Http;
 using Portico.RateLimiting;
 using Portico.Store;
 

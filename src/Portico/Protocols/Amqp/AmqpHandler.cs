@@ -4,7 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Net.Http.Headers;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Identity;
 using Portico.Problems;
 using Portico.Runtime;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
-using Portico.Hosting;
+using Portico.Http;
 using Portico.Identity;
 using Portico.LoadBalancing;
 using Portico.Problems;

@@ -1,6 +1,6 @@
 using Microsoft.AspNetCore.Http;
 
-namespace Portico.Hosting;
+namespace Portico.Routing;
 
 /// Which gateway a request belongs to, by the local port it arrived on. Filled once the listeners are bound
 /// (ports given as 0 are only known then).

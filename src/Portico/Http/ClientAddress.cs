@@ -2,7 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http;
 
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// The client's IP address: the connection's peer, or — when the peer is a trusted proxy — the right-most
 /// X-Forwarded-For entry that is not itself a trusted proxy (entries further left are the client's own claims).

@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// A whole body read from a stream into one buffer, for code that needs all of it at once (to parse or convert it).
 /// The buffer starts at the declared length when there is one and doubles from there, so a small body takes a small

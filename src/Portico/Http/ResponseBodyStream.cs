@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// Base of the streams Portico puts in place of a response body to act on what the handler writes: write-only,
 /// not seekable, no length.

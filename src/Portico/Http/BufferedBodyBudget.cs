@@ -3,7 +3,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// The bytes of buffered bodies (aggregate parts and answers, GraphQL answers, XML, AMQP and login bodies, AMQP replies,
 /// cache copies) the whole process may hold at once: `server.limits.bufferedBodies`. A request takes its share as its

@@ -1,4 +1,4 @@
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// Lets a repeated log line through at most once per interval and counts the ones it held back, so an outage
 /// writes a line every few seconds saying how many events it stands for, instead of one line per request.

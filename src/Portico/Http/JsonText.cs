@@ -1,7 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
-namespace Portico.Hosting;
+namespace Portico.Http;
 
 /// How the gateway writes JSON of its own (answers it builds, bodies it converts): text from services stays as they
 /// sent it — non-ASCII letters and characters such as ' or &lt; are written as themselves, not as \u escapes — while
