@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Portico.Http;
 using Portico.Identity;
 using Portico.Problems;
-using Portico.Proxy;
 using Portico.Runtime;
 
 namespace Portico.Aggregation;

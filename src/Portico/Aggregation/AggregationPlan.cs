@@ -75,7 +75,7 @@ public sealed partial class AggregationPlan
                 Fail($"{pp}.headers.{name}", $"'{name}' is not a valid header name");
             foreach (var (name, value) in d.Headers)
             {
-                if (Proxy.HeaderValue.Flaw(value) is { } flaw)
+                if (Http.HeaderValue.Flaw(value) is { } flaw)
                     Fail($"{pp}.headers.{name}", $"the value holds {flaw}", "header values are visible ASCII, spaces and tabs; percent-encode anything else");
             }
 

@@ -139,7 +139,7 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
                 return;
             }
             // The session's identity is forwarded as header values later: refuse it now rather than on every request.
-            if ((Proxy.HeaderValue.Flaw(subject) ?? Proxy.HeaderValue.Flaw(string.Join(' ', scopes))) is { } flaw)
+            if ((Http.HeaderValue.Flaw(subject) ?? Http.HeaderValue.Flaw(string.Join(' ', scopes))) is { } flaw)
             {
                 LogUnforwardableIdentity(logger, service.Name, flaw);
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",

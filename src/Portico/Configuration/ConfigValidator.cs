@@ -183,7 +183,7 @@ internal static partial class ConfigValidator
         // Values are written as they are: one with a line break would add header lines (or a request) of its own.
         foreach (var (name, value) in t.Set.Concat(t.Append))
         {
-            if (Proxy.HeaderValue.Flaw(value) is { } flaw)
+            if (Http.HeaderValue.Flaw(value) is { } flaw)
                 error($"{path}.{(t.Set.Contains(new(name, value)) ? "set" : "append")}.{name}", $"the value holds {flaw}", "header values are visible ASCII, spaces and tabs; percent-encode anything else");
         }
         if (!request && t.Keep is { Count: > 0 }) error($"{path}.keep", "keep applies to request headers only", "move it to headers.request.keep");

@@ -22,10 +22,10 @@ public sealed record GatewayIdentity(string Subject, string? Consumer, IReadOnly
     /// The groups as one space-separated header value (empty when none).
     public string GroupsText { get; } = Groups is null ? "" : string.Join(' ', Groups);
 
-    /// What makes this identity impossible to forward as header values (see <see cref="Proxy.HeaderValue"/>), null
+    /// What makes this identity impossible to forward as header values (see <see cref="Http.HeaderValue"/>), null
     /// when every value is safe. Edge authentication refuses the credential then, so no writer ever sees it.
-    public string? Flaw { get; } = Proxy.HeaderValue.Flaw(Subject) ?? Proxy.HeaderValue.Flaw(Consumer) ?? Proxy.HeaderValue.Flaw(Method)
-        ?? Proxy.HeaderValue.Flaw(string.Join(' ', Scopes)) ?? (Groups is null ? null : Proxy.HeaderValue.Flaw(string.Join(' ', Groups)));
+    public string? Flaw { get; } = Http.HeaderValue.Flaw(Subject) ?? Http.HeaderValue.Flaw(Consumer) ?? Http.HeaderValue.Flaw(Method)
+        ?? Http.HeaderValue.Flaw(string.Join(' ', Scopes)) ?? (Groups is null ? null : Http.HeaderValue.Flaw(string.Join(' ', Groups)));
 
     /// Hands each identity header (name from <paramref name="names"/>, value from this identity) to
     /// <paramref name="add"/>: subject and method always, consumer, scopes and groups when there are any. Every way

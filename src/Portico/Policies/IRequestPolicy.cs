@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
+using Portico.Http;
 using Portico.Identity;
-using Portico.Proxy;
 
 namespace Portico.Policies;
 

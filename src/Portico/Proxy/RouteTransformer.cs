@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Portico.Http;
 using Portico.Routing;
 using Yarp.ReverseProxy.Forwarder;
 

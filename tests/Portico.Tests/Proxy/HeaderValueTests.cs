@@ -1,4 +1,4 @@
-using Portico.Proxy;
+using Portico.Http;
 
 namespace Portico.Tests.Proxy;
 

@@ -92,7 +92,7 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         var where = amqp.Exchange.Length == 0 ? $"routing key '{routingKey}' (default exchange)" : $"exchange '{amqp.Exchange}' with routing key '{routingKey}'";
         switch (outcome.Kind)
         {
-            case AmqpOutcomeKind.Accepted when outcome.Reply is { ContentType: { } replyType } && Proxy.HeaderValue.Flaw(replyType) is { } flaw:
+            case AmqpOutcomeKind.Accepted when outcome.Reply is { ContentType: { } replyType } && Http.HeaderValue.Flaw(replyType) is { } flaw:
                 // The reply's content type becomes the response's Content-Type: the responder's text, not ours to pass on broken.
                 await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamError, "Bad Gateway",
                     $"The reply from service '{service}' has a content type that holds {flaw}.", service, route.Name).ConfigureAwait(false);

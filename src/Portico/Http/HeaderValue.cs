@@ -1,6 +1,6 @@
 using System.Buffers;
 
-namespace Portico.Proxy;
+namespace Portico.Http;
 
 /// The one check every place that writes a header, gRPC metadata entry or AMQP header uses on a value it did not
 /// write itself: visible ASCII, space and HTAB only. CR/LF would split the field (or start a second request),
