@@ -51,8 +51,10 @@ case "$cmd" in
     dotnet test --solution Portico.sln -c Release --no-build
     # The library package: its assembly, XML docs and README are in it.
     rm -rf artifacts/pack && dotnet pack src/Portico/Portico.csproj -c Release --no-build -o artifacts/pack --nologo -v quiet
+    # The listing is read whole first: grep -q leaving a pipe early would fail it under pipefail.
+    listing=$(unzip -l artifacts/pack/Portico.*.nupkg)
     for entry in lib/net10.0/Portico.dll lib/net10.0/Portico.xml README.md; do
-      unzip -l artifacts/pack/Portico.*.nupkg | grep -q " $entry\$" || { echo "pack: $entry missing from the Portico package" >&2; exit 1; }
+      grep -q " $entry\$" <<< "$listing" || { echo "pack: $entry missing from the Portico package" >&2; exit 1; }
     done
     # The benchmark in smoke mode: proves it still builds, starts every target and writes a report (no timing).
     bench/run.sh --smoke
