@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Routing.Template;
-using Portico.Routing;
+using Portico.Configuration;
 
 namespace Portico.Fuzz;
 

@@ -15,12 +15,12 @@ static class RewriteTemplateHarness
     {
         var lines = Encoding.UTF8.GetString(data).Split('\n');
         var template = lines[0];
-        var names = RewriteTemplate.ParameterNames(template, out var error).ToList();
+        var rewrite = RewriteTemplate.Parse(template, out var error);
+        var names = rewrite.Parameters;
         // The config validator refuses these, so the gateway never applies them.
         if (error is not null || !template.StartsWith('/') || template.Contains('#', StringComparison.Ordinal)) return;
         if (template.Any(c => c <= ' ' || c >= 0x7f)) return; // literals are used as written: keep to what a path may hold
 
-        var rewrite = RewriteTemplate.Parse(template);
         var values = new RouteValueDictionary();
         for (var i = 0; i < names.Count; i++)
             values[names[i]] = 1 + i < lines.Length ? lines[1 + i] : "";

@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Portico.Compilation;
 using Portico.Demo.SampleServices;
 using Portico.Hosting;
-using Portico.Runtime;
 
 namespace Portico.Demo;
 

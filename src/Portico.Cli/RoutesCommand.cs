@@ -44,7 +44,7 @@ internal static class RoutesCommand
 
     static IEnumerable<string> AuthOf(RouteDefinition route, GatewayDefinition gateway)
     {
-        var schemes = Portico.Auth.RouteAuthPolicy.SchemesOf(route, gateway);
+        var schemes = route.SchemesOn(gateway);
         if (schemes.Count > 0) yield return $"auth {string.Join("|", schemes)}";
         if (route.Scopes is { Count: > 0 } scopes) yield return $"scopes {string.Join(",", scopes)}";
     }

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http;
-using Portico.Proxy;
 using Portico.Runtime;
 using Portico.Services;
 

@@ -19,7 +19,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
 
     public sealed record Request(string Route, string Part, ServiceRuntime Service, HttpMethod Method, string PathAndQuery,
         IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ByteBudget Budget,
-        Proxy.HeaderTransformPlan HeaderEdits, BudgetShare? Share = null);
+        Runtime.HeaderTransformPlan HeaderEdits, BudgetShare? Share = null);
 
     public Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
     {

@@ -63,7 +63,7 @@ public static class AuthServiceExtensions
     /// Adds a route's auth metadata (policy and challenge data) to its endpoint; nothing for anonymous routes.
     internal static void AddRouteAuth(IList<object> metadata, RouteDefinition route, GatewayDefinition gateway, AuthRuntime? auth)
     {
-        var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
+        var schemes = route.SchemesOn(gateway);
         if (auth is null || schemes.Count == 0) return;
         var routeAuth = new RouteAuth(auth, schemes, route.Scopes ?? [], route.Claims ?? [], route.Name);
         metadata.Add(routeAuth);

@@ -35,7 +35,7 @@ internal sealed class IdentityForwarding
     public static IdentityForwarding? For(RouteDefinition route, GatewayDefinition gateway, AuthDefinition? auth)
     {
         if (auth is null) return null;
-        var schemes = RouteAuthPolicy.SchemesOf(route, gateway);
+        var schemes = route.SchemesOn(gateway);
         var strip = new List<string>();
         string? query = null;
         string? cookie = null;

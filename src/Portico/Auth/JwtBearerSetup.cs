@@ -9,7 +9,7 @@ namespace Portico.Auth;
 /// Configures ASP.NET Core's JwtBearer handler for the `jwt` scheme from the live config (the options cache is
 /// cleared on every snapshot swap, see <see cref="AuthServiceExtensions"/>), and maps validated tokens to
 /// Portico's claims: subject from <see cref="JwtDefinition.SubjectClaim"/>, scopes from `scope`/`scp` or the configured claim.
-internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtime, JwksKeyCache keys, TimeProvider time) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
+internal sealed class JwtBearerSetup(RuntimeHolder holder, JwksKeyCache keys, TimeProvider time) : Microsoft.Extensions.Options.IConfigureNamedOptions<JwtBearerOptions>
 {
     public void Configure(JwtBearerOptions options) => Configure(AuthSchemes.Jwt, options);
 
@@ -22,7 +22,7 @@ internal sealed class JwtBearerSetup(RuntimeHolder holder, GatewayRuntime runtim
         SecurityKey? staticKey = null;
         if (jwt.KeyFile is { } file)
         {
-            var directory = runtime.ConfigPath is { } configPath ? Path.GetDirectoryName(Path.GetFullPath(configPath))! : Directory.GetCurrentDirectory();
+            var directory = holder.ConfigPath is { } configPath ? Path.GetDirectoryName(Path.GetFullPath(configPath))! : Directory.GetCurrentDirectory();
             // Checked when the config was loaded; a key that vanished since leaves no key, so every token is refused.
             JwtKeyFile.TryLoad(Path.Combine(directory, file), out staticKey, out _);
         }

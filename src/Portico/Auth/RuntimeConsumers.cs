@@ -31,13 +31,13 @@ internal sealed partial class RuntimeConsumers : IDisposable
     readonly TimeProvider _time;
     bool _loadedFromRedis;
 
-    public RuntimeConsumers(RuntimeHolder holder, GatewayRuntime runtime, RedisConnections redis, TimeProvider time, ILogger<RuntimeConsumers> logger)
+    public RuntimeConsumers(RuntimeHolder holder, RedisConnections redis, TimeProvider time, ILogger<RuntimeConsumers> logger)
     {
         _logger = logger;
         _redis = redis;
         _time = time;
-        holder.Swapped += snapshot => Follow(snapshot.Config, runtime.ConfigPath);
-        if (holder.HasSnapshot) Follow(holder.Current.Config, runtime.ConfigPath);
+        holder.Swapped += snapshot => Follow(snapshot.Config, holder.ConfigPath);
+        if (holder.HasSnapshot) Follow(holder.Current.Config, holder.ConfigPath);
     }
 
     public ConsumerKeyIndex Keys => _keys;

@@ -5,7 +5,7 @@ using Portico.Runtime;
 namespace Portico.Caching;
 
 /// Applies purge requests the CLI leaves beside the config (see <see cref="CachePurgeRequests"/>).
-internal sealed partial class CachePurgeWatcher(GatewayRuntime runtime, PorticoCacheStore store, ILogger<CachePurgeWatcher> logger) : IHostedService, IDisposable
+internal sealed partial class CachePurgeWatcher(RuntimeHolder runtime, PorticoCacheStore store, ILogger<CachePurgeWatcher> logger) : IHostedService, IDisposable
 {
     FileSystemWatcher? _watcher;
     readonly SemaphoreSlim _gate = new(1, 1);

@@ -67,7 +67,7 @@ internal static class ConfigLoading
 
     static void CheckFiles(PorticoConfig config, ConfigSourceMap sources, string directory, List<ConfigError> errors)
     {
-        if (config.Auth?.Jwt?.KeyFile is { } jwtKey && !Auth.JwtKeyFile.TryLoad(Path.Combine(directory, jwtKey), out _, out var keyProblem))
+        if (config.Auth?.Jwt?.KeyFile is { } jwtKey && !Configuration.JwtKeyFile.TryLoad(Path.Combine(directory, jwtKey), out _, out var keyProblem))
             errors.Add(new ConfigError("auth.jwt.key", keyProblem!, sources.Find("auth.jwt.key"), $"a PEM public key (RSA or EC), path relative to the config file's folder ({directory})"));
         foreach (var g in config.Gateways)
         {

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.RegularExpressions;
-using Portico.Auth;
-using Portico.Routing;
 
 namespace Portico.Configuration;
 
@@ -37,13 +35,11 @@ internal static partial class ConfigValidator
                 Error($"{rp}.anonymous", "the route is anonymous but lists auth schemes", "keep one: anonymous: true, or auth: [...]");
             foreach (var gateway in config.Gateways.Where(g => r.Gateways is null || r.Gateways.Contains(g.Name)))
             {
-                var schemes = RouteAuthPolicy.SchemesOf(r, gateway);
+                var schemes = r.SchemesOn(gateway);
                 if (schemes.Count == 0 && r.Scopes is { Count: > 0 })
                     Error($"{rp}.scopes", $"the route requires scopes but accepts no credentials on gateway '{gateway.Name}'", "add auth: [apikey, jwt] to the route (or to the gateway)");
                 if (schemes.Count == 0 && r.Claims is { Count: > 0 })
                     Error($"{rp}.claims", $"the route requires claims but accepts no credentials on gateway '{gateway.Name}'", "add auth: [jwt] to the route (or to the gateway)");
-                if (schemes.Count == 0 && r.Rewrite is { } rw && RewriteTemplate.ParameterNames(rw, out _).Any(RewriteTemplate.IsIdentityValue))
-                    Error($"{rp}.rewrite", $"the rewrite uses the caller's identity but the route is anonymous on gateway '{gateway.Name}'", "add auth: [jwt] (or another scheme) to the route");
             }
         }
 

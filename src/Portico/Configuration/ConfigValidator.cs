@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Portico.Routing;
 
 namespace Portico.Configuration;
 

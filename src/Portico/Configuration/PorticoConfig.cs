@@ -1,4 +1,3 @@
-using Portico.Routing;
 
 namespace Portico.Configuration;
 
@@ -117,6 +116,10 @@ public sealed record RouteDefinition(
 
     /// The parsed `match.path`, set when the config is validated (null until then, or when it does not parse).
     public PathTemplate? Template { get; init; }
+
+    /// The auth schemes the route accepts on <paramref name="gateway"/>: none when anonymous, else the route's
+    /// list, else the gateway's default.
+    public IReadOnlyList<string> SchemesOn(GatewayDefinition gateway) => Anonymous ? [] : Auth ?? gateway.Auth ?? [];
 }
 
 /// What happens to a request whose path and conditions match a route with `methods:` but whose method it does

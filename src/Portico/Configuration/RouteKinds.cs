@@ -1,4 +1,3 @@
-using Portico.Routing;
 
 namespace Portico.Configuration;
 

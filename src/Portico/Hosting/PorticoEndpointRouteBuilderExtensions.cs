@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Auth;
 using Portico.Caching;
+using Portico.Compilation;
 using Portico.Formats;
 using Portico.Policies;
 using Portico.RateLimiting;

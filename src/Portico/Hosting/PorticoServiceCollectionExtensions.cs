@@ -11,6 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
 using Portico.Caching;
+using Portico.Compilation;
 using Portico.Configuration;
 using Portico.Health;
 using Portico.Http;

@@ -43,14 +43,22 @@ internal sealed class ProxyKind : RouteKind
         if (r.Rewrite is not { } rewrite) return section;
         if (check.Template is not { } template) return null;
         if (!rewrite.StartsWith('/')) check.Error($"{at}.rewrite", $"'{rewrite}' must start with '/'", "e.g. rewrite: /users/{id}");
-        var used = RewriteTemplate.ParameterNames(rewrite, out var rewriteError);
-        foreach (var p in used.Where(p => !RewriteTemplate.IsIdentityValue(p)))
+        var parsed = RewriteTemplate.Parse(rewrite, out var rewriteError);
+        foreach (var p in parsed.Parameters.Where(p => !RewriteTemplate.IsIdentityValue(p)))
         {
             if (!template.Parameters.Contains(p))
                 check.Error($"{at}.rewrite", $"'{{{p}}}' is not captured by the path '{r.Match.Path}'", Suggest.DidYouMean(p, template.Parameters) ?? "the path template captures no values");
         }
         if (rewriteError is not null) check.Error($"{at}.rewrite", rewriteError, "write values as {name}, e.g. /users/{id}?expand={expand}");
-        return new ProxySection(RewriteTemplate.Parse(rewrite));
+        if (parsed.Parameters.Any(RewriteTemplate.IsIdentityValue))
+        {
+            foreach (var gateway in check.Config.Gateways.Where(g => r.Gateways is null || r.Gateways.Contains(g.Name)))
+            {
+                if (r.SchemesOn(gateway).Count == 0)
+                    check.Error($"{at}.rewrite", $"the rewrite uses the caller's identity but the route is anonymous on gateway '{gateway.Name}'", "add auth: [jwt] (or another scheme) to the route");
+            }
+        }
+        return new ProxySection(parsed);
     }
 
     public override RouteHandler CreateHandler(RouteHandlerContext context)

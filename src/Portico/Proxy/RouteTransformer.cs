@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Portico.Http;
 using Portico.Routing;
+using Portico.Runtime;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;

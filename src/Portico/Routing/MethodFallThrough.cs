@@ -1,4 +1,3 @@
-using Portico.Auth;
 using Portico.Configuration;
 
 namespace Portico.Routing;
@@ -79,7 +78,7 @@ public static class MethodFallThrough
 
         public static Protection Of(RouteDefinition route, GatewayDefinition gateway, PorticoConfig config)
         {
-            var schemes = config.Auth is null ? [] : RouteAuthPolicy.SchemesOf(route, gateway);
+            var schemes = config.Auth is null ? [] : route.SchemesOn(gateway);
             var limitName = route.RateLimit ?? gateway.RateLimit;
             var limit = limitName is null || limitName == RateLimitDefinition.None ? null : config.RateLimits?.FirstOrDefault(l => l.Name == limitName);
             return new Protection(schemes, schemes.Count > 0 ? route.Scopes ?? [] : [], schemes.Count > 0 ? route.Claims ?? [] : [], limit);

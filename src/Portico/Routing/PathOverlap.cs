@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Routing.Patterns;
+using Portico.Configuration;
 
 namespace Portico.Routing;
 

@@ -18,34 +18,38 @@ public sealed class RewriteTemplate
     {
         _path = path;
         _query = query;
+        Parameters = [.. path.Concat(query.SelectMany(q => q.Item2)).Where(p => p.Parameter is not null).Select(p => p.Parameter!)];
     }
 
-    public static RewriteTemplate Parse(string template)
+    /// Names of the `{values}` the rewrite uses, path first, in the order written.
+    public IReadOnlyList<string> Parameters { get; }
+
+    /// Parses a rewrite once: the template the proxy applies, its <see cref="Parameters"/>, and in
+    /// <paramref name="error"/> what is malformed (null when nothing is; the config is refused then).
+    public static RewriteTemplate Parse(string template, out string? error)
     {
+        Configuration.PlanCompilations.Note("rewrite");
+        error = null;
         var q = template.IndexOf('?');
         var pathText = q >= 0 ? template[..q] : template;
-        var queryText = q >= 0 ? template[(q + 1)..] : "";
-        var path = ParseParts(pathText, out _);
+        var path = ParseParts(pathText, 0, ref error);
         var query = new List<(string, Part[])>();
-        foreach (var pair in queryText.Split('&', StringSplitOptions.RemoveEmptyEntries))
+        var at = q + 1;
+        foreach (var pair in q >= 0 ? template[(q + 1)..].Split('&') : [])
         {
             var eq = pair.IndexOf('=');
             var name = eq >= 0 ? pair[..eq] : pair;
-            query.Add((Uri.UnescapeDataString(name), ParseParts(eq >= 0 ? pair[(eq + 1)..] : "", out _)));
+            if (name.Contains('{', StringComparison.Ordinal) || name.Contains('}', StringComparison.Ordinal))
+                error ??= $"the query parameter name '{name}' holds '{{' or '}}': values go after '='";
+            if (pair.Length > 0)
+                query.Add((Uri.UnescapeDataString(name), eq >= 0 ? ParseParts(pair[(eq + 1)..], at + eq + 1, ref error) : []));
+            at += pair.Length + 1;
         }
         return new RewriteTemplate(path, [.. query]);
     }
 
-    /// Names of the `{values}` a rewrite uses; <paramref name="error"/> explains a malformed template.
-    public static IEnumerable<string> ParameterNames(string template, out string? error)
+    static Part[] ParseParts(string text, int offset, ref string? error)
     {
-        var parts = ParseParts(template, out error);
-        return parts.Where(p => p.Parameter is not null).Select(p => p.Parameter!).ToList();
-    }
-
-    static Part[] ParseParts(string text, out string? error)
-    {
-        error = null;
         var parts = new List<Part>();
         var i = 0;
         while (i < text.Length)
@@ -60,12 +64,12 @@ public sealed class RewriteTemplate
             var close = text.IndexOf('}', open);
             if (close < 0)
             {
-                error = $"'{{' at position {open} is not closed";
+                error ??= $"'{{' at position {offset + open} is not closed";
                 parts.Add(new Part(text[open..], null));
                 break;
             }
             var name = text[(open + 1)..close].TrimStart('*');
-            if (name.Length == 0) error = "empty '{}' in the rewrite";
+            if (name.Length == 0) error ??= "empty '{}' in the rewrite";
             else parts.Add(new Part(null, name));
             i = close + 1;
         }

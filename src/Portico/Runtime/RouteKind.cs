@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Configuration;
 using Portico.Http;
-using Portico.Proxy;
 using Portico.Services;
 
 namespace Portico.Runtime;

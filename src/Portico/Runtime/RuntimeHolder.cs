@@ -16,6 +16,10 @@ public sealed class RuntimeHolder : EndpointDataSource
 
     public event Action<RuntimeSnapshot>? Swapped;
 
+    /// The config file the gateway runs from (relative paths in it resolve against its folder), null when the
+    /// config came from memory or an <c>IConfiguration</c> section.
+    public string? ConfigPath { get; internal set; }
+
     public override IReadOnlyList<Endpoint> Endpoints => Volatile.Read(ref _current)?.Endpoints ?? [];
 
     public override IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
-using Portico.Health;
 using Portico.LoadBalancing;
 using Portico.Resilience;
 

@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Portico.Configuration;
-using Portico.Health;
 using Portico.IntegrationTests.Infrastructure;
 using Portico.LoadBalancing;
 

@@ -3,9 +3,9 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using Portico.Compilation;
 using Portico.Hosting;
 using Portico.IntegrationTests.Infrastructure;
-using Portico.Runtime;
 
 namespace Portico.IntegrationTests.Hosting;
 

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
+using Portico.Compilation;
 using Portico.Hosting;
-using Portico.Runtime;
 
 namespace Portico.IntegrationTests.Infrastructure;
 

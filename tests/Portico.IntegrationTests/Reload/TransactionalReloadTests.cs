@@ -133,7 +133,7 @@ public sealed class TransactionalReloadTests
               - { name: all, match: { path: "/{**rest}" }, service: api, rewrite: "/g{{generation}}/{**rest}" }
             """;
         await using var gateway = await GatewayUnderTest.StartAsync(Config(0));
-        var reloads = new List<Task<Portico.Runtime.GatewayRuntime.ReloadResult>>();
+        var reloads = new List<Task<Compilation.GatewayRuntime.ReloadResult>>();
         for (var generation = 1; generation <= 20; generation++)
         {
             // Renamed into place, so every read sees one whole generation.

@@ -1,4 +1,3 @@
-using Portico.Auth;
 using Portico.Configuration;
 using Portico.Tests.Configuration;
 
@@ -63,10 +62,10 @@ public sealed class AuthConfigTests
         var gateway = config.Gateways.Single();
         var route = config.Routes.Single();
 
-        RouteAuthPolicy.SchemesOf(route, gateway).ShouldBe(["jwt"]);
-        RouteAuthPolicy.SchemesOf(route with { Auth = ["apikey"] }, gateway).ShouldBe(["apikey"]);
-        RouteAuthPolicy.SchemesOf(route with { Auth = [] }, gateway).ShouldBeEmpty();
-        RouteAuthPolicy.SchemesOf(route with { Anonymous = true }, gateway).ShouldBeEmpty();
+        route.SchemesOn(gateway).ShouldBe(["jwt"]);
+        (route with { Auth = ["apikey"] }).SchemesOn(gateway).ShouldBe(["apikey"]);
+        (route with { Auth = [] }).SchemesOn(gateway).ShouldBeEmpty();
+        (route with { Anonymous = true }).SchemesOn(gateway).ShouldBeEmpty();
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
-using Portico.Auth;
+using Portico.Configuration;
 using Portico.Hosting;
 
 namespace Portico.Tests.Auth;

@@ -1,4 +1,4 @@
-using Portico.Routing;
+using Portico.Configuration;
 
 namespace Portico.Tests.Routing;
 

@@ -9,7 +9,7 @@ public sealed class RewriteTemplateTests
     /// What goes on the wire to the upstream: the encoded path and query.
     static string Rewrite(string template, object values, string clientQuery = "")
     {
-        var (path, query) = RewriteTemplate.Parse(template).Apply(new RouteValueDictionary(values), new QueryString(clientQuery));
+        var (path, query) = RewriteTemplate.Parse(template, out _).Apply(new RouteValueDictionary(values), new QueryString(clientQuery));
         return path + query.ToUriComponent();
     }
 
@@ -94,18 +94,20 @@ public sealed class RewriteTemplateTests
     }
 
     [Fact]
-    public void ParameterNames_ListsValuesUsedInPathAndQuery()
+    public void Parameters_ListsValuesUsedInPathAndQuery()
     {
-        RewriteTemplate.ParameterNames("/users/{id}/x/{**rest}?e={expand}", out var error).ShouldBe(["id", "rest", "expand"]);
+        RewriteTemplate.Parse("/users/{id}/x/{**rest}?e={expand}", out var error).Parameters.ShouldBe(["id", "rest", "expand"]);
         error.ShouldBeNull();
     }
 
     [Theory]
     [InlineData("/users/{id")]
     [InlineData("/users/{}")]
-    public void ParameterNames_MalformedTemplate_ReportsError(string template)
+    [InlineData("/users?{id}=1")]
+    [InlineData("/users?q={term")]
+    public void Parse_MalformedTemplate_ReportsError(string template)
     {
-        RewriteTemplate.ParameterNames(template, out var error);
+        RewriteTemplate.Parse(template, out var error);
 
         error.ShouldNotBeNull();
     }

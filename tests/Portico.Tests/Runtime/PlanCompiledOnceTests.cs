@@ -8,8 +8,8 @@ using Portico.Runtime;
 
 namespace Portico.Tests.Runtime;
 
-/// A config load compiles each route's plans once (path template, aggregation plan, GraphQL operation, gRPC
-/// binding): the validator's result is what the runtime runs, on every gateway the route is on.
+/// A config load compiles each route's plans once (path template, rewrite, aggregation plan, GraphQL operation,
+/// gRPC binding): the validator's result is what the runtime runs, on every gateway the route is on.
 public sealed class PlanCompiledOnceTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("portico-plans").FullName;
@@ -72,6 +72,7 @@ public sealed class PlanCompiledOnceTests : IDisposable
             ["aggregation"] = 1,
             ["graphql operation"] = 1,
             ["grpc binding"] = 1,
+            ["rewrite"] = 1,
         }, ignoreOrder: true);
         // The snapshot's handlers hold the very plans the validated config holds, on both gateways.
         var snapshot = app.Services.GetRequiredService<RuntimeHolder>().Current;
@@ -98,5 +99,6 @@ public sealed class PlanCompiledOnceTests : IDisposable
         counts["aggregation"].ShouldBe(1);
         counts["graphql operation"].ShouldBe(1);
         counts["grpc binding"].ShouldBe(1);
+        counts["rewrite"].ShouldBe(1);
     }
 }

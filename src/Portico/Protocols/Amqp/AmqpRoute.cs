@@ -11,7 +11,7 @@ internal sealed class AmqpRoute : RouteHandler
 {
     readonly AmqpHandler _handler;
 
-    internal AmqpRoute(AmqpHandler handler, AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders, Proxy.HeaderTransformPlan responseHeaders)
+    internal AmqpRoute(AmqpHandler handler, AmqpRouteDefinition definition, ServiceRuntime service, TimeSpan timeout, IdentityHeadersDefinition identityHeaders, Runtime.HeaderTransformPlan responseHeaders)
     {
         _handler = handler;
         ResponseHeaders = responseHeaders;
@@ -42,7 +42,7 @@ internal sealed class AmqpRoute : RouteHandler
     public TimeSpan Timeout { get; }
     public IdentityHeadersDefinition IdentityHeaders { get; }
     /// The gateway's and route's `headers.response`, applied to 202 answers and replies.
-    internal Proxy.HeaderTransformPlan ResponseHeaders { get; }
+    internal Runtime.HeaderTransformPlan ResponseHeaders { get; }
 
     public static bool IsJson(string mediaType) =>
         mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);

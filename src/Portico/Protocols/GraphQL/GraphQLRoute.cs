@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
-using Portico.Proxy;
 using Portico.Runtime;
 using Portico.Services;
 

@@ -51,7 +51,7 @@ internal sealed class GrpcRoute : RouteHandler
     public FieldPlan? ResponseField { get; }
 
     /// The gateway's and route's request header transforms: `set` and `append` go as metadata (lower-cased).
-    internal Proxy.HeaderTransformPlan RequestHeaders
+    internal Runtime.HeaderTransformPlan RequestHeaders
     {
         init => RequestMetadata = [.. value.Set.Concat(value.Append).Where(h => !IsReservedMetadata(h.Key)).Select(h => KeyValuePair.Create(h.Key.ToLowerInvariant(), h.Value))];
     }
@@ -60,7 +60,7 @@ internal sealed class GrpcRoute : RouteHandler
     internal KeyValuePair<string, string>[] RequestMetadata { get; private init; } = [];
 
     /// The gateway's and route's response header transforms, applied to answers (not to problems).
-    internal Proxy.HeaderTransformPlan ResponseHeaders { get; init; } = Proxy.HeaderTransformPlan.Merge(HeaderTransforms.None, HeaderTransforms.None);
+    internal Runtime.HeaderTransformPlan ResponseHeaders { get; init; } = Runtime.HeaderTransformPlan.Merge(HeaderTransforms.None, HeaderTransforms.None);
 
     /// Request fields from the path (routes made from annotations); empty binds route values by field name.
     public IReadOnlyList<GrpcPathVariable> PathVariables { get; }

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.AspNetCore.Routing.Patterns;
 
-namespace Portico.Routing;
+namespace Portico.Configuration;
 
 /// A route's path template, parsed once: its parameters, a shape for ambiguity checks and a specificity key
 /// for precedence (literal segments beat parameters, parameters beat catch-alls).
@@ -45,7 +45,7 @@ public sealed class PathTemplate
 
     public static bool TryParse(string text, out PathTemplate? template, out string? error)
     {
-        Configuration.PlanCompilations.Note("path template");
+        PlanCompilations.Note("path template");
         template = null;
         error = null;
         if (!text.StartsWith('/'))

@@ -1,8 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
-using Portico.LoadBalancing;
 
-namespace Portico.Health;
+namespace Portico.LoadBalancing;
 
 /// Probes every destination of one service on an interval; flips a destination after N results in a row.
 internal sealed partial class ActiveHealthProber : IAsyncDisposable

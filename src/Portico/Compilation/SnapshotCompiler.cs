@@ -9,9 +9,10 @@ using Portico.Http;
 using Portico.Problems;
 using Portico.RateLimiting;
 using Portico.Routing;
+using Portico.Runtime;
 using Portico.Services;
 
-namespace Portico.Runtime;
+namespace Portico.Compilation;
 
 /// Config → endpoints, per gateway in <see cref="RoutePrecedence"/> order. Each route gets a distinct endpoint
 /// order, so a request that several routes accept never meets a tie.
@@ -201,10 +202,4 @@ internal sealed class PorticoHandler(RequestDelegate handler)
 
     /// The last step of the route policies: the matched endpoint's own handler.
     public static Task InvokeAsync(HttpContext context) => context.GetEndpoint()!.Metadata.GetMetadata<PorticoHandler>()!.Handler(context);
-}
-
-/// Marks Portico's own endpoints (health), which take no route policies.
-public sealed class BuiltInEndpointMetadata
-{
-    public static readonly BuiltInEndpointMetadata Instance = new();
 }

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Portico.Configuration;
+using Portico.Runtime;
 using Portico.Services;
 
-namespace Portico.Runtime;
+namespace Portico.Compilation;
 
 /// Loads, validates, compiles and swaps configurations. A reload either applies completely or not at all:
 /// a config with errors, or one that changes listeners (which needs a restart), leaves the current one serving.
@@ -12,7 +13,7 @@ public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry
     readonly SemaphoreSlim _gate = new(1, 1);
     Task _olderSnapshotsDrained = Task.CompletedTask;
 
-    public string? ConfigPath { get; internal set; }
+    public string? ConfigPath { get => holder.ConfigPath; internal set => holder.ConfigPath = value; }
 
     public RuntimeSnapshot Current => holder.Current;
 

@@ -2,7 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 
-namespace Portico.Auth;
+namespace Portico.Configuration;
 
 /// A static JWT signing key from a PEM file: an RSA or EC public key.
 public static class JwtKeyFile

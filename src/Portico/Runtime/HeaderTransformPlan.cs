@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
 
-namespace Portico.Proxy;
+namespace Portico.Runtime;
 
 /// Gateway defaults then route settings, merged once: headers to remove, set (replace) and append.
 public sealed class HeaderTransformPlan
@@ -18,7 +18,7 @@ public sealed class HeaderTransformPlan
     public KeyValuePair<string, string>[] Set { get; }
     public KeyValuePair<string, string>[] Append { get; }
 
-    /// Client headers dropped by default that this route forwards (see <see cref="ClientHeaderFilter"/>).
+    /// Client headers dropped by default that this route forwards (see `Proxy.ClientHeaderFilter`).
     public string[] Keep { get; }
     public bool IsEmpty => Remove.Length == 0 && Set.Length == 0 && Append.Length == 0;
 

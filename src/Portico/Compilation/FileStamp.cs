@@ -1,4 +1,4 @@
-namespace Portico.Runtime;
+namespace Portico.Compilation;
 
 /// What a file looks like from outside (size and last write): equal stamps some time apart mean no one wrote in between.
 internal readonly record struct FileStamp(long Length, DateTime LastWriteUtc)

@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
-namespace Portico.Runtime;
+namespace Portico.Compilation;
 
 /// Reloads the config when its file changes and on SIGHUP. A change is applied only once the file has settled:
 /// no change event for a debounce period, then the same size and time of last write one period later, and
