@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Portico.Compilation;
 using Portico.Demo.SampleServices;
 using Portico.Hosting;
 
@@ -69,7 +68,6 @@ public sealed class DemoHost : IAsyncDisposable
     public string ConfigPath { get; }
     public string GatewayUrl { get; }
     public WebApplication Gateway => _running[^1].App;
-    public GatewayRuntime Runtime => Gateway.Services.GetRequiredService<GatewayRuntime>();
 
     /// Name and URL of every server the demo runs, the gateway last.
     public IEnumerable<(string Name, string Url)> Servers => _running.Select(r => (r.Name, r.Url));
@@ -96,11 +94,12 @@ public sealed class DemoHost : IAsyncDisposable
                 LogFormat = "text",
                 ConfigureServices = services => services.AddSingleton<IHostLifetime, DemoLifetime>(),
             });
-            var listen = gateway.Services.GetRequiredService<GatewayRuntime>().Current.Config.Gateways.SelectMany(g => g.Listen).ToList();
+            var config = PorticoHost.CurrentConfig(gateway.Services);
+            var listen = config.GatewayNames.SelectMany(config.ListenAddressesOf).ToList();
             var ports = string.Join(" or ", listen.Select(l => new Uri(l).Port).Distinct());
             await StartAsync(gateway, "the Portico gateway", ports, cancellationToken).ConfigureAwait(false);
             running.Add(("gateway", listen[0].TrimEnd('/'), gateway));
-            await WaitUntilReadyAsync(gateway.Services.GetRequiredService<GatewayRuntime>(), cancellationToken).ConfigureAwait(false);
+            await WaitUntilReadyAsync(listen[0].TrimEnd('/'), cancellationToken).ConfigureAwait(false);
             return new DemoHost(running, configPath, listen[0].TrimEnd('/'));
         }
         catch
@@ -128,13 +127,24 @@ public sealed class DemoHost : IAsyncDisposable
         }
     }
 
-    /// Returns once every required service passed its first health probe (as /readyz would say), or after 10 seconds.
-    static async Task WaitUntilReadyAsync(GatewayRuntime runtime, CancellationToken cancellationToken)
+    /// Returns once the gateway's /readyz says every required service passed its first health probe, or after 10 seconds.
+    static async Task WaitUntilReadyAsync(string gatewayUrl, CancellationToken cancellationToken)
     {
         // Readiness raises no event; the services already listen, so the first probes take milliseconds.
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!runtime.Current.Services.Values.All(s => s.IsReady || !s.Definition.Required) && DateTime.UtcNow < deadline)
+        while (DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                using var response = await client.GetAsync(new Uri(gatewayUrl + "/readyz"), cancellationToken).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode) return;
+            }
+            catch (HttpRequestException)
+            {
+            }
             await Task.Delay(TimeSpan.FromMilliseconds(20), cancellationToken).ConfigureAwait(false);
+        }
     }
 
     static bool IsAddressInUse(Exception? ex)

@@ -3,10 +3,10 @@ using Portico.Configuration;
 namespace Portico.Aggregation;
 
 /// How an aggregate route places its parts in the answer: each under its name, or fields merged into one object.
-public enum AggregateShape { Nested, Merged }
+internal enum AggregateShape { Nested, Merged }
 
 /// An aggregate route: named calls to services whose results make one JSON document.
-public sealed record AggregateDefinition(IReadOnlyList<AggregatePartDefinition> Parts, AggregateShape Shape, TimeSpan? Deadline, long MaxResponseSize) : RouteKindSection
+internal sealed record AggregateDefinition(IReadOnlyList<AggregatePartDefinition> Parts, AggregateShape Shape, TimeSpan? Deadline, long MaxResponseSize) : RouteKindSection
 {
     public const long DefaultMaxResponseSize = 4 * 1024 * 1024;
 
@@ -21,7 +21,7 @@ public sealed record AggregateDefinition(IReadOnlyList<AggregatePartDefinition> 
 
 /// One part of an aggregate route: a call to a service. Path, query and header values are templates over route
 /// values (`{id}`), earlier parts' results (`{user.creditAccount}`) and, with <see cref="ForEach"/>, the current element (`{item.id}`).
-public sealed record AggregatePartDefinition(
+internal sealed record AggregatePartDefinition(
     string Name,
     string Service,
     string Method,

@@ -5,7 +5,7 @@ namespace Portico.Aggregation;
 
 /// One part of a compiled plan: its templates with references resolved to route values or part indexes, and the
 /// parts it waits for.
-public sealed record PlanPart(
+internal sealed record PlanPart(
     AggregatePartDefinition Definition,
     int Index,
     ValueTemplate Path,
@@ -21,7 +21,7 @@ public sealed record PlanPart(
 
 /// An aggregate route's parts as a dependency graph, checked and ordered once at config load: unknown references
 /// and cycles are config errors; <see cref="Stages"/> lists parts that can run together, earliest first.
-public sealed partial class AggregationPlan
+internal sealed partial class AggregationPlan
 {
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]*$")]
     private static partial Regex PartNameRegex();

@@ -5,7 +5,7 @@ namespace Portico.Aggregation;
 
 /// The Cache-Control of an aggregate: the most restrictive of its parts, so no cache keeps the whole longer
 /// than any part allows.
-public static class CacheControlMerge
+internal static class CacheControlMerge
 {
     /// <paramref name="parts"/> holds each call's Cache-Control (null when it sent none). Null when no call sent
     /// one and nothing is missing (the aggregate says nothing, like its parts); no-store when the answer is partial

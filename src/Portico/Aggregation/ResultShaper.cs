@@ -4,7 +4,7 @@ namespace Portico.Aggregation;
 
 /// Applies a part's field selection (allow-list of top-level members) and renames to its result; a fan-out
 /// result is shaped element by element.
-public static class ResultShaper
+internal static class ResultShaper
 {
     public static JsonNode? Shape(PlanPart part, JsonNode? value)
     {

@@ -8,18 +8,18 @@ using Microsoft.Extensions.Primitives;
 namespace Portico.Aggregation;
 
 /// Where a `{…}` reference of a part template takes its value from.
-public enum ReferenceSource { RouteValue, Part, Item, Query, Header }
+internal enum ReferenceSource { RouteValue, Part, Item, Query, Header }
 
 /// One `{…}` reference, resolved at config load: a route value, a field of an earlier part's result, a field of
 /// the fan-out element, or a query parameter or header of the client's request.
-public sealed record ValueReference(string Text, ReferenceSource Source, string Name, int PartIndex, IReadOnlyList<string> Path)
+internal sealed record ValueReference(string Text, ReferenceSource Source, string Name, int PartIndex, IReadOnlyList<string> Path)
 {
     /// Client input may be absent: a query parameter or header of a part whose value needs it is left out then.
     public bool FromClient => Source is ReferenceSource.Query or ReferenceSource.Header;
 }
 
 /// A part's path, query or header value: literal text with `{…}` references, parsed once at config load.
-public sealed class ValueTemplate
+internal sealed class ValueTemplate
 {
     readonly object[] _segments; // string literals and ValueReferences, in order
 
@@ -137,7 +137,7 @@ public sealed class ValueTemplate
 
 /// What a part's templates can see while one request runs: route values, results so far, the fan-out element, and
 /// the client's query and headers.
-public readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item, HttpRequest? request = null)
+internal readonly struct PartScope(RouteValueDictionary routeValues, JsonNode?[] results, JsonNode? item, HttpRequest? request = null)
 {
     public string? Resolve(ValueReference reference) => reference.Source switch
     {

@@ -7,7 +7,7 @@ namespace Portico.Auth;
 /// API keys: generation and the stored form. A key is 32 random bytes, base64url, behind the recognizable prefix
 /// `pk_`; config and stores keep only `sha256:&lt;hex&gt;` of the key text. A fast hash is right here (unlike for
 /// passwords): with 256 bits of entropy a key cannot be guessed, so slowing each guess down buys nothing.
-public static class ApiKeys
+internal static class ApiKeys
 {
     public const string Prefix = "pk_";
     public const string HashPrefix = "sha256:";

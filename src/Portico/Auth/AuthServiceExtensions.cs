@@ -11,7 +11,7 @@ namespace Portico.Auth;
 
 /// Wires edge authentication: the `apikey` and `jwt` schemes, the authorization middleware that evaluates each
 /// route's compiled policy (endpoint metadata), and Portico's 401/403 answers.
-public static class AuthServiceExtensions
+internal static class AuthServiceExtensions
 {
     const string AuthenticationMiddlewareSetKey = "__AuthenticationMiddlewareSet";
     const string AuthorizationMiddlewareSetKey = "__AuthorizationMiddlewareSet";

@@ -7,7 +7,7 @@ namespace Portico.Auth;
 /// The consumers file: consumers and API key hashes created at runtime by the CLI, next to the config. Written
 /// atomically (a temp file in the same folder, then rename) under an exclusive lock file, so a gateway reading it
 /// never sees half a file and two CLI runs never lose each other's change.
-public static class ConsumerFile
+internal static class ConsumerFile
 {
     public sealed record Data(List<StoredConsumer> Consumers)
     {

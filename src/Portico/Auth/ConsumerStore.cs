@@ -4,7 +4,7 @@ namespace Portico.Auth;
 
 /// Where consumers and keys created at runtime (by the CLI) are kept: the consumers file beside the config, or, with
 /// `store: redis`, Redis, which every gateway node reads.
-public abstract class ConsumerStore : IDisposable
+internal abstract class ConsumerStore : IDisposable
 {
     /// For messages: "the consumers file …" or "Redis at …".
     public abstract string Description { get; }
@@ -23,7 +23,7 @@ public abstract class ConsumerStore : IDisposable
 }
 
 /// The consumers file (see <see cref="ConsumerFile"/>).
-public sealed class FileConsumerStore(string path) : ConsumerStore
+internal sealed class FileConsumerStore(string path) : ConsumerStore
 {
     public string Path => path;
     public override string Description => $"the consumers file {path}";

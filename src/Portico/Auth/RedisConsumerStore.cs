@@ -7,7 +7,7 @@ namespace Portico.Auth;
 /// Runtime consumers in Redis: one hash, a field per consumer holding its JSON (id, scopes, key hashes — never keys).
 /// A change is a transaction guarded by the fields it read, retried when another writer got there first, then
 /// announced on <see cref="Channel"/> so every gateway reloads at once.
-public sealed class RedisConsumerStore : ConsumerStore
+internal sealed class RedisConsumerStore : ConsumerStore
 {
     public const string HashKey = "portico:consumers";
     public static readonly RedisChannel Channel = RedisChannel.Literal("portico:consumers:changed");
@@ -133,4 +133,4 @@ public sealed class RedisConsumerStore : ConsumerStore
 }
 
 /// The store runtime consumers live in could not be reached (the CLI says so and exits 1).
-public sealed class ConsumerStoreUnavailableException(string message, Exception inner) : Exception(message, inner);
+internal sealed class ConsumerStoreUnavailableException(string message, Exception inner) : Exception(message, inner);

@@ -6,7 +6,7 @@ namespace Portico.Caching;
 /// Purges asked for from the CLI when the cache is this process's memory: the CLI writes a request file beside the
 /// config (atomically: a temporary file renamed over it), the running gateway evicts its tags and deletes the file,
 /// which tells the CLI it was applied. With `store: redis` the CLI evicts in Redis itself and needs no gateway.
-public static class CachePurgeRequests
+internal static class CachePurgeRequests
 {
     public const string FileName = "portico-cache-purge.json";
 

@@ -2,7 +2,7 @@ namespace Portico.Caching;
 
 /// Tags on cached responses, by which `portico cache purge` evicts them: every entry has <see cref="All"/>, its
 /// route's tag and one tag per leading path segment, so a purge by prefix takes `/api/users/7` with `/api/users`.
-public static class CacheTags
+internal static class CacheTags
 {
     public const string All = "portico:all";
     const int MaxPathSegments = 8;

@@ -8,7 +8,7 @@ using Portico.Store;
 
 namespace Portico.Caching;
 
-public static class CachingExtensions
+internal static class CachingExtensions
 {
     /// ASP.NET Core's output cache with Portico's store (memory bounded by `server.cache`, or Redis) and purge watcher.
     public static IServiceCollection AddPorticoCaching(this IServiceCollection services, ServerDefinition server, TimeProvider time)

@@ -6,7 +6,7 @@ namespace Portico.Caching;
 /// Output-cache entries in Redis, shared by every gateway node: an entry is a string key with a TTL, and each tag is a
 /// set of entry keys (expiring with its longest entry), so evicting a tag on one node evicts it for all. Written on
 /// StackExchange.Redis directly so it shares the gateway's fail-fast connection (Redis down = a miss, never a hang).
-public sealed class RedisOutputCacheStore(IDatabase database) : IOutputCacheStore
+internal sealed class RedisOutputCacheStore(IDatabase database) : IOutputCacheStore
 {
     public const string EntryPrefix = "portico:cache:e:";
     public const string TagPrefix = "portico:cache:t:";

@@ -8,7 +8,7 @@ namespace Portico.Compilation;
 
 /// Loads, validates, compiles and swaps configurations. A reload either applies completely or not at all:
 /// a config with errors, or one that changes listeners (which needs a restart), leaves the current one serving.
-public sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
+internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
 {
     readonly SemaphoreSlim _gate = new(1, 1);
     Task _olderSnapshotsDrained = Task.CompletedTask;

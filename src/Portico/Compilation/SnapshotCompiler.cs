@@ -16,7 +16,7 @@ namespace Portico.Compilation;
 
 /// Config → endpoints, per gateway in <see cref="RoutePrecedence"/> order. Each route gets a distinct endpoint
 /// order, so a request that several routes accept never meets a tie.
-public sealed class SnapshotCompiler
+internal sealed class SnapshotCompiler
 {
     const int BuiltInOrder = -1_000_000;
     readonly ReadinessEndpoints _readiness;

@@ -2,7 +2,7 @@ namespace Portico.Configuration;
 
 /// The `auth:` section: which edge schemes exist and how, the consumers that own API keys, and the identity
 /// headers sent to upstreams. Routes pick schemes by name (<see cref="AuthSchemes"/>).
-public sealed record AuthDefinition(
+internal sealed record AuthDefinition(
     ApiKeyDefinition? ApiKey,
     JwtDefinition? Jwt,
     IReadOnlyList<ConsumerDefinition> Consumers,
@@ -22,7 +22,7 @@ public sealed record AuthDefinition(
 }
 
 /// Scheme names as routes and gateways write them.
-public static class AuthSchemes
+internal static class AuthSchemes
 {
     public const string ApiKey = "apikey";
     public const string Jwt = "jwt";
@@ -34,28 +34,28 @@ public static class AuthSchemes
 /// Cookie sessions: POST <see cref="LoginPath"/> on the gateway passes the credentials to <see cref="LoginService"/>
 /// at <see cref="VerifyPath"/> (the service decides), then a session lives in the gateway's store behind an opaque cookie.
 /// <param name="Store">Where sessions live; null follows the top-level `store` (memory, or Redis for every node).</param>
-public sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath,
+internal sealed record SessionDefinition(string Cookie, string LoginService, string VerifyPath, TimeSpan Ttl, TimeSpan Idle, bool Secure, string LoginPath, string LogoutPath,
     StoreKind? Store = null);
 
 /// HTTP Basic for legacy clients: user name = consumer id, password = one of that consumer's API keys.
-public sealed record BasicDefinition(string Realm);
+internal sealed record BasicDefinition(string Realm);
 
 /// API keys are read from <see cref="Header"/> and, only when <see cref="QueryParameter"/> is set, from the query.
-public sealed record ApiKeyDefinition(string Header, string? QueryParameter)
+internal sealed record ApiKeyDefinition(string Header, string? QueryParameter)
 {
     public const string DefaultHeader = "X-Api-Key";
 }
 
 /// A consumer (an application or user of the API) with its scopes and API key hashes.
 /// <param name="Groups">Groups the consumer belongs to: a `groups` claim each (routes can require one with `claims: { groups: [...] }`).</param>
-public sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes, IReadOnlyList<ConsumerKeyDefinition> Keys, IReadOnlyList<string>? Groups = null);
+internal sealed record ConsumerDefinition(string Id, IReadOnlyList<string> Scopes, IReadOnlyList<ConsumerKeyDefinition> Keys, IReadOnlyList<string>? Groups = null);
 
 /// One API key as stored: `sha256:&lt;64 hex&gt;` of the key text, optionally expiring.
-public sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
+internal sealed record ConsumerKeyDefinition(string Hash, DateTimeOffset? Expires);
 
 /// JWT bearer validation with signing keys from a JWKS URL (refreshed periodically and when a token names an unknown
 /// `kid`) or, exactly one of the two, from a static PEM public key file (<see cref="KeyFile"/>, relative to the config).
-public sealed record JwtDefinition(
+internal sealed record JwtDefinition(
     string Issuer,
     IReadOnlyList<string> Audiences,
     Uri? Jwks,
@@ -73,7 +73,7 @@ public sealed record JwtDefinition(
 }
 
 /// Headers the gateway sets on upstream requests after authentication (and always removes from client requests).
-public sealed record IdentityHeadersDefinition(string Subject, string Scopes, string Consumer, string Method, string Groups = IdentityHeadersDefinition.DefaultGroups)
+internal sealed record IdentityHeadersDefinition(string Subject, string Scopes, string Consumer, string Method, string Groups = IdentityHeadersDefinition.DefaultGroups)
 {
     public const string DefaultGroups = "X-Consumer-Groups";
     public static readonly IdentityHeadersDefinition Default = new("X-User-Id", "X-User-Scopes", "X-Consumer", "X-Auth-Method");

@@ -5,7 +5,7 @@ namespace Portico.Configuration;
 
 /// Reads YAML (and JSON, which YAML parses as flow style) into a <see cref="ConfigNode"/> tree with locations.
 /// Duplicate keys and unresolved aliases are reported as errors instead of thrown.
-public static class ConfigDocumentParser
+internal static class ConfigDocumentParser
 {
     public static ConfigNode? Parse(string text, string source, List<ConfigError> errors)
     {

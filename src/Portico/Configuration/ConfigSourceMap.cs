@@ -1,7 +1,7 @@
 namespace Portico.Configuration;
 
 /// Config path → where it was written, so errors found after binding still point into the file.
-public sealed class ConfigSourceMap
+internal sealed class ConfigSourceMap
 {
     readonly Dictionary<string, ConfigLocation> _locations = new(StringComparer.Ordinal);
     readonly string _source;

@@ -4,7 +4,7 @@ namespace Portico.Configuration;
 
 /// Applies `PORTICO__a__b__0__c=value` environment variables onto the document: keys match case-insensitively,
 /// list items by index; missing mappings are created. Overrides set scalar values only.
-public static class EnvironmentOverrides
+internal static class EnvironmentOverrides
 {
     public const string Prefix = "PORTICO__";
 

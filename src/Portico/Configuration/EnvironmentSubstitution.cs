@@ -4,7 +4,7 @@ namespace Portico.Configuration;
 
 /// `${NAME}`, `${NAME:-default}` and `$${` (a literal `${`) in scalar values. Substitution happens after
 /// parsing, so a variable's value can never change the document's structure.
-public static class EnvironmentSubstitution
+internal static class EnvironmentSubstitution
 {
     public static void Apply(ConfigNode node, Func<string, string?> lookup, List<ConfigError> errors)
     {

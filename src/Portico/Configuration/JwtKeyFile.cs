@@ -5,7 +5,7 @@ using Microsoft.IdentityModel.Tokens;
 namespace Portico.Configuration;
 
 /// A static JWT signing key from a PEM file: an RSA or EC public key.
-public static class JwtKeyFile
+internal static class JwtKeyFile
 {
     public static bool TryLoad(string path, [NotNullWhen(true)] out SecurityKey? key, [NotNullWhen(false)] out string? problem)
     {

@@ -5,7 +5,7 @@ namespace Portico.Configuration;
 
 /// A route's path template, parsed once: its parameters, a shape for ambiguity checks and a specificity key
 /// for precedence (literal segments beat parameters, parameters beat catch-alls).
-public sealed class PathTemplate
+internal sealed class PathTemplate
 {
     PathTemplate(RoutePattern pattern)
     {

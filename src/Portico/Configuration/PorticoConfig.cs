@@ -1,27 +1,63 @@
 
 namespace Portico.Configuration;
 
-/// The whole configuration, bound from YAML/JSON and validated. Immutable; compiled into a runtime snapshot.
-public sealed record PorticoConfig(
-    IReadOnlyList<GatewayDefinition> Gateways,
-    IReadOnlyList<ServiceDefinition> Services,
-    IReadOnlyList<RouteDefinition> Routes,
-    ServerDefinition Server,
-    AuthDefinition? Auth = null,
-    StoreDefinition? Store = null,
-    IReadOnlyList<RateLimitDefinition>? RateLimits = null,
-    IReadOnlyList<string>? TrustedProxies = null,
-    IReadOnlyList<CachePolicyDefinition>? CachePolicies = null)
+/// <summary>
+/// A whole Portico configuration, bound from YAML, JSON or an <c>IConfiguration</c> section and validated: what
+/// <see cref="Hosting.ConfigLoader"/> returns and <see cref="Hosting.PorticoOptions.Config"/> takes. Immutable; its
+/// content is Portico's own (the config file's shape is documented in docs/configuration.md).
+/// </summary>
+public sealed record PorticoConfig
 {
-    public ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
+    internal PorticoConfig(
+        IReadOnlyList<GatewayDefinition> Gateways,
+        IReadOnlyList<ServiceDefinition> Services,
+        IReadOnlyList<RouteDefinition> Routes,
+        ServerDefinition Server,
+        AuthDefinition? Auth = null,
+        StoreDefinition? Store = null,
+        IReadOnlyList<RateLimitDefinition>? RateLimits = null,
+        IReadOnlyList<string>? TrustedProxies = null,
+        IReadOnlyList<CachePolicyDefinition>? CachePolicies = null)
+    {
+        this.Gateways = Gateways;
+        this.Services = Services;
+        this.Routes = Routes;
+        this.Server = Server;
+        this.Auth = Auth;
+        this.Store = Store;
+        this.RateLimits = RateLimits;
+        this.TrustedProxies = TrustedProxies;
+        this.CachePolicies = CachePolicies;
+    }
+
+    internal IReadOnlyList<GatewayDefinition> Gateways { get; init; }
+    internal IReadOnlyList<ServiceDefinition> Services { get; init; }
+    internal IReadOnlyList<RouteDefinition> Routes { get; init; }
+    internal ServerDefinition Server { get; init; }
+    internal AuthDefinition? Auth { get; init; }
+    internal StoreDefinition? Store { get; init; }
+    internal IReadOnlyList<RateLimitDefinition>? RateLimits { get; init; }
+    internal IReadOnlyList<string>? TrustedProxies { get; init; }
+    internal IReadOnlyList<CachePolicyDefinition>? CachePolicies { get; init; }
+
+    /// <summary>The named gateways the config defines, in order.</summary>
+    public IReadOnlyList<string> GatewayNames => [.. Gateways.Select(g => g.Name)];
+
+    /// <summary>The names of the config's routes, in order.</summary>
+    public IReadOnlyList<string> RouteNames => [.. Routes.Select(r => r.Name)];
+
+    /// <summary>The addresses <paramref name="gateway"/> listens on, as written in the config (empty for an unknown name).</summary>
+    public IReadOnlyList<string> ListenAddressesOf(string gateway) => Gateways.FirstOrDefault(g => g.Name == gateway)?.Listen ?? [];
+
+    internal ServiceDefinition? FindService(string name) => Services.FirstOrDefault(s => s.Name == name);
 }
 
-/// Process-wide settings.
+/// <summary>Process-wide settings.</summary>
 /// <param name="CacheSize">Bytes the in-memory response cache may hold (least recently used entries go first).</param>
 /// <param name="CacheMaxBodySize">Larger responses are not cached.</param>
 /// <param name="BufferedBodies">Bytes of buffered bodies the process may hold at once; null for the default (see
 /// <see cref="Http.BufferedBodyBudget.DefaultLimit"/>).</param>
-public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel,
+internal sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequestBodySize, int MaxRequestHeadersTotalSize, string LogFormat, string LogLevel,
     long CacheSize = ServerDefinition.DefaultCacheSize, long CacheMaxBodySize = ServerDefinition.DefaultCacheMaxBodySize, long? BufferedBodies = null)
 {
     public const long DefaultCacheSize = 100 * 1024 * 1024;
@@ -30,8 +66,8 @@ public sealed record ServerDefinition(TimeSpan ShutdownTimeout, long? MaxRequest
     public static readonly ServerDefinition Default = new(TimeSpan.FromSeconds(30), 30 * 1024 * 1024, 32 * 1024, "json", "Information");
 }
 
-/// One named gateway (one per client type): its listeners and defaults.
-public sealed record GatewayDefinition(
+/// <summary>One named gateway (one per client type): its listeners and defaults.</summary>
+internal sealed record GatewayDefinition(
     string Name,
     IReadOnlyList<string> Listen,
     TimeSpan? Timeout,
@@ -50,12 +86,12 @@ public sealed record GatewayDefinition(
     public const string DefaultListen = "http://127.0.0.1:8080";
 }
 
-public sealed record TlsDefinition(string Certificate, string? Key, string? Password);
+internal sealed record TlsDefinition(string Certificate, string? Key, string? Password);
 
-public enum LoadBalancingPolicy { RoundRobin, LeastRequests, PowerOfTwoChoices, First, Random }
+internal enum LoadBalancingPolicy { RoundRobin, LeastRequests, PowerOfTwoChoices, First, Random }
 
-/// A logical upstream: several URLs, balanced, health-checked, with reliability policies.
-public sealed record ServiceDefinition(
+/// <summary>A logical upstream: several URLs, balanced, health-checked, with reliability policies.</summary>
+internal sealed record ServiceDefinition(
     string Name,
     IReadOnlyList<Uri> Urls,
     LoadBalancingPolicy LoadBalancing,
@@ -70,24 +106,24 @@ public sealed record ServiceDefinition(
     string Protocol = ServiceDefinition.HttpProtocol,
     ServiceProtocolSection? ProtocolSection = null)
 {
-    /// The `protocol:` of a plain HTTP service, the default.
+    /// <summary>The `protocol:` of a plain HTTP service, the default.</summary>
     public const string HttpProtocol = "http";
 }
 
-public sealed record ActiveHealthDefinition(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
+internal sealed record ActiveHealthDefinition(string Path, TimeSpan Interval, TimeSpan Timeout, int HealthyThreshold, int UnhealthyThreshold);
 
-public sealed record PassiveHealthDefinition(bool Enabled, int ConsecutiveFailures, TimeSpan EjectFor)
+internal sealed record PassiveHealthDefinition(bool Enabled, int ConsecutiveFailures, TimeSpan EjectFor)
 {
     public static readonly PassiveHealthDefinition Default = new(true, 5, TimeSpan.FromSeconds(30));
 }
 
-/// Retries apply to idempotent methods without a body, on connection failures, timeouts and the listed statuses.
-public sealed record RetryDefinition(int Attempts, TimeSpan Backoff, TimeSpan MaxBackoff, IReadOnlyList<int> OnStatus, double BudgetRatio, int BudgetMinPerSecond);
+/// <summary>Retries apply to idempotent methods without a body, on connection failures, timeouts and the listed statuses.</summary>
+internal sealed record RetryDefinition(int Attempts, TimeSpan Backoff, TimeSpan MaxBackoff, IReadOnlyList<int> OnStatus, double BudgetRatio, int BudgetMinPerSecond);
 
-public sealed record CircuitBreakerDefinition(double FailureRatio, int MinimumThroughput, TimeSpan SamplingDuration, TimeSpan BreakFor);
+internal sealed record CircuitBreakerDefinition(double FailureRatio, int MinimumThroughput, TimeSpan SamplingDuration, TimeSpan BreakFor);
 
-/// One route: what it matches and where it sends the request.
-public sealed record RouteDefinition(
+/// <summary>One route: what it matches and where it sends the request.</summary>
+internal sealed record RouteDefinition(
     string Name,
     int Index,
     IReadOnlyList<string>? Gateways,
@@ -114,19 +150,23 @@ public sealed record RouteDefinition(
 {
     public string ConfigPath => $"routes[{Index}]";
 
-    /// The parsed `match.path`, set when the config is validated (null until then, or when it does not parse).
+    /// <summary>The parsed `match.path`, set when the config is validated (null until then, or when it does not parse).</summary>
     public PathTemplate? Template { get; init; }
 
+    /// <summary>
     /// The auth schemes the route accepts on <paramref name="gateway"/>: none when anonymous, else the route's
     /// list, else the gateway's default.
+    /// </summary>
     public IReadOnlyList<string> SchemesOn(GatewayDefinition gateway) => Anonymous ? [] : Auth ?? gateway.Auth ?? [];
 }
 
+/// <summary>
 /// What happens to a request whose path and conditions match a route with `methods:` but whose method it does
 /// not take: answered 405 (reject), or left to the next route that matches (next). Null: see <see cref="Routing.MethodFallThrough"/>.
-public enum OtherMethodsAction { Reject, Next }
+/// </summary>
+internal enum OtherMethodsAction { Reject, Next }
 
-public sealed record RouteMatch(
+internal sealed record RouteMatch(
     string Path,
     IReadOnlyList<string> Methods,
     IReadOnlyList<string> Hosts,
@@ -137,25 +177,25 @@ public sealed record RouteMatch(
     public int ConditionCount => (Methods.Count > 0 ? 1 : 0) + (Hosts.Count > 0 ? 1 : 0) + Headers.Count + Query.Count + (Accept.Count > 0 ? 1 : 0);
 }
 
-/// A header or query parameter that must be present, with one of <see cref="Values"/> (any value when empty).
-public sealed record ValueCondition(string Name, IReadOnlyList<string> Values)
+/// <summary>A header or query parameter that must be present, with one of <see cref="Values"/> (any value when empty).</summary>
+internal sealed record ValueCondition(string Name, IReadOnlyList<string> Values)
 {
     public bool Equivalent(ValueCondition other) =>
         string.Equals(Name, other.Name, StringComparison.OrdinalIgnoreCase)
         && Values.Order(StringComparer.OrdinalIgnoreCase).SequenceEqual(other.Values.Order(StringComparer.OrdinalIgnoreCase), StringComparer.OrdinalIgnoreCase);
 }
 
-public sealed record SplitDefinition(IReadOnlyList<SplitTarget> Targets, StickyDefinition? Sticky);
+internal sealed record SplitDefinition(IReadOnlyList<SplitTarget> Targets, StickyDefinition? Sticky);
 
-public sealed record SplitTarget(string Service, int Weight);
+internal sealed record SplitTarget(string Service, int Weight);
 
-public enum StickyKind { Header, Cookie }
+internal enum StickyKind { Header, Cookie }
 
-public sealed record StickyDefinition(StickyKind Kind, string Name, TimeSpan CookieTtl);
+internal sealed record StickyDefinition(StickyKind Kind, string Name, TimeSpan CookieTtl);
 
 /// <param name="Keep">Client request headers the gateway drops by default (names with '_', method-override and
 /// URL-override headers) that are forwarded anyway; request side only.</param>
-public sealed record HeaderTransforms(IReadOnlyList<KeyValuePair<string, string>> Set, IReadOnlyList<KeyValuePair<string, string>> Append, IReadOnlyList<string> Remove,
+internal sealed record HeaderTransforms(IReadOnlyList<KeyValuePair<string, string>> Set, IReadOnlyList<KeyValuePair<string, string>> Append, IReadOnlyList<string> Remove,
     IReadOnlyList<string>? Keep = null)
 {
     public static readonly HeaderTransforms None = new([], [], []);

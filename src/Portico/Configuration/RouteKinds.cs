@@ -3,7 +3,7 @@ namespace Portico.Configuration;
 
 /// What a route of one kind holds beyond the keys every route has: its section as bound and, once validated, the
 /// plan compiled from it. The validated section is what the runtime takes, so no plan is compiled twice.
-public abstract record RouteKindSection
+internal abstract record RouteKindSection
 {
     /// The key of the kind that bound the section (`proxy`, `aggregate`, `grpc`, …).
     public abstract string Kind { get; }
@@ -13,7 +13,7 @@ public abstract record RouteKindSection
 }
 
 /// The keys a service of a protocol adds beside the common ones (`proto:` for gRPC, `url:` for AMQP).
-public abstract record ServiceProtocolSection
+internal abstract record ServiceProtocolSection
 {
     /// Everything in the section that makes two services behave differently, never a secret in clear: equal
     /// fingerprints let a reload keep the service's connections.

@@ -1,7 +1,7 @@
 namespace Portico.Configuration;
 
 /// "did you mean" hints by edit distance.
-public static class Suggest
+internal static class Suggest
 {
     public static string? Closest(string value, IEnumerable<string> candidates)
     {

@@ -1,18 +1,18 @@
 namespace Portico.Configuration;
 
-public enum StoreKind { Memory, Redis }
+internal enum StoreKind { Memory, Redis }
 
 /// Where shared state (rate-limit counters) lives: in this process, or in Redis for every node sharing it.
 /// <param name="Timeout">How long one Redis call may take before the store counts as down.</param>
-public sealed record StoreDefinition(StoreKind Kind, string? Connection, TimeSpan Timeout)
+internal sealed record StoreDefinition(StoreKind Kind, string? Connection, TimeSpan Timeout)
 {
     public static readonly StoreDefinition Memory = new(StoreKind.Memory, null, TimeSpan.FromSeconds(1));
 }
 
-public enum RateLimitAlgorithm { FixedWindow, SlidingWindow, TokenBucket, Concurrency }
+internal enum RateLimitAlgorithm { FixedWindow, SlidingWindow, TokenBucket, Concurrency }
 
 /// What a Redis-backed limit does while Redis is unreachable.
-public enum StoreDownMode { Allow, Deny }
+internal enum StoreDownMode { Allow, Deny }
 
 /// One named rate-limit policy from `rateLimits:`, attached to gateways and routes by name.
 /// <param name="Limit">Requests per window; the bucket size for a token bucket; requests in flight for concurrency.</param>
@@ -20,7 +20,7 @@ public enum StoreDownMode { Allow, Deny }
 /// concurrency in Redis, how long a slot may be held before it lapses.</param>
 /// <param name="Key">Key parts: consumer, ip, route, header:Name (several = one counter per combination).</param>
 /// <param name="Segments">Segments per window of the in-memory sliding window.</param>
-public sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorithm, int Limit, TimeSpan Window, IReadOnlyList<string> Key, StoreDownMode OnStoreDown, int Segments)
+internal sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorithm, int Limit, TimeSpan Window, IReadOnlyList<string> Key, StoreDownMode OnStoreDown, int Segments)
 {
     /// The value `rateLimit:` takes on a route to opt out of its gateway's default policy.
     public const string None = "none";
@@ -37,4 +37,4 @@ public sealed record RateLimitDefinition(string Name, RateLimitAlgorithm Algorit
 /// <param name="Vary">Request headers whose values are part of the key (besides gateway, method, host, path, query).</param>
 /// <param name="Query">Query parameters in the key; null: all of them (sorted, so their order does not matter).</param>
 /// <param name="IgnoreUpstreamCacheControl">Cache for <see cref="Ttl"/> whatever the upstream's Cache-Control says.</param>
-public sealed record CachePolicyDefinition(string Name, TimeSpan Ttl, IReadOnlyList<string> Vary, IReadOnlyList<string>? Query, bool IgnoreUpstreamCacheControl);
+internal sealed record CachePolicyDefinition(string Name, TimeSpan Ttl, IReadOnlyList<string> Vary, IReadOnlyList<string>? Query, bool IgnoreUpstreamCacheControl);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Portico.Configuration;
 
 /// Durations ("250ms", "5s", "1m30s", "2h", "1d") and sizes ("512", "64KiB", "10MB").
-public static class ValueParsers
+internal static class ValueParsers
 {
     public static bool TryParseDuration(string text, out TimeSpan value)
     {

@@ -5,7 +5,7 @@ namespace Portico.Formats;
 
 /// Picks JSON or XML from `?format=` (where enabled) or the Accept header's quality values. JSON wins ties, and
 /// a request without Accept gets JSON (when the route serves it).
-public static class FormatNegotiation
+internal static class FormatNegotiation
 {
     public static ResponseFormat Choose(HttpRequest request, FormatsMetadata formats)
     {

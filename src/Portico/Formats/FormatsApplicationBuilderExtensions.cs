@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 
 namespace Portico.Formats;
 
-public static class FormatsApplicationBuilderExtensions
+internal static class FormatsApplicationBuilderExtensions
 {
     /// JSON ↔ XML negotiation for routes with `formats: [.., xml]`; after routing, so it sees the endpoint.
     /// Responses: in front of edge auth and rate limits, so their refusals reach XML clients as problem+xml too.

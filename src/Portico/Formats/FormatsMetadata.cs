@@ -3,7 +3,7 @@ using Portico.Configuration;
 namespace Portico.Formats;
 
 /// Endpoint metadata of a route that serves XML besides (or instead of) JSON; absent when it serves JSON only.
-public sealed record FormatsMetadata(bool Json, XmlFormatOptions Xml)
+internal sealed record FormatsMetadata(bool Json, XmlFormatOptions Xml)
 {
     /// The route's formats, else its gateway's; null unless XML is among them.
     public static FormatsMetadata? For(RouteDefinition route, GatewayDefinition gateway)
@@ -24,4 +24,4 @@ public sealed record FormatsMetadata(bool Json, XmlFormatOptions Xml)
 }
 
 /// The format the response goes out in, once negotiated.
-public enum ResponseFormat { Json, Xml, None }
+internal enum ResponseFormat { Json, Xml, None }

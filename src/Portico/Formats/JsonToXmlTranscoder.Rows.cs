@@ -11,7 +11,7 @@ namespace Portico.Formats;
 /// <see cref="RowLayout"/>), and a scalar value is written at once. Where an item differs, the layout learns the
 /// new part; where the quick way stops (a nested value, an escaped string, a comment, the end of the chunk), the
 /// scanner goes on from there in the state the item reached, so nothing is read twice.
-public sealed partial class JsonToXmlTranscoder
+internal sealed partial class JsonToXmlTranscoder
 {
     // The layout of the items of the array at each depth.
     RowLayout?[]? _layouts;

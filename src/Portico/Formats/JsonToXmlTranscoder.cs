@@ -14,7 +14,7 @@ namespace Portico.Formats;
 /// is allocated per token. It accepts exactly what Utf8JsonReader accepts with comments skipped and the default depth
 /// of 64 (RFC 8259 JSON, plus `//` and `/* */` comments), and also rejects strings that are not valid UTF-8 or hold
 /// a lone surrogate escape. Only a token cut by the end of a chunk is copied, to be finished with the next one.
-public sealed partial class JsonToXmlTranscoder : IDisposable
+internal sealed partial class JsonToXmlTranscoder : IDisposable
 {
     const int MaxDepth = 64;
 

@@ -5,7 +5,7 @@ namespace Portico.Formats;
 
 /// The JSON ↔ XML mapping both directions share (documented in docs/configuration.md, "Formats").
 /// Annotations live in their own namespace, so they never clash with member names.
-public static class JsonXmlMapping
+internal static class JsonXmlMapping
 {
     public const string AnnotationNamespace = "urn:portico:json";
     public const string AnnotationPrefix = "j";

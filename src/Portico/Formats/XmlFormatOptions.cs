@@ -6,7 +6,7 @@ namespace Portico.Formats;
 /// <param name="FormatQuery">Whether `?format=xml` / `?format=json` overrides the Accept header.</param>
 /// <param name="MaxDepth">Deepest nesting accepted in an XML request body.</param>
 /// <param name="MaxBodySize">Largest XML request body accepted, in bytes.</param>
-public sealed record XmlFormatOptions(string Root, string ItemName, bool FormatQuery, int MaxDepth, long MaxBodySize)
+internal sealed record XmlFormatOptions(string Root, string ItemName, bool FormatQuery, int MaxDepth, long MaxBodySize)
 {
     public static readonly XmlFormatOptions Default = new("response", "item", false, 64, 1024 * 1024);
 }

@@ -5,12 +5,12 @@ using System.Xml;
 namespace Portico.Formats;
 
 /// An XML document the gateway refuses to convert; the message is safe to show the client.
-public sealed class XmlBodyException(string message) : Exception(message);
+internal sealed class XmlBodyException(string message) : Exception(message);
 
 /// Converts an XML document to JSON with the inverse of <see cref="JsonToXmlTranscoder"/>'s mapping, reading
 /// node by node (XmlReader → Utf8JsonWriter). Parsing is locked down: no DTD (so no entity expansion), no
 /// resolver (no external entities), and a nesting limit.
-public static class XmlToJsonConverter
+internal static class XmlToJsonConverter
 {
     public static XmlReaderSettings ReaderSettings(long maxCharacters) => new()
     {

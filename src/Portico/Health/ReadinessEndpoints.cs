@@ -7,7 +7,7 @@ namespace Portico.Health;
 
 /// `/healthz` (the process is up) and `/readyz` (a config is loaded, every required service has a healthy
 /// destination, and the gateway is not shutting down).
-public sealed class ReadinessEndpoints(RuntimeHolder runtime, IHostApplicationLifetime lifetime)
+internal sealed class ReadinessEndpoints(RuntimeHolder runtime, IHostApplicationLifetime lifetime)
 {
     static readonly byte[] Live = """{"status":"live"}"""u8.ToArray();
 

@@ -11,12 +11,14 @@ using Portico.Runtime;
 
 namespace Portico.Hosting;
 
-/// Maps Portico's routes into an app's endpoints: <c>app.MapPortico()</c> after <c>builder.Services.AddPortico(…)</c>.
+/// <summary>Maps Portico's routes into an app's endpoints: <c>app.MapPortico()</c> after <c>builder.Services.AddPortico(…)</c>.</summary>
 public static class PorticoEndpointRouteBuilderExtensions
 {
+    /// <summary>
     /// Applies the config AddPortico loaded and adds Portico's routes (and their health and login endpoints) to
     /// <paramref name="endpoints"/>; reloads replace them in place. Each Portico endpoint runs the route policies
     /// itself (formats, auth, rate limits, cache, XML bodies), so nothing else in the app's pipeline is changed.
+    /// </summary>
     public static IEndpointRouteBuilder MapPortico(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);

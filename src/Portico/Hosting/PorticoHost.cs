@@ -8,12 +8,16 @@ using Portico.Runtime;
 
 namespace Portico.Hosting;
 
+/// <summary>
 /// Builds the gateway host: Kestrel listeners per named gateway, the routing pipeline fed by the runtime
 /// snapshot, config reload, health endpoints and graceful shutdown.
+/// </summary>
 public static class PorticoHost
 {
+    /// <summary>
     /// Loads and validates the config (throwing <see cref="ConfigException"/> with every error) and builds the app:
     /// Portico alone, over the same calls an app that embeds it makes (AddPortico, MapPortico).
+    /// </summary>
     public static WebApplication Create(PorticoHostOptions options)
     {
         var config = options.Config;
@@ -50,7 +54,10 @@ public static class PorticoHost
         return app;
     }
 
-    /// The bound ports of a gateway (useful when it listens on port 0).
+    /// <summary>The config Portico runs now (the last one that loaded) in the app whose services are <paramref name="services"/>.</summary>
+    public static PorticoConfig CurrentConfig(IServiceProvider services) => services.GetRequiredService<RuntimeHolder>().Current.Config;
+
+    /// <summary>The bound ports of a gateway (useful when it listens on port 0).</summary>
     public static IReadOnlyList<int> PortsOf(WebApplication app, string gateway)
     {
         var runtime = app.Services.GetRequiredService<RuntimeHolder>().Current;

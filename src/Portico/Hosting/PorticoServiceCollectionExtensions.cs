@@ -23,13 +23,17 @@ using Portico.Services;
 
 namespace Portico.Hosting;
 
+/// <summary>
 /// Adds Portico to an ASP.NET Core app: <c>builder.Services.AddPortico(o => o.ConfigPath = "portico.yaml")</c>, then
 /// <c>app.MapPortico()</c>. Portico keeps to its own routes: the app's logging, middleware and endpoints stay the app's.
+/// </summary>
 public static class PorticoServiceCollectionExtensions
 {
+    /// <summary>
     /// Loads the config (throwing <see cref="ConfigException"/> with every error) and registers what Portico runs
     /// on: its routes' handlers and policies, the config watcher, and (with <see cref="PorticoOptions.Listen"/>)
     /// the gateways' listeners on Kestrel.
+    /// </summary>
     public static IServiceCollection AddPortico(this IServiceCollection services, Action<PorticoOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(configure);
@@ -38,8 +42,10 @@ public static class PorticoServiceCollectionExtensions
         return services.AddPortico(options, ownsHost: false);
     }
 
+    /// <summary>
     /// <paramref name="ownsHost"/>: Portico is the whole app (`portico run`): it sets Kestrel's limits and the host's
     /// shutdown timeout from the config, and every request is a gateway's.
+    /// </summary>
     internal static IServiceCollection AddPortico(this IServiceCollection services, PorticoOptions options, bool ownsHost)
     {
         if (services.Any(d => d.ServiceType == typeof(PorticoSetup))) throw new InvalidOperationException("AddPortico was already called on these services.");
@@ -175,7 +181,7 @@ public static class PorticoServiceCollectionExtensions
     }
 }
 
-/// What AddPortico decided, for MapPortico and the listeners: the options, the loaded config, the listener map.
+/// <summary>What AddPortico decided, for MapPortico and the listeners: the options, the loaded config, the listener map.</summary>
 internal sealed class PorticoSetup(PorticoOptions options, PorticoConfig config, ListenerMap listeners, bool ownsHost)
 {
     public PorticoOptions Options => options;
@@ -183,14 +189,14 @@ internal sealed class PorticoSetup(PorticoOptions options, PorticoConfig config,
     public ListenerMap Listeners => listeners;
     public bool OwnsHost => ownsHost;
 
-    /// The listeners Kestrel bound for each gateway (ports given as 0 are known once the app has started).
+    /// <summary>The listeners Kestrel bound for each gateway (ports given as 0 are known once the app has started).</summary>
     public List<(ListenOptions Listen, int Gateway)> Bound { get; } = [];
 
-    /// Set by MapPortico: the config is applied once.
+    /// <summary>Set by MapPortico: the config is applied once.</summary>
     public bool Mapped { get; set; }
 }
 
-/// Maps the ports the gateways' listeners were given by the system (port 0) once the app has started.
+/// <summary>Maps the ports the gateways' listeners were given by the system (port 0) once the app has started.</summary>
 internal sealed class ListenerPorts(PorticoSetup setup, IHostApplicationLifetime lifetime) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
@@ -208,10 +214,12 @@ internal sealed class ListenerPorts(PorticoSetup setup, IHostApplicationLifetime
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
+/// <summary>
 /// Portico's edge, in front of the app's pipeline (before routing): in-flight tracking for the drain, the
 /// declared body size check and path normalization. When Portico is the whole app every request goes through it;
 /// embedded, only the requests that arrive on a gateway's listener (or every request, when Portico serves on the
 /// app's own ports), so the app's other endpoints see their requests as they came.
+/// </summary>
 internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
@@ -230,10 +238,12 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
     }
 }
 
+/// <summary>
 /// An embedding app's own addresses, set on Kestrel in code beside the gateways' listeners: `urls` (UseUrls,
 /// ASPNETCORE_URLS), `http_ports` and `https_ports` (ASPNETCORE_HTTP_PORTS, …), as Kestrel reads them itself when
 /// no endpoint is set in code. https ones use Kestrel's default certificate. Endpoints from `Kestrel:Endpoints`
 /// need nothing: Kestrel binds them beside code ones.
+/// </summary>
 internal static class AppListeners
 {
     public static void Add(KestrelServerOptions kestrel, IConfiguration configuration)
@@ -263,7 +273,7 @@ internal static class AppListeners
     }
 }
 
-/// Applies the config again when the app's configuration section holding it changes (its reload token fires).
+/// <summary>Applies the config again when the app's configuration section holding it changes (its reload token fires).</summary>
 internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, GatewayRuntime runtime, Func<RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load,
     ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
 {

@@ -10,7 +10,7 @@ namespace Portico.Http;
 /// bodies arrive (a declared length at once) and gives all of it back when it completes; a request that finds no room
 /// is answered 503. When the buffered bytes fall back to nothing after a burst, one compacting collection gives the
 /// memory back to the system: an idle gateway allocates nothing, so without it the garbage of the burst stays resident.
-public sealed partial class BufferedBodyBudget
+internal sealed partial class BufferedBodyBudget
 {
     /// What a refused request is told to wait.
     public static readonly TimeSpan RetryAfter = TimeSpan.FromSeconds(1);
@@ -152,7 +152,7 @@ public sealed partial class BufferedBodyBudget
 }
 
 /// What one request took from the <see cref="BufferedBodyBudget"/>; safe across threads (an aggregate's parts run at once).
-public sealed class BudgetShare : IDisposable
+internal sealed class BudgetShare : IDisposable
 {
     readonly BufferedBodyBudget _budget;
     readonly Lock _gate = new();

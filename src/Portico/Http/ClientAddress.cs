@@ -6,7 +6,7 @@ namespace Portico.Http;
 
 /// The client's IP address: the connection's peer, or — when the peer is a trusted proxy — the right-most
 /// X-Forwarded-For entry that is not itself a trusted proxy (entries further left are the client's own claims).
-public sealed class ClientAddress
+internal sealed class ClientAddress
 {
     public static readonly ClientAddress NoTrustedProxies = new([]);
 

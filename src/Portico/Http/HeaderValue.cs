@@ -6,7 +6,7 @@ namespace Portico.Http;
 /// write itself: visible ASCII, space and HTAB only. CR/LF would split the field (or start a second request),
 /// NUL and other controls are refused by RFC 9110 §5.5 and cut values short in many parsers, and non-ASCII cannot
 /// be sent by HttpClient (it refuses it) nor read back reliably (Latin-1 vs UTF-8), so it is refused too.
-public static class HeaderValue
+internal static class HeaderValue
 {
     static readonly SearchValues<char> Allowed = SearchValues.Create(
         "\t !\"#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[\\]^_`abcdefghijklmnopqrstuvwxyz{|}~");

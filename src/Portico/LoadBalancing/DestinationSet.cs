@@ -4,7 +4,7 @@ namespace Portico.LoadBalancing;
 
 /// A service's destinations and which of them may take traffic now (active probes and passive ejection).
 /// The available array is rebuilt only when health changes; the hot path reads one field.
-public sealed class DestinationSet
+internal sealed class DestinationSet
 {
     readonly DestinationState[] _all;
     readonly PassiveHealthDefinition _passive;

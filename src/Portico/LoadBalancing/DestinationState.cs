@@ -1,7 +1,7 @@
 namespace Portico.LoadBalancing;
 
 /// One URL of a service, with its live counters. Shared by every request to that URL.
-public sealed class DestinationState(Uri url)
+internal sealed class DestinationState(Uri url)
 {
     int _inFlight;
     int _consecutiveFailures;

@@ -3,7 +3,7 @@ using Portico.Configuration;
 namespace Portico.LoadBalancing;
 
 /// Picks one destination among the available ones (never empty).
-public interface ILoadBalancer
+internal interface ILoadBalancer
 {
     DestinationState Pick(DestinationState[] available);
 

@@ -5,21 +5,25 @@ using Portico.Identity;
 
 namespace Portico.Policies;
 
+/// <summary>
 /// A request policy of your own, in C#: a header check, a tenant lookup, anything a route should decide before the
 /// service is called. Register it with <see cref="Hosting.PorticoOptions.AddPolicy{TPolicy}"/> under a name and
 /// attach it to routes in the config with `policies: [name]`; a route naming a policy that is not registered is a
 /// config error. It runs after Portico's authentication and authorization (the caller is known) and before rate
 /// limits, the cache and the route's handler; a route's policies run in the order listed, and the first that
 /// rejects answers.
+/// </summary>
 public interface IRequestPolicy
 {
+    /// <summary>
     /// Decides on one request. <see cref="PolicyResult.Continue"/> lets it go on; <see cref="PolicyResult.Reject"/>
     /// answers it with a problem+json of the status given, and the service never sees it. An exception answers 500
     /// (`urn:portico:problem:policy-failed`, the exception logged, not shown).
+    /// </summary>
     ValueTask<PolicyResult> EvaluateAsync(RequestPolicyContext context);
 }
 
-/// What a policy decides about a request.
+/// <summary>What a policy decides about a request.</summary>
 public sealed class PolicyResult
 {
     PolicyResult(int status, string? title, string? detail)
@@ -29,11 +33,13 @@ public sealed class PolicyResult
         Detail = detail;
     }
 
-    /// Let the request go on.
+    /// <summary>Let the request go on.</summary>
     public static PolicyResult Continue { get; } = new(0, null, null);
 
+    /// <summary>
     /// Answer the request with <paramref name="status"/> (400–599) as problem+json
     /// (`urn:portico:problem:policy-rejected`), with <paramref name="detail"/> for the client; nothing reaches the service.
+    /// </summary>
     public static PolicyResult Reject(int status, string detail, string? title = null)
     {
         if (status is < 400 or > 599) throw new ArgumentOutOfRangeException(nameof(status), status, "a policy rejects with a 4xx or 5xx status");
@@ -47,7 +53,7 @@ public sealed class PolicyResult
     internal string? Detail { get; }
 }
 
-/// One request as a policy sees it.
+/// <summary>One request as a policy sees it.</summary>
 public sealed class RequestPolicyContext
 {
     internal RequestPolicyContext(HttpContext httpContext, string route, string gateway)
@@ -57,21 +63,23 @@ public sealed class RequestPolicyContext
         Gateway = gateway;
     }
 
-    /// The request (read what you need; the response is Portico's until the policy's result).
+    /// <summary>The request (read what you need; the response is Portico's until the policy's result).</summary>
     public HttpContext HttpContext { get; }
 
-    /// The route's name.
+    /// <summary>The route's name.</summary>
     public string Route { get; }
 
-    /// The gateway the request came in on.
+    /// <summary>The gateway the request came in on.</summary>
     public string Gateway { get; }
 
-    /// The authenticated caller, on a route with `auth`; null on an anonymous route.
+    /// <summary>The authenticated caller, on a route with `auth`; null on an anonymous route.</summary>
     public GatewayIdentity? Identity => HttpContext.Features.Get<GatewayIdentity>();
 
+    /// <summary>
     /// Sets a request header the service receives, replacing any value the client sent under that name
     /// (forwarding routes pass request headers on). The name must be a header token and the value visible ASCII,
     /// spaces and tabs; Portico's identity headers stay Portico's and are not passed on from here.
+    /// </summary>
     public void SetRequestHeader(string name, string value)
     {
         if (!HeaderValue.IsToken(name)) throw new ArgumentException($"'{name}' is not a header name", nameof(name));

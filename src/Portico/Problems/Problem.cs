@@ -6,7 +6,7 @@ using Microsoft.Net.Http.Headers;
 namespace Portico.Problems;
 
 /// RFC 9457 problem+json responses with stable `type` URNs. Written with Utf8JsonWriter: no reflection.
-public static class Problem
+internal static class Problem
 {
     public const string ContentType = "application/problem+json";
 

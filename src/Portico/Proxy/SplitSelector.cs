@@ -8,7 +8,7 @@ namespace Portico.Proxy;
 /// key's value is hashed onto the weight range, so a client stays on one side while weights are unchanged;
 /// a value naming a target exactly pins to it (even at weight 0, for testing a canary before it gets traffic).
 /// In cookie mode a missing cookie is issued with a random value.
-public sealed class SplitSelector
+internal sealed class SplitSelector
 {
     readonly string[] _names;
     readonly int[] _cumulative;

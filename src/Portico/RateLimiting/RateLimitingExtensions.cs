@@ -4,7 +4,7 @@ using Portico.Store;
 
 namespace Portico.RateLimiting;
 
-public static class RateLimitingExtensions
+internal static class RateLimitingExtensions
 {
     /// Rate-limit counters (memory and Redis), the shared Redis connections and the fallback reporting.
     public static IServiceCollection AddPorticoRateLimiting(this IServiceCollection services)

@@ -3,7 +3,7 @@ using Yarp.ReverseProxy.Forwarder;
 namespace Portico.Resilience;
 
 /// The result of one forwarding attempt, as seen by the retry and circuit-breaker strategies.
-public readonly record struct ForwardOutcome(ForwarderError Error, int Status, bool RetryReserved)
+internal readonly record struct ForwardOutcome(ForwarderError Error, int Status, bool RetryReserved)
 {
     /// No destination was available: the attempt never reached the upstream, so it says nothing about it.
     public static readonly ForwardOutcome NotAttempted = new(ForwarderError.None, 0, false);

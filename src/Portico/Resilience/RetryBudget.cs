@@ -2,7 +2,7 @@ namespace Portico.Resilience;
 
 /// Caps retries to a share of recent traffic (plus a small floor), so retries cannot multiply load on a
 /// struggling service: over a 10-second window, retries ≤ max(minPerSecond × 10, ratio × requests).
-public sealed class RetryBudget
+internal sealed class RetryBudget
 {
     const int Buckets = 10;
     readonly double _ratio;

@@ -8,7 +8,7 @@ namespace Portico.Resilience;
 /// A service's Polly pipelines: the circuit breaker wraps every attempt; retries wrap the breaker and run
 /// only for requests that are safe to repeat. Built once per service definition. `retry.attempts` counts
 /// retries after the first call, so a request reaches the upstream at most attempts + 1 times.
-public sealed class ServiceResilience
+internal sealed class ServiceResilience
 {
     public ServiceResilience(ServiceDefinition service, TimeProvider time)
     {

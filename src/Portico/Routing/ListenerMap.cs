@@ -4,7 +4,7 @@ namespace Portico.Routing;
 
 /// Which gateway a request belongs to, by the local port it arrived on. Filled once the listeners are bound
 /// (ports given as 0 are only known then).
-public sealed class ListenerMap
+internal sealed class ListenerMap
 {
     readonly short[] _gatewayByPort = new short[65536];
 

@@ -4,7 +4,7 @@ namespace Portico.Routing;
 
 /// Method fall-through: whether a route answers 405 for methods it does not take, and the warnings for routes
 /// whose refused requests (method or conditions) would be served by a later route with weaker protection.
-public static class MethodFallThrough
+internal static class MethodFallThrough
 {
     /// `otherMethods` as configured; by default `reject` for a route with `methods:` that is protected on this
     /// gateway (auth or a rate limit), since falling through could only lose that protection; `next` otherwise.

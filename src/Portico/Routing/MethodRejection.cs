@@ -10,7 +10,7 @@ namespace Portico.Routing;
 /// (<see cref="MethodRejectionMatcherPolicy"/>).
 /// <param name="SamePath">The gateway's routes with the same path template (the route itself included).</param>
 /// <param name="Allow">The `Allow` header: the methods those routes take (HEAD with GET).</param>
-public sealed record MethodRejection(string Route, IReadOnlySet<RouteDefinition> SamePath, string Allow)
+internal sealed record MethodRejection(string Route, IReadOnlySet<RouteDefinition> SamePath, string Allow)
 {
     public Task WriteAsync(HttpContext context)
     {

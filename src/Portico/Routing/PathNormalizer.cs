@@ -8,7 +8,7 @@ namespace Portico.Routing;
 /// limits, the cache key and the upstream all see, or says why it is refused. Percent-escapes are decoded once
 /// (an encoded slash is handled by policy), slashes merged, then dot segments resolved, so `//`, `%2F`, `%2E`,
 /// `\` and `;` tricks cannot reach a route's service as another route's path.
-public static class PathNormalizer
+internal static class PathNormalizer
 {
     // Characters a path may hold without needing any work: unreserved, sub-delims except ';', ':', '@' and '/'.
     static readonly SearchValues<char> Plain = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_~!$&'()*+,=:@/");

@@ -6,7 +6,7 @@ namespace Portico.Routing;
 /// A conservative check whether two path templates may match a common path: literals must agree (ignoring
 /// case), a parameter or a complex segment may be anything, a catch-all takes the rest, an optional parameter
 /// may be absent. "May" errs towards yes; it is used to warn, never to route.
-public static class PathOverlap
+internal static class PathOverlap
 {
     public static bool MayOverlap(PathTemplate a, PathTemplate b) =>
         Overlap(a.Pattern.PathSegments, 0, b.Pattern.PathSegments, 0);

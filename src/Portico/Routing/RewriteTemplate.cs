@@ -7,7 +7,7 @@ namespace Portico.Routing;
 /// A compiled `rewrite:` such as `/users/{id}?expand={expand}`: literal and value parts for the path and the
 /// query. Literals are used as written; values are percent-encoded (a catch-all keeps its '/' separators, an
 /// encoded slash stays encoded); the client's query is kept, minus any parameter the rewrite sets.
-public sealed class RewriteTemplate
+internal sealed class RewriteTemplate
 {
     readonly Part[] _path;
     readonly (string Name, Part[] Value)[] _query;

@@ -6,7 +6,7 @@ namespace Portico.Routing;
 
 /// Endpoint metadata: the header, query and Accept conditions a route adds to its path, methods and hosts.
 /// Evaluated by <see cref="RouteConditionsMatcherPolicy"/>.
-public sealed class RouteConditions
+internal sealed class RouteConditions
 {
     readonly ValueCondition[] _headers;
     readonly ValueCondition[] _query;
@@ -80,4 +80,4 @@ public sealed class RouteConditions
 }
 
 /// Endpoint metadata: which named gateway an endpoint belongs to.
-public sealed record GatewayMetadata(string Gateway, int Index);
+internal sealed record GatewayMetadata(string Gateway, int Index);

@@ -4,7 +4,7 @@ namespace Portico.Routing;
 
 /// The documented order in which a gateway tries its routes: explicit `order`, then the more specific path
 /// (literal segments before parameters before catch-alls), then more match conditions, then file order.
-public static class RoutePrecedence
+internal static class RoutePrecedence
 {
     /// <paramref name="routes"/> in the order a gateway tries them.
     public static IReadOnlyList<RouteDefinition> Sort(IEnumerable<RouteDefinition> routes)

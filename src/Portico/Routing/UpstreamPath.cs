@@ -6,7 +6,7 @@ namespace Portico.Routing;
 /// Encodes a decoded request path, or a route value, for the upstream's request line. Kestrel decodes every
 /// escape in a path except %2F (an encoded '/' is data, not a separator); escaping that '%' once more (as YARP
 /// does) would make the upstream read "%2F" as text, so an encoded slash reaches it as it came.
-public static class UpstreamPath
+internal static class UpstreamPath
 {
     public static string Encode(string decoded)
     {

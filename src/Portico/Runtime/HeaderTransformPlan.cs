@@ -4,7 +4,7 @@ using Portico.Configuration;
 namespace Portico.Runtime;
 
 /// Gateway defaults then route settings, merged once: headers to remove, set (replace) and append.
-public sealed class HeaderTransformPlan
+internal sealed class HeaderTransformPlan
 {
     HeaderTransformPlan(string[] remove, KeyValuePair<string, string>[] set, KeyValuePair<string, string>[] append, string[] keep)
     {

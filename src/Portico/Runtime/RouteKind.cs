@@ -80,7 +80,7 @@ internal sealed class RouteHandlerContext(RouteDefinition route, GatewayDefiniti
 }
 
 /// A route compiled for one gateway of a snapshot: its definition and its handler. Immutable.
-public sealed class GatewayRoute
+internal sealed class GatewayRoute
 {
     internal GatewayRoute(RouteDefinition definition, string gateway, RouteHandler handler)
     {

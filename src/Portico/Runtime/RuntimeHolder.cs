@@ -6,7 +6,7 @@ namespace Portico.Runtime;
 
 /// The current snapshot, swapped atomically, exposed to ASP.NET routing as an endpoint data source whose
 /// change token fires on every swap (the matcher is then rebuilt from the new endpoints).
-public sealed class RuntimeHolder : EndpointDataSource
+internal sealed class RuntimeHolder : EndpointDataSource
 {
     RuntimeSnapshot? _current;
     CancellationTokenSource _changed = new();

@@ -7,7 +7,7 @@ namespace Portico.Runtime;
 /// One compiled configuration: endpoints and the runtimes they use. Never mutated; a reload builds a new one
 /// and swaps it in whole. Requests keep the snapshot their endpoint came from until they finish: each proxied
 /// request holds a lease, and the services a reload drops are disposed only once the old snapshot has drained.
-public sealed class RuntimeSnapshot
+internal sealed class RuntimeSnapshot
 {
     // Leases held by requests, or -1 once retired and drained (no lease can be taken any more).
     int _leases;

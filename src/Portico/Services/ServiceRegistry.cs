@@ -5,7 +5,7 @@ namespace Portico.Services;
 
 /// Owns service runtimes across reloads: unchanged services are reused; replaced ones are disposed once the
 /// requests still using them have finished.
-public sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
+internal sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory loggers) : IAsyncDisposable
 {
     readonly Dictionary<string, IServiceClientFactory> _clients = new(StringComparer.Ordinal);
 

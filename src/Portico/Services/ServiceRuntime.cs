@@ -8,7 +8,7 @@ namespace Portico.Services;
 
 /// A service as the hot path sees it: destinations with health, a balancer, one pooled HTTP client and its
 /// resilience pipelines. Kept across reloads while its definition is unchanged, so pools and health survive.
-public sealed class ServiceRuntime : IAsyncDisposable
+internal sealed class ServiceRuntime : IAsyncDisposable
 {
     readonly ActiveHealthProber? _prober;
 

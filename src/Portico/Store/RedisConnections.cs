@@ -8,7 +8,7 @@ namespace Portico.Store;
 /// One Redis connection per configured `store.connection`, shared by every feature that keeps state in Redis
 /// and reused across reloads. Connections are set up to fail fast while Redis is down (no queueing, short
 /// timeouts) and reconnect on their own, so a request never hangs on an unreachable store.
-public sealed partial class RedisConnections(ILogger<RedisConnections> logger) : IDisposable
+internal sealed partial class RedisConnections(ILogger<RedisConnections> logger) : IDisposable
 {
     readonly ConcurrentDictionary<string, Lazy<ConnectionMultiplexer>> _connections = new(StringComparer.Ordinal);
 

@@ -4,7 +4,7 @@ using Portico.Services;
 
 namespace Portico.IntegrationTests.Infrastructure;
 
-public static class GatewayExtensions
+internal static class GatewayExtensions
 {
     /// The live runtime of a service in the gateway's current snapshot.
     public static ServiceRuntime Service(this GatewayUnderTest gateway, string name) =>

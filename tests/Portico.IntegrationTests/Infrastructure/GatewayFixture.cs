@@ -19,7 +19,7 @@ public sealed class GatewayFixture : IAsyncDisposable
 
     public TestBackend Backend { get; }
     public TestIdentityProvider Idp => _idp ?? throw new InvalidOperationException("Started without an identity provider.");
-    public GatewayUnderTest Gateway => _gateway!;
+    internal GatewayUnderTest Gateway => _gateway!;
     public HttpClient Client => _client!;
 
     /// Starts a backend named <paramref name="service"/> (answering as TestBackend does, plus <paramref name="map"/>),

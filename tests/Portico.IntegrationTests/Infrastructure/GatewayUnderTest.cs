@@ -7,7 +7,7 @@ namespace Portico.IntegrationTests.Infrastructure;
 
 /// Portico started in-process from YAML text written to a temp file (so reload-by-file works), listening on
 /// 127.0.0.1 with ports chosen by the OS unless the YAML says otherwise.
-public sealed class GatewayUnderTest : IAsyncDisposable
+internal sealed class GatewayUnderTest : IAsyncDisposable
 {
     readonly WebApplication _app;
 

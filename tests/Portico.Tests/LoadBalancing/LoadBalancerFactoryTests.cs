@@ -6,13 +6,13 @@ namespace Portico.Tests.LoadBalancing;
 public sealed class LoadBalancerFactoryTests
 {
     [Theory]
-    [InlineData(LoadBalancingPolicy.RoundRobin, typeof(RoundRobinBalancer))]
-    [InlineData(LoadBalancingPolicy.LeastRequests, typeof(LeastRequestsBalancer))]
-    [InlineData(LoadBalancingPolicy.PowerOfTwoChoices, typeof(PowerOfTwoChoicesBalancer))]
-    [InlineData(LoadBalancingPolicy.First, typeof(FirstBalancer))]
-    [InlineData(LoadBalancingPolicy.Random, typeof(RandomBalancer))]
-    public void Create_Policy_ReturnsMatchingBalancer(LoadBalancingPolicy policy, Type expected)
+    [InlineData(nameof(LoadBalancingPolicy.RoundRobin), typeof(RoundRobinBalancer))]
+    [InlineData(nameof(LoadBalancingPolicy.LeastRequests), typeof(LeastRequestsBalancer))]
+    [InlineData(nameof(LoadBalancingPolicy.PowerOfTwoChoices), typeof(PowerOfTwoChoicesBalancer))]
+    [InlineData(nameof(LoadBalancingPolicy.First), typeof(FirstBalancer))]
+    [InlineData(nameof(LoadBalancingPolicy.Random), typeof(RandomBalancer))]
+    public void Create_Policy_ReturnsMatchingBalancer(string policy, Type expected)
     {
-        ILoadBalancer.Create(policy).ShouldBeOfType(expected);
+        ILoadBalancer.Create(Enum.Parse<LoadBalancingPolicy>(policy)).ShouldBeOfType(expected);
     }
 }

@@ -6,7 +6,7 @@ namespace Portico.Protocols.Amqp;
 /// <param name="Broker">The amqp:// or amqps:// URI with credentials; null when the config gives an empty `url`
 /// (no broker configured: the service's routes answer 503).</param>
 /// <param name="RecoveryInterval">Time between connection attempts while the broker is unreachable.</param>
-public sealed record AmqpServiceDefinition(Uri? Broker, TimeSpan RecoveryInterval) : ServiceProtocolSection
+internal sealed record AmqpServiceDefinition(Uri? Broker, TimeSpan RecoveryInterval) : ServiceProtocolSection
 {
     /// The broker URI hashed: fingerprints hold no credentials.
     public override string Fingerprint =>
@@ -27,7 +27,7 @@ public sealed record AmqpServiceDefinition(Uri? Broker, TimeSpan RecoveryInterva
 /// <param name="RoutingKey">The routing key, a template that may use values the path captured: `order.{kind}`.</param>
 /// <param name="Rpc">Wait for a reply (direct reply-to) and answer with it, instead of answering 202.</param>
 /// <param name="ContentTypes">Media types the request body must have (415 otherwise); empty accepts any.</param>
-public sealed record AmqpRouteDefinition(string Exchange, string RoutingKey, bool Rpc, IReadOnlyList<string> ContentTypes) : RouteKindSection
+internal sealed record AmqpRouteDefinition(string Exchange, string RoutingKey, bool Rpc, IReadOnlyList<string> ContentTypes) : RouteKindSection
 {
     public override string Kind => AmqpKind.Name;
 

@@ -1,7 +1,7 @@
 namespace Portico.Protocols.Amqp;
 
 /// How a publish or an RPC call ended, as the HTTP side needs to answer it.
-public enum AmqpOutcomeKind
+internal enum AmqpOutcomeKind
 {
     /// The broker confirmed the message (publish), or the reply arrived (RPC).
     Accepted,
@@ -20,10 +20,10 @@ public enum AmqpOutcomeKind
 }
 
 /// A reply to an RPC call: its body, content type and the status it asks for (`http-status` header).
-public sealed record AmqpReply(byte[] Body, string? ContentType, int? Status);
+internal sealed record AmqpReply(byte[] Body, string? ContentType, int? Status);
 
 /// The outcome of a publish or call; <see cref="Detail"/> is the broker's words (never credentials).
-public sealed record AmqpOutcome(AmqpOutcomeKind Kind, string? Detail = null, AmqpReply? Reply = null)
+internal sealed record AmqpOutcome(AmqpOutcomeKind Kind, string? Detail = null, AmqpReply? Reply = null)
 {
     public static readonly AmqpOutcome Confirmed = new(AmqpOutcomeKind.Accepted);
 }

@@ -5,7 +5,7 @@ namespace Portico.Protocols.Amqp;
 
 /// A routing key with `{name}` placeholders for values the route's path captured: `order.{kind}`. Parsed once;
 /// a key without placeholders is used as is.
-public sealed class RoutingKeyTemplate
+internal sealed class RoutingKeyTemplate
 {
     readonly (string Text, bool IsValue)[] _parts;
     readonly string? _constant;

@@ -9,7 +9,7 @@ namespace Portico.Protocols.GraphQL;
 /// APQ way in `extensions.persistedQuery`; null sends the query itself.</param>
 /// <param name="Select">A dotted path into `data` whose value is the answer (e.g. `product`); null answers all of `data`.</param>
 /// <param name="Variables">For a hash-only persisted query: the variables and their GraphQL types (`id: ID!`).</param>
-public sealed record GraphQLRouteDefinition(string? Query, string? OperationName, string? PersistedQuery, string? Select,
+internal sealed record GraphQLRouteDefinition(string? Query, string? OperationName, string? PersistedQuery, string? Select,
     IReadOnlyList<KeyValuePair<string, string>> Variables) : RouteKindSection
 {
     public override string Kind => GraphQLKind.Name;

@@ -6,7 +6,7 @@ namespace Portico.Protocols.GraphQL;
 
 /// The GraphQL `errors` of an answer without data, as an HTTP status: the first error whose `extensions.code`
 /// is one of these decides; any other answer is the service's failure (502).
-public static class GraphQLErrorMapping
+internal static class GraphQLErrorMapping
 {
     static readonly Dictionary<string, int> Statuses = new(StringComparer.Ordinal)
     {

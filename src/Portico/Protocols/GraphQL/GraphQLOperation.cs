@@ -11,7 +11,7 @@ namespace Portico.Protocols.GraphQL;
 
 /// A route's GraphQL operation, checked and compiled once at config load with GraphQL.NET's parser: the
 /// document text, the operation's declared variables, the persisted-query hash and the `select` path.
-public sealed class GraphQLOperation
+internal sealed class GraphQLOperation
 {
     /// Reports a problem under the route's `graphql` key: sub-path (e.g. "query"), message, hint.
     public delegate void ErrorSink(string key, string message, string? hint);

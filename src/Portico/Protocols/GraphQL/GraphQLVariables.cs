@@ -8,7 +8,7 @@ using Microsoft.Extensions.Primitives;
 namespace Portico.Protocols.GraphQL;
 
 /// A variable whose value does not fit its declared type; answered 400 naming the variable.
-public sealed class VariableException(string variable, string message) : Exception(message)
+internal sealed class VariableException(string variable, string message) : Exception(message)
 {
     public string Variable { get; } = variable;
 }
@@ -17,7 +17,7 @@ public sealed class VariableException(string variable, string message) : Excepti
 /// string, else the JSON body's member of the same name. Text from the path and query is coerced to the declared
 /// scalar (Int, Float, Boolean; ID and String stay strings); body values must already have the declared JSON
 /// type. Enums, custom scalars and input objects are not known without the schema: they pass as given.
-public static class GraphQLVariables
+internal static class GraphQLVariables
 {
     public static JsonObject Bind(IReadOnlyList<VariablePlan> plans, RouteValueDictionary routeValues, IQueryCollection query, JsonObject? body)
     {

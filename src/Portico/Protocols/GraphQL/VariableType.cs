@@ -3,7 +3,7 @@ using GraphQLParser.AST;
 namespace Portico.Protocols.GraphQL;
 
 /// A variable's declared type: a named type, a list of a type, each possibly non-null (`[ID!]!`).
-public sealed class VariableType
+internal sealed class VariableType
 {
     VariableType(string? name, VariableType? item, bool nonNull)
     {
@@ -34,4 +34,4 @@ public sealed class VariableType
 
 /// A variable the operation declares, as the route binds it from path, query and body.
 /// <param name="HasDefault">The declaration has a default value, so the variable may be left out even when non-null.</param>
-public sealed record VariablePlan(string Name, VariableType Type, bool HasDefault);
+internal sealed record VariablePlan(string Name, VariableType Type, bool HasDefault);

@@ -7,7 +7,7 @@ namespace Portico.Protocols.Grpc;
 /// <param name="Protos">The files as written in the config.</param>
 /// <param name="BaseDirectory">Where relative paths start (the config file's folder).</param>
 /// <param name="EmitDefaults">Emit fields that hold their default value in JSON answers (proto3 JSON omits them by default).</param>
-public sealed record GrpcServiceDefinition(IReadOnlyList<string> Protos, string BaseDirectory, bool EmitDefaults = false) : ServiceProtocolSection
+internal sealed record GrpcServiceDefinition(IReadOnlyList<string> Protos, string BaseDirectory, bool EmitDefaults = false) : ServiceProtocolSection
 {
     /// The parsed files, set when the config is loaded.
     public GrpcSchema? Schema { get; init; }
@@ -22,7 +22,7 @@ public sealed record GrpcServiceDefinition(IReadOnlyList<string> Protos, string 
 /// <param name="Body">Where the JSON body goes: null merges it over the path and query values; `*` is the
 /// whole message (query parameters unused); a field name fills that field; empty reads no body.</param>
 /// <param name="ResponseBody">The answer's field that is the response body; null answers the whole message.</param>
-public sealed record GrpcRouteDefinition(string Method, string? Body = null, string? ResponseBody = null, bool Annotations = false) : RouteKindSection
+internal sealed record GrpcRouteDefinition(string Method, string? Body = null, string? ResponseBody = null, bool Annotations = false) : RouteKindSection
 {
     public override string Kind => GrpcKind.Name;
 

@@ -7,7 +7,7 @@ namespace Portico.Protocols.Grpc;
 
 /// The services, methods and messages of a gRPC service's .proto files, parsed at config load (no codegen, no
 /// external compiler) and compiled into transcoding plans.
-public sealed class GrpcSchema
+internal sealed class GrpcSchema
 {
     GrpcSchema(FrozenDictionary<string, MethodPlan> methods) => Methods = methods;
 

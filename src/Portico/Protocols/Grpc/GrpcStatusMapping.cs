@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace Portico.Protocols.Grpc;
 
 /// gRPC status → HTTP status, as Envoy's transcoder and grpc-gateway map them.
-public static class GrpcStatusMapping
+internal static class GrpcStatusMapping
 {
     /// 499 (client closed request) for CANCELLED; unknown and internal failures of the upstream are 502.
     public static int ToHttp(StatusCode code) => code switch

@@ -8,7 +8,7 @@ namespace Portico.Protocols.Grpc;
 /// One HTTP binding of a gRPC method, from its `option (google.api.http)` annotation (google/api/http.proto):
 /// the HTTP method, the path template, which request field the body fills (`*` the whole message, empty none)
 /// and which answer field is the response body (empty: the whole message).
-public sealed record HttpRule(string Verb, string Path, string Body, string ResponseBody)
+internal sealed record HttpRule(string Verb, string Path, string Body, string ResponseBody)
 {
     /// The `google.api.http` extension's field number on MethodOptions.
     const int HttpExtension = 72295728;

@@ -7,7 +7,7 @@ namespace Portico.Protocols.Grpc;
 /// together from the route's captured values (literal segments and parameters, joined by '/').
 /// <param name="FieldPath">e.g. `name` or `book.id`.</param>
 /// <param name="Segments">Each a literal or a route parameter's name in braces, e.g. ["shelves", "{name_1}"].</param>
-public sealed record GrpcPathVariable(string FieldPath, IReadOnlyList<string> Segments)
+internal sealed record GrpcPathVariable(string FieldPath, IReadOnlyList<string> Segments)
 {
     /// The field's value from the route values of a matched request.
     public string Compose(Func<string, string?> routeValue)
@@ -30,7 +30,7 @@ public sealed record GrpcPathVariable(string FieldPath, IReadOnlyList<string> Se
 /// Turns a google.api.http path template (`/v1/{name=shelves/*/books/*}:publish`) into an ASP.NET route
 /// pattern plus the request fields its variables fill. Grammar (google/api/http.proto):
 /// Template = "/" Segments [ ":" Verb ]; Segment = "*" | "**" | LITERAL | "{" FieldPath [ "=" Segments ] "}".
-public static partial class HttpRuleTemplate
+internal static partial class HttpRuleTemplate
 {
     public sealed record Result(string RoutePattern, IReadOnlyList<GrpcPathVariable> Variables);
 

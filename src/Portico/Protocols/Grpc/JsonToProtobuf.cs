@@ -6,7 +6,7 @@ namespace Portico.Protocols.Grpc;
 
 /// Writes a message in the protobuf wire format from its proto3 JSON form, walking a compiled
 /// <see cref="MessagePlan"/>. Fields may use their json_name or original name; unknown fields are rejected.
-public static class JsonToProtobuf
+internal static class JsonToProtobuf
 {
     public static byte[] Write(MessagePlan plan, JsonElement json)
     {

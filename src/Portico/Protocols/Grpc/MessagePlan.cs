@@ -3,17 +3,17 @@ using System.Collections.Frozen;
 namespace Portico.Protocols.Grpc;
 
 /// The scalar kinds of the protobuf wire format (numbers as in descriptor.proto's FieldDescriptorProto.Type).
-public enum ProtoType
+internal enum ProtoType
 {
     Double = 1, Float = 2, Int64 = 3, UInt64 = 4, Int32 = 5, Fixed64 = 6, Fixed32 = 7, Bool = 8, String = 9,
     Group = 10, Message = 11, Bytes = 12, UInt32 = 13, Enum = 14, SFixed32 = 15, SFixed64 = 16, SInt32 = 17, SInt64 = 18,
 }
 
 /// Messages whose proto3 JSON form is special.
-public enum WellKnownType { None, Timestamp, Duration, Wrapper, Struct, Value, ListValue, Empty, FieldMask }
+internal enum WellKnownType { None, Timestamp, Duration, Wrapper, Struct, Value, ListValue, Empty, FieldMask }
 
 /// One message type compiled for transcoding: fields by number and by JSON and original name.
-public sealed class MessagePlan(string fullName)
+internal sealed class MessagePlan(string fullName)
 {
     public string FullName { get; } = fullName;
     public WellKnownType WellKnown { get; internal set; }
@@ -26,7 +26,7 @@ public sealed class MessagePlan(string fullName)
 }
 
 /// One field: wire number and kind, JSON name, and the message or enum it refers to.
-public sealed class FieldPlan(string name, string jsonName, int number, ProtoType type, bool repeated, bool packed, int? oneof, bool presence)
+internal sealed class FieldPlan(string name, string jsonName, int number, ProtoType type, bool repeated, bool packed, int? oneof, bool presence)
 {
     public string Name { get; } = name;
     public string JsonName { get; } = jsonName;
@@ -46,7 +46,7 @@ public sealed class FieldPlan(string name, string jsonName, int number, ProtoTyp
 }
 
 /// An enum's values, by name and by number.
-public sealed class EnumPlan(string fullName, FrozenDictionary<string, int> byName, FrozenDictionary<int, string> byNumber)
+internal sealed class EnumPlan(string fullName, FrozenDictionary<string, int> byName, FrozenDictionary<int, string> byNumber)
 {
     public string FullName { get; } = fullName;
     public FrozenDictionary<string, int> ByName { get; } = byName;
@@ -55,7 +55,7 @@ public sealed class EnumPlan(string fullName, FrozenDictionary<string, int> byNa
 }
 
 /// A method of a service: its full gRPC path (`/pkg.Service/Method`), kind, and message plans.
-public sealed class MethodPlan(string service, string name, MessagePlan input, MessagePlan output, bool clientStreaming, bool serverStreaming)
+internal sealed class MethodPlan(string service, string name, MessagePlan input, MessagePlan output, bool clientStreaming, bool serverStreaming)
 {
     public string Service { get; } = service;
     public string Name { get; } = name;

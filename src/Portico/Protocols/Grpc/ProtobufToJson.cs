@@ -7,7 +7,7 @@ namespace Portico.Protocols.Grpc;
 /// Reads a message in the protobuf wire format into its proto3 JSON form, walking a compiled
 /// <see cref="MessagePlan"/>. Fields use their json_name; int64 kinds are strings, bytes base64, enums names.
 /// Fields holding their default value are omitted unless <c>emitDefaults</c>; unknown fields are skipped.
-public static class ProtobufToJson
+internal static class ProtobufToJson
 {
     public static JsonNode? Read(MessagePlan plan, byte[] data, bool emitDefaults = false) => ReadMessage(plan, data, emitDefaults);
 
