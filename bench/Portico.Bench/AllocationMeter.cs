@@ -15,6 +15,7 @@ namespace Portico.Bench;
 sealed class AllocationMeter : IAsyncDisposable
 {
     readonly EventPipeSession _session;
+    readonly EventPipeEventSource _source;
     readonly Task _reader;
     long _bytes;
     int _ticks;
@@ -22,9 +23,9 @@ sealed class AllocationMeter : IAsyncDisposable
     AllocationMeter(EventPipeSession session)
     {
         _session = session;
-        var source = new EventPipeEventSource(session.EventStream);
-        source.Clr.GCAllocationTick += OnTick;
-        _reader = Task.Run(source.Process);
+        _source = new EventPipeEventSource(session.EventStream);
+        _source.Clr.GCAllocationTick += OnTick;
+        _reader = Task.Run(_source.Process);
     }
 
     public static AllocationMeter Start(int pid)
@@ -53,5 +54,7 @@ sealed class AllocationMeter : IAsyncDisposable
     {
         try { await _session.StopAsync(CancellationToken.None); } catch (Exception) { }
         _session.Dispose();
+        try { await _reader; } catch (Exception) { }
+        _source.Dispose();
     }
 }

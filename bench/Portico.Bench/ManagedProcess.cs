@@ -56,7 +56,8 @@ sealed class ManagedProcess : IAsyncDisposable
         try
         {
             using var stream = new FileStream(LogPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-            var all = new StreamReader(stream).ReadToEnd().Split('\n');
+            using var reader = new StreamReader(stream);
+            var all = reader.ReadToEnd().Split('\n');
             return string.Join('\n', all.TakeLast(lines));
         }
         catch (IOException) { return ""; }

@@ -20,10 +20,13 @@ void OnSignal(PosixSignalContext context)
 using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
 
-DemoHost demo;
+DemoHost started;
 try
 {
-    demo = await DemoHost.StartAsync(configPath);
+    // Disposed by the `await using` below; on the failure paths nothing was started (StartAsync stops what it began).
+#pragma warning disable CA2000
+    started = await DemoHost.StartAsync(configPath);
+#pragma warning restore CA2000
 }
 catch (DemoPortInUseException ex)
 {
@@ -36,6 +39,7 @@ catch (ConfigException ex)
     foreach (var error in ex.Errors) Console.Error.WriteLine("  " + error);
     return 1;
 }
+await using var demo = started;
 
 Console.Out.WriteLine($"""
 
@@ -57,5 +61,4 @@ Console.Out.WriteLine();
 
 await stop.Task;
 Console.Out.WriteLine("portico demo: stopping…");
-await demo.StopAsync();
 return 0;

@@ -1,4 +1,4 @@
 using Portico.Embedded;
 
-var app = EmbeddedApp.Create(args);
-app.Run();
+await using var app = EmbeddedApp.Create(args);
+await app.RunAsync();

@@ -20,6 +20,7 @@ internal sealed partial class RuntimeConsumers : IDisposable
     readonly ILogger<RuntimeConsumers> _logger;
     readonly RedisConnections _redis;
     readonly Lock _gate = new();
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "A SemaphoreSlim holds nothing to free unless its wait handle is read (never here); disposing it could fail a caller still waiting as the owner shuts down")]
     readonly SemaphoreSlim _redisLoads = new(1, 1);
     volatile ConsumerKeyIndex _keys = new([]);
     FileSystemWatcher? _watcher;

@@ -8,6 +8,7 @@ namespace Portico.Compilation;
 
 /// Loads, validates, compiles and swaps configurations. A reload either applies completely or not at all:
 /// a config with errors, or one that changes listeners (which needs a restart), leaves the current one serving.
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A SemaphoreSlim holds nothing to free unless its wait handle is read (never here); disposing it could fail a caller still waiting as the owner shuts down")]
 internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegistry services, SnapshotCompiler compiler, ILogger<GatewayRuntime> logger)
 {
     readonly SemaphoreSlim _gate = new(1, 1);

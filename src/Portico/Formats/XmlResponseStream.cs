@@ -14,9 +14,11 @@ internal sealed class XmlResponseStream : Http.ResponseBodyStream
 {
     internal const int HeldBytes = 128 * 1024;
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "The response body the server owns; this stream only writes to it")]
     readonly Stream _inner;
     readonly HttpResponse _response;
     readonly XmlFormatOptions _options;
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "Rented: Dispose returns it to the pool (JsonToXmlTranscoder.Return) instead of disposing it")]
     JsonToXmlTranscoder? _transcoder;
     bool _decided;
     bool _received;

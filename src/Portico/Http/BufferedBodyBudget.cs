@@ -96,7 +96,12 @@ internal sealed partial class BufferedBodyBudget
         if (context.RequestServices?.GetService<BufferedBodyBudget>() is not { } budget) return null;
         share = budget.NewShare();
         context.Features.Set(share);
-        context.Response.RegisterForDispose(share);
+        // Given back when the response completes (after an error or an abort too): the request owns it, not the caller.
+        context.Response.OnCompleted(static s =>
+        {
+            ((BudgetShare)s).Release();
+            return Task.CompletedTask;
+        }, share);
         return share;
     }
 
@@ -152,7 +157,7 @@ internal sealed partial class BufferedBodyBudget
 }
 
 /// What one request took from the <see cref="BufferedBodyBudget"/>; safe across threads (an aggregate's parts run at once).
-internal sealed class BudgetShare : IDisposable
+internal sealed class BudgetShare
 {
     readonly BufferedBodyBudget _budget;
     readonly Lock _gate = new();
@@ -196,7 +201,7 @@ internal sealed class BudgetShare : IDisposable
     }
 
     /// Gives everything back; later takes are refused.
-    public void Dispose()
+    public void Release()
     {
         long held;
         lock (_gate)

@@ -16,6 +16,7 @@ internal sealed class RateLimitRegistry(RedisConnections redis, TimeProvider tim
     readonly HashSet<IRateLimitCounter> _retiring = [];
 
     /// The policies of a new config, reusing live counters by identity; new counters are created but nothing live changes.
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "The registry owns each counter: Commit retires (disposes) the ones a new config no longer uses")]
     public CompiledRateLimits Prepare(PorticoConfig config, ClientAddress clients)
     {
         var store = config.Store ?? StoreDefinition.Memory;

@@ -24,6 +24,7 @@ internal sealed class RedisRateLimitCounter(RateLimitDefinition definition, IDat
     readonly bool _needsMember = definition.Algorithm is RateLimitAlgorithm.SlidingWindow or RateLimitAlgorithm.Concurrency;
     readonly RedisValue[] _constantValues = [definition.Limit, (long)Math.Max(1, definition.Window.TotalMilliseconds)];
 
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Reliability", "CA2000", Justification = "The slot lease goes to the caller in the decision; the rate-limit middleware disposes it when the response completes")]
     public async ValueTask<RateLimitDecision> AcquireAsync(string key)
     {
         var keys = new RedisKey[] { _prefix + (key.Length <= 128 ? key : Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(key)))) };

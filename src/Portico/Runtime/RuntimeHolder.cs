@@ -6,6 +6,7 @@ namespace Portico.Runtime;
 
 /// The current snapshot, swapped atomically, exposed to ASP.NET routing as an endpoint data source whose
 /// change token fires on every swap (the matcher is then rebuilt from the new endpoints).
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The change source is never disposed on purpose: a reader may have fetched it just before a swap and still ask for its token (see Swap); it holds nothing to free")]
 internal sealed class RuntimeHolder : EndpointDataSource
 {
     RuntimeSnapshot? _current;

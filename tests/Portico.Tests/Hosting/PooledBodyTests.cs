@@ -62,7 +62,7 @@ public sealed class PooledBodyTests
     public async Task ReadAsync_DeclaredLengthOverTheProcessBudget_IsRefusedWithoutReading()
     {
         var budget = new BufferedBodyBudget(1000);
-        using var share = budget.NewShare();
+        var share = budget.NewShare();
         var stream = new ChunkedStream(new byte[1001], 100);
 
         using var body = await PooledBody.ReadAsync(stream, 1001, long.MaxValue, CancellationToken.None, share: share);
@@ -86,7 +86,7 @@ public sealed class PooledBodyTests
         body.Length.ShouldBe(0);
         stream.Reads.ShouldBeLessThan(10); // stopped at the chunk that did not fit, not at the end of the 100 chunks
         budget.InUse.ShouldBeInRange(4000, 4500);
-        share.Dispose();
+        share.Release();
         budget.InUse.ShouldBe(0);
     }
 
@@ -100,7 +100,7 @@ public sealed class PooledBodyTests
 
         body.Length.ShouldBe(500);
         budget.InUse.ShouldBe(2000);
-        share.Dispose();
+        share.Release();
         budget.InUse.ShouldBe(0);
     }
 
@@ -108,7 +108,7 @@ public sealed class PooledBodyTests
     public async Task ReadAsync_BodyLongerThanDeclared_TakesTheRestChunkByChunk()
     {
         var budget = new BufferedBodyBudget(10_000);
-        using var share = budget.NewShare();
+        var share = budget.NewShare();
 
         using var body = await PooledBody.ReadAsync(new ChunkedStream(new byte[3000], 700), 1000, long.MaxValue, CancellationToken.None, share: share);
 
@@ -126,7 +126,7 @@ public sealed class PooledBodyTests
         await Should.ThrowAsync<IOException>(() => PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None, share: share));
 
         budget.InUse.ShouldBe(3000);
-        share.Dispose();
+        share.Release();
         budget.InUse.ShouldBe(0);
     }
 

@@ -28,6 +28,7 @@ internal sealed partial class AmqpBroker : IServiceClient
     readonly TimeProvider _time;
     readonly ILogger _logger;
     readonly CancellationTokenSource _stopping = new();
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Usage", "CA2213", Justification = "A SemaphoreSlim holds nothing to free unless its wait handle is read (never here); disposing it could fail a caller still waiting as the owner shuts down")]
     readonly SemaphoreSlim _channelGate = new(1, 1);
     IConnection? _connection;
     volatile bool _recovering;

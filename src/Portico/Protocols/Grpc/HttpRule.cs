@@ -31,7 +31,7 @@ internal sealed record HttpRule(string Verb, string Path, string Body, string Re
             extension.EndQuery(stream);
         }
         var rules = new List<HttpRule>();
-        var input = new CodedInputStream(raw);
+        using var input = new CodedInputStream(raw);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -47,7 +47,7 @@ internal sealed record HttpRule(string Verb, string Path, string Body, string Re
         string? verb = null, path = null;
         string body = "", responseBody = "";
         var additional = new List<byte[]>();
-        var input = new CodedInputStream(bytes);
+        using var input = new CodedInputStream(bytes);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -73,7 +73,7 @@ internal sealed record HttpRule(string Verb, string Path, string Body, string Re
     static (string? Verb, string? Path) ReadCustom(byte[] bytes)
     {
         string? kind = null, path = null;
-        var input = new CodedInputStream(bytes);
+        using var input = new CodedInputStream(bytes);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {

@@ -11,7 +11,7 @@ internal static class JsonToProtobuf
     public static byte[] Write(MessagePlan plan, JsonElement json)
     {
         using var buffer = new MemoryStream();
-        var output = new CodedOutputStream(buffer, leaveOpen: true);
+        using var output = new CodedOutputStream(buffer, leaveOpen: true);
         WriteMessage(output, plan, json, "");
         output.Flush();
         return buffer.ToArray();
@@ -20,7 +20,7 @@ internal static class JsonToProtobuf
     static byte[] Nested(MessagePlan plan, JsonElement json, string path)
     {
         using var buffer = new MemoryStream();
-        var output = new CodedOutputStream(buffer, leaveOpen: true);
+        using var output = new CodedOutputStream(buffer, leaveOpen: true);
         WriteMessage(output, plan, json, path);
         output.Flush();
         return buffer.ToArray();
@@ -89,7 +89,7 @@ internal static class JsonToProtobuf
         if (field.Packed)
         {
             using var buffer = new MemoryStream();
-            var packed = new CodedOutputStream(buffer, leaveOpen: true);
+            using var packed = new CodedOutputStream(buffer, leaveOpen: true);
             var i = 0;
             foreach (var item in value.EnumerateArray()) WriteScalar(packed, field, item, $"{path}[{i++}]");
             packed.Flush();
@@ -115,7 +115,7 @@ internal static class JsonToProtobuf
         {
             var entryPath = $"{path}[\"{property.Name}\"]";
             using var buffer = new MemoryStream();
-            var e = new CodedOutputStream(buffer, leaveOpen: true);
+            using var e = new CodedOutputStream(buffer, leaveOpen: true);
             WriteKey(e, keyField, property.Name, entryPath);
             WriteSingle(e, valueField, property.Value, entryPath, 2);
             e.Flush();

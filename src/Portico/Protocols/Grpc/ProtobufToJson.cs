@@ -30,7 +30,7 @@ internal static class ProtobufToJson
     static JsonObject ReadFields(MessagePlan plan, byte[] data, bool emitDefaults)
     {
         var result = new JsonObject();
-        var input = new CodedInputStream(data);
+        using var input = new CodedInputStream(data);
         uint tag;
         while ((tag = input.ReadTag()) != 0)
         {
@@ -52,7 +52,7 @@ internal static class ProtobufToJson
                 var list = result[field.JsonName] as JsonArray ?? (JsonArray)(result[field.JsonName] = new JsonArray());
                 if (wire == WireFormat.WireType.LengthDelimited && field.Type is not (ProtoType.String or ProtoType.Bytes or ProtoType.Message or ProtoType.Group))
                 {
-                    var packed = new CodedInputStream(input.ReadBytes().ToByteArray());
+                    using var packed = new CodedInputStream(input.ReadBytes().ToByteArray());
                     while (!packed.IsAtEnd) list.Add(ReadValue(packed, field, emitDefaults));
                 }
                 else list.Add(ReadValue(input, field, emitDefaults));
