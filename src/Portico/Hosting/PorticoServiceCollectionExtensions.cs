@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -247,19 +248,37 @@ internal static class AppListeners
 
     static void Listen(KestrelServerOptions kestrel, string url)
     {
-        // `*` and `+` stand for every address; a host name other than localhost binds every address too, as Kestrel does.
-        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        // Kestrel's own reading of an address: `*`, `+` and any host name other than localhost bind every address.
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
             throw new InvalidOperationException($"The app's address '{url}' is not a URL.");
-        var port = uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal) ? (https ? 443 : 80) : uri.Port;
+        }
+        var https = string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+        if (!https && !string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"The app's address '{url}' is not an http:// or https:// URL.");
         void Configure(ListenOptions listen)
         {
             if (https) listen.UseHttps();
         }
-        var host = uri.Host.Trim('[', ']');
-        if (host == "localhost") kestrel.ListenLocalhost(port, Configure);
-        else if (IPAddress.TryParse(host, out var address)) kestrel.Listen(address, port, Configure);
-        else kestrel.ListenAnyIP(port, Configure);
+        if (address.IsUnixPipe)
+        {
+            kestrel.ListenUnixSocket(address.UnixPipePath, Configure);
+            return;
+        }
+        if (address.IsNamedPipe)
+        {
+            kestrel.ListenNamedPipe(address.NamedPipeName, Configure);
+            return;
+        }
+        var host = address.Host.Trim('[', ']');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) kestrel.ListenLocalhost(address.Port, Configure);
+        else if (IPAddress.TryParse(host, out var ip)) kestrel.Listen(ip, address.Port, Configure);
+        else kestrel.ListenAnyIP(address.Port, Configure);
     }
 }
 
