@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Auth;
 using Portico.Hosting;
@@ -19,7 +17,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     readonly string _dir = Directory.CreateTempSubdirectory("portico-policies").FullName;
     readonly Calls _calls = new();
     TestBackend _backend = null!;
-    WebApplication _app = null!;
+    EmbeddedApp _embedded = null!;
     HttpClient _client = null!;
 
     /// How often each policy ran.
@@ -81,27 +79,24 @@ public sealed class RequestPolicyTests : IAsyncLifetime
                 auth: [apikey]
                 policies: [caller, gate, after]
             """);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(_calls);
-        builder.Services.AddPortico(o =>
+        _embedded = await EmbeddedApp.StartAsync(builder =>
         {
-            o.ConfigPath = config;
-            o.AddPolicy<CallerPolicy>("caller");
-            o.AddPolicy<GatePolicy>("gate", ServiceLifetime.Scoped);
-            o.AddPolicy<AfterPolicy>("after", ServiceLifetime.Transient);
+            builder.Services.AddSingleton(_calls);
+            builder.Services.AddPortico(o =>
+            {
+                o.ConfigPath = config;
+                o.AddPolicy<CallerPolicy>("caller");
+                o.AddPolicy<GatePolicy>("gate", ServiceLifetime.Scoped);
+                o.AddPolicy<AfterPolicy>("after", ServiceLifetime.Transient);
+            });
         });
-        _app = builder.Build();
-        _app.MapPortico();
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PorticoHost.PortsOf(_app, "default").Single()}") };
+        _client = _embedded.Client;
         _client.DefaultRequestHeaders.Add("X-Api-Key", Key);
     }
 
     public async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        await _app.DisposeAsync();
+        await _embedded.DisposeAsync();
         await _backend.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
