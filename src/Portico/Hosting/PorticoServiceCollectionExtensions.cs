@@ -126,8 +126,9 @@ public static class PorticoServiceCollectionExtensions
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
         if (options.ConfigPath is null && options.Config is null && options.Configuration is { } watched)
-            services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, sp.GetRequiredService<GatewayRuntime>(),
-                (kinds, policies) => LoadSection(watched, options, kinds, policies), sp.GetRequiredService<ILogger<ConfigurationSectionWatcher>>()));
+            services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, SectionSource(watched), sp.GetRequiredService<GatewayRuntime>(),
+                (contents, kinds, policies) => ConfigLoading.LoadConfiguration(contents, SectionSource(watched), ConfigDirectory(options), kinds, policies),
+                sp.GetRequiredService<ILogger<ConfigurationSectionWatcher>>()));
         services.AddHostedService(sp => new ConfigWatcher(sp.GetRequiredService<GatewayRuntime>(), time, sp.GetRequiredService<ILogger<ConfigWatcher>>())
         {
             WatchFile = options.WatchConfigFile && options.ConfigPath is not null,
@@ -140,8 +141,11 @@ public static class PorticoServiceCollectionExtensions
     }
 
     static ConfigLoadResult LoadSection(IConfiguration section, PorticoOptions options, RouteKindSet kinds, IReadOnlyCollection<string> policies) =>
-        ConfigLoading.LoadConfiguration(section, section is IConfigurationSection s ? $"configuration section '{s.Path}'" : "configuration",
-            options.ConfigDirectory ?? Directory.GetCurrentDirectory(), kinds, policies);
+        ConfigLoading.LoadConfiguration(section, SectionSource(section), ConfigDirectory(options), kinds, policies);
+
+    static string SectionSource(IConfiguration section) => section is IConfigurationSection s ? $"configuration section '{s.Path}'" : "configuration";
+
+    static string ConfigDirectory(PorticoOptions options) => options.ConfigDirectory ?? Directory.GetCurrentDirectory();
 
     static List<(int Gateway, IPAddress? Address, int Port, bool Https)> ListenAddresses(PorticoConfig config, List<ConfigError> errors)
     {
@@ -283,38 +287,89 @@ internal static class AppListeners
 }
 
 /// Applies the config again when the app's configuration section holding it changes (its reload token fires).
-internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, GatewayRuntime runtime, Func<RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load,
-    ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
+/// The section is read in the change callback, right after its provider loaded it (a provider that failed to load
+/// announces nothing), so a reload applies what was announced; checking and applying run off that thread, one at
+/// a time, always on the newest contents: a change during a reload is applied after it, never before.
+internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, string source, GatewayRuntime runtime,
+    Func<ConfigNode, RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load, ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
 {
+    readonly Lock _lock = new();
     IDisposable? _subscription;
+    ConfigNode? _pending;
+    bool _applying, _stopped;
+    Task _worker = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // One reload at a time, in order: the runtime's gate orders them; a failing one is logged there.
-        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, Reload);
+        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, Changed);
         return Task.CompletedTask;
     }
 
-    void Reload()
+    /// Change callbacks come one at a time, in order; only the newest unapplied contents are kept.
+    void Changed()
     {
+        ConfigNode contents;
         try
         {
-            runtime.ReloadFromAsync(load).GetAwaiter().GetResult();
+            contents = ConfigurationDocument.From(section, source);
         }
         catch (Exception ex)
         {
-            // The running config stays; nothing of a failed compile went live.
             LogReloadFailed(logger, ex);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_stopped) return;
+            _pending = contents;
+            if (_applying) return;
+            _applying = true;
+            _worker = Task.Run(ApplyPendingAsync);
+        }
+    }
+
+    async Task ApplyPendingAsync()
+    {
+        while (true)
+        {
+            ConfigNode contents;
+            lock (_lock)
+            {
+                if (_pending is null || _stopped)
+                {
+                    _applying = false;
+                    return;
+                }
+                contents = _pending;
+                _pending = null;
+            }
+            try
+            {
+                // A refused config is logged by the runtime; the running one stays.
+                await runtime.ReloadFromAsync((kinds, policies) => load(contents, kinds, policies)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The running config stays; nothing of a failed compile went live.
+                LogReloadFailed(logger, ex);
+            }
         }
     }
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Applying the changed configuration section failed; the running configuration is kept")]
     static partial void LogReloadFailed(ILogger logger, Exception exception);
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// Stops taking changes and waits for a reload in progress.
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
-        return Task.CompletedTask;
+        Task worker;
+        lock (_lock)
+        {
+            _stopped = true;
+            worker = _worker;
+        }
+        await worker.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _subscription?.Dispose();
