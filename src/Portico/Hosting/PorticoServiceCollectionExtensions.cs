@@ -221,9 +221,22 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        if (setup.OwnsHost || !setup.Options.Listen) Edge(app);
-        else app.UseWhen(context => setup.Listeners.GatewayIndexFor(context) >= 0, Edge);
+        if (setup.OwnsHost || !setup.Options.Listen)
+        {
+            Edge(app);
+            next(app);
+            return;
+        }
+        bool OnGatewayListener(HttpContext context) => setup.Listeners.GatewayIndexFor(context) >= 0;
+        app.UseWhen(OnGatewayListener, gateway =>
+        {
+            Edge(gateway);
+            gateway.Use(UnmatchedRequestMiddleware.MethodNotAllowedAsync);
+        });
         next(app);
+        // What reaches the end of the app's pipeline on a gateway's listener matched no route: the gateway answers
+        // as `portico run` does, not with the app's empty 404.
+        app.UseWhen(OnGatewayListener, gateway => gateway.Run(UnmatchedRequestMiddleware.NotFoundAsync));
     };
 
     static void Edge(IApplicationBuilder app)
