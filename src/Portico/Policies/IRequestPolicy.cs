@@ -71,11 +71,19 @@ public sealed class RequestPolicyContext
 
     /// Sets a request header the service receives, replacing any value the client sent under that name
     /// (forwarding routes pass request headers on). The name must be a header token and the value visible ASCII,
-    /// spaces and tabs; Portico's identity headers stay Portico's and are not passed on from here.
+    /// spaces and tabs; Portico's identity headers stay Portico's and are not passed on from here. The policies of a
+    /// request set at most <see cref="MaxSetHeaders"/> headers of <see cref="MaxSetHeaderBytes"/> characters in all.
     public void SetRequestHeader(string name, string value)
     {
         if (!HeaderValue.IsToken(name)) throw new ArgumentException($"'{name}' is not a header name", nameof(name));
         if (HeaderValue.Flaw(value) is { } flaw) throw new ArgumentException($"the value of {name} holds {flaw}", nameof(value));
+        _setHeaderBytes += name.Length + value.Length;
+        if (++_setHeaders > MaxSetHeaders || _setHeaderBytes > MaxSetHeaderBytes)
+            throw new InvalidOperationException($"policies may set at most {MaxSetHeaders} request headers of {MaxSetHeaderBytes} characters in all");
         HttpContext.Request.Headers[name] = value;
     }
+
+    /// A request grown past these would be refused by the service's server (Kestrel takes 32 KiB of headers).
+    internal const int MaxSetHeaders = 100, MaxSetHeaderBytes = 16 * 1024;
+    int _setHeaders, _setHeaderBytes;
 }

@@ -37,7 +37,8 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     }
 
     /// Rejects requests with ?deny=yes (429 with a title of its own), throws on ?boom=yes, writes the query's
-    /// `header` value into a header (whatever it holds) on ?header=….
+    /// `header` value into a header (whatever it holds) on ?header=…, a header named by ?name=…, one of ?big=N
+    /// characters, or ?many=N headers.
     sealed class GatePolicy(Calls calls) : IRequestPolicy
     {
         public ValueTask<PolicyResult> EvaluateAsync(RequestPolicyContext context)
@@ -46,6 +47,9 @@ public sealed class RequestPolicyTests : IAsyncLifetime
             var query = context.HttpContext.Request.Query;
             if (query["boom"] == "yes") throw new InvalidOperationException("secret internal detail");
             if (query["header"].FirstOrDefault() is { } value) context.SetRequestHeader("X-From-Query", value);
+            if (query["name"].FirstOrDefault() is { } name) context.SetRequestHeader(name, "v");
+            if (int.TryParse(query["big"], out var big)) context.SetRequestHeader("X-Big", new string('a', big));
+            for (var i = 0; int.TryParse(query["many"], out var many) && i < many; i++) context.SetRequestHeader($"X-Many-{i}", "v");
             return ValueTask.FromResult(query["deny"] == "yes" ? PolicyResult.Reject(429, "Slow down, tenant.", "Tenant Quota") : PolicyResult.Continue);
         }
     }
@@ -178,5 +182,44 @@ public sealed class RequestPolicyTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.ShouldHaveSingleItem().Headers["X-From-Query"].ShouldBe("t-42");
+    }
+
+    [Theory]
+    [InlineData("X-A%0D%0AX-Injected")]   // CR LF in the name
+    [InlineData("X-A:%20X-Injected")]      // ':' would end the name early
+    [InlineData("X-A%00")]                 // NUL
+    [InlineData("")]
+    public async Task PolicyWritesAnUnsafeHeaderName_Refused_NothingInjected(string encoded)
+    {
+        using var response = await _client.GetAsync($"/orders/1?name={encoded}", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        _backend.Received.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("big=1048576")]   // one header of 1 MiB
+    [InlineData("many=10000")]    // ten thousand headers
+    public async Task PolicyWritesTooMuch_RefusedWithAProblem_ServiceSeesNothing(string query)
+    {
+        using var response = await _client.GetAsync($"/orders/1?{query}", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        var problem = await ProblemAsync(response);
+        problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        problem.GetRawText().Length.ShouldBeLessThan(4096);
+        _backend.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task PolicyWritesHeadersWithinTheLimits_Forwarded()
+    {
+        using var response = await _client.GetAsync("/orders/1?big=8000&many=50", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var received = _backend.Received.ShouldHaveSingleItem();
+        received.Headers["X-Big"].Length.ShouldBe(8000);
+        received.Headers["X-Many-49"].ShouldBe("v");
     }
 }
