@@ -46,7 +46,16 @@ internal static class ConfigLoading
     /// <paramref name="directory"/>: where relative files (.proto, keys, certificates) are.
     public static ConfigLoadResult LoadConfiguration(Microsoft.Extensions.Configuration.IConfiguration section, string source, string? directory, RouteKindSet kinds,
         IReadOnlyCollection<string>? policies = null) =>
-        Load(ConfigurationDocument.From(section, source), source, directory, kinds, policies, [], []);
+        LoadConfiguration(ConfigurationDocument.From(section, source), source, directory, kinds, policies);
+
+    /// A section as read earlier (<see cref="ConfigurationDocument.From"/>). One without any key (a provider whose
+    /// file is gone or could not be parsed holds nothing) is refused rather than read as an empty config.
+    public static ConfigLoadResult LoadConfiguration(ConfigNode document, string source, string? directory, RouteKindSet kinds, IReadOnlyCollection<string>? policies = null)
+    {
+        if (document is ConfigScalar)
+            return new ConfigLoadResult(null, [new ConfigError("", $"the {source} is empty or missing", new ConfigLocation(source, 0, 0), "check that the provider holding it (e.g. appsettings.json) loads and has the section's keys")], null);
+        return Load(document, source, directory, kinds, policies, [], []);
+    }
 
     static ConfigLoadResult Load(ConfigNode root, string source, string? directory, RouteKindSet kinds, IReadOnlyCollection<string>? policies, List<ConfigError> errors,
         List<ConfigError> substitution)

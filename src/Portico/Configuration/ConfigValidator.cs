@@ -22,16 +22,23 @@ internal static partial class ConfigValidator
         policies ??= [];
         void Error(string path, string message, string? hint = null) => errors.Add(new ConfigError(path, message, where.Find(path), hint));
 
-        var serviceNames = config.Services.Select(s => s.Name).ToList();
         var gatewayNames = config.Gateways.Select(g => g.Name).ToList();
         var check = new RouteCheck(config, where, errors, kinds);
+        var serviceNames = check.ServiceNames;
 
         foreach (var s in config.Services)
         {
             if (!NameRegex().IsMatch(s.Name)) Error($"services.{s.Name}", $"'{s.Name}' is not a valid service name", "use letters, digits, '.', '_' and '-'");
             foreach (var dup in s.Urls.GroupBy(u => u.AbsoluteUri.TrimEnd('/')).Where(g => g.Count() > 1))
                 Error($"services.{s.Name}.urls", $"'{dup.Key}' is listed {dup.Count()} times", "list each URL once");
-            kinds.ForProtocol(s.Protocol)?.CheckService(s, check);
+            if (kinds.ForProtocol(s.Protocol) is { } kind)
+            {
+                foreach (var (key, present) in new[] { ("health", s.Health is not null), ("retry", s.Retry is not null), ("circuitBreaker", s.CircuitBreaker is not null) })
+                {
+                    if (present && kind.UnsupportedServiceKeys.Contains(key))
+                        Error($"services.{s.Name}.{key}", $"'{key}' does not apply to {kind.ServiceArticle} service", kind.UnsupportedServiceKeysHint);
+                }
+            }
         }
 
         var listeners = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);

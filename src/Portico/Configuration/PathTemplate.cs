@@ -53,6 +53,12 @@ internal sealed class PathTemplate
             error = "a path template must start with '/'";
             return false;
         }
+        // No request path holds one (servers refuse them): a route with one would never match, or worse.
+        if (text.Any(char.IsControl))
+        {
+            error = "it holds a control character";
+            return false;
+        }
         try
         {
             template = new PathTemplate(RoutePatternFactory.Parse(text));

@@ -56,8 +56,14 @@ internal abstract class RouteKindConfig
     /// several. <paramref name="directory"/> is where relative files are (null when loading text without a file).
     public virtual PorticoConfig Prepare(PorticoConfig config, ConfigSourceMap where, string? directory, List<ConfigError> errors) => config;
 
-    /// Checks a service of <see cref="Protocol"/> beyond its own section (keys that do not apply to it).
-    public virtual void CheckService(ServiceDefinition service, RouteCheck check) { }
+    /// The common service keys (`health`, `retry`, `circuitBreaker`) that a service of <see cref="Protocol"/> refuses.
+    public virtual IReadOnlyList<string> UnsupportedServiceKeys => [];
+
+    /// "a gRPC", "an AMQP": how an error names a service of <see cref="Protocol"/>.
+    public virtual string ServiceArticle => $"a {Protocol}";
+
+    /// The hint for a key of <see cref="UnsupportedServiceKeys"/>: what the protocol does instead.
+    public virtual string UnsupportedServiceKeysHint => "remove it";
 
     /// Checks a route of this kind against the rest of the config and compiles its plan: the section to keep, or
     /// null when it does not compile (the errors are reported through <paramref name="check"/>).

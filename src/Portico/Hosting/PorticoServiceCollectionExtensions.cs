@@ -2,6 +2,7 @@ using System.Net;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.Configuration;
@@ -131,8 +132,9 @@ public static class PorticoServiceCollectionExtensions
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
         { ConfigPath = options.ConfigPath });
         if (options.ConfigPath is null && options.Config is null && options.Configuration is { } watched)
-            services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, sp.GetRequiredService<GatewayRuntime>(),
-                (kinds, policies) => LoadSection(watched, options, kinds, policies), sp.GetRequiredService<ILogger<ConfigurationSectionWatcher>>()));
+            services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, SectionSource(watched), sp.GetRequiredService<GatewayRuntime>(),
+                (contents, kinds, policies) => ConfigLoading.LoadConfiguration(contents, SectionSource(watched), ConfigDirectory(options), kinds, policies),
+                sp.GetRequiredService<ILogger<ConfigurationSectionWatcher>>()));
         services.AddHostedService(sp => new ConfigWatcher(sp.GetRequiredService<GatewayRuntime>(), time, sp.GetRequiredService<ILogger<ConfigWatcher>>())
         {
             WatchFile = options.WatchConfigFile && options.ConfigPath is not null,
@@ -145,8 +147,11 @@ public static class PorticoServiceCollectionExtensions
     }
 
     static ConfigLoadResult LoadSection(IConfiguration section, PorticoOptions options, RouteKindSet kinds, IReadOnlyCollection<string> policies) =>
-        ConfigLoading.LoadConfiguration(section, section is IConfigurationSection s ? $"configuration section '{s.Path}'" : "configuration",
-            options.ConfigDirectory ?? Directory.GetCurrentDirectory(), kinds, policies);
+        ConfigLoading.LoadConfiguration(section, SectionSource(section), ConfigDirectory(options), kinds, policies);
+
+    static string SectionSource(IConfiguration section) => section is IConfigurationSection s ? $"configuration section '{s.Path}'" : "configuration";
+
+    static string ConfigDirectory(PorticoOptions options) => options.ConfigDirectory ?? Directory.GetCurrentDirectory();
 
     static List<(int Gateway, IPAddress? Address, int Port, bool Https)> ListenAddresses(PorticoConfig config, List<ConfigError> errors)
     {
@@ -224,9 +229,22 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
-        if (setup.OwnsHost || !setup.Options.Listen) Edge(app);
-        else app.UseWhen(context => setup.Listeners.GatewayIndexFor(context) >= 0, Edge);
+        if (setup.OwnsHost || !setup.Options.Listen)
+        {
+            Edge(app);
+            next(app);
+            return;
+        }
+        bool OnGatewayListener(HttpContext context) => setup.Listeners.GatewayIndexFor(context) >= 0;
+        app.UseWhen(OnGatewayListener, gateway =>
+        {
+            Edge(gateway);
+            gateway.Use(UnmatchedRequestMiddleware.MethodNotAllowedAsync);
+        });
         next(app);
+        // What reaches the end of the app's pipeline on a gateway's listener matched no route: the gateway answers
+        // as `portico run` does, not with the app's empty 404.
+        app.UseWhen(OnGatewayListener, gateway => gateway.Run(UnmatchedRequestMiddleware.NotFoundAsync));
     };
 
     static void Edge(IApplicationBuilder app)
@@ -257,55 +275,124 @@ internal static class AppListeners
 
     static void Listen(KestrelServerOptions kestrel, string url)
     {
-        // `*` and `+` stand for every address; a host name other than localhost binds every address too, as Kestrel does.
-        var https = url.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
-        if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+        // Kestrel's own reading of an address: `*`, `+` and any host name other than localhost bind every address.
+        BindingAddress address;
+        try
+        {
+            address = BindingAddress.Parse(url);
+        }
+        catch (FormatException)
+        {
             throw new InvalidOperationException($"The app's address '{url}' is not a URL.");
-        var port = uri.IsDefaultPort && !url.Contains($":{uri.Port}", StringComparison.Ordinal) ? (https ? 443 : 80) : uri.Port;
+        }
+        var https = string.Equals(address.Scheme, "https", StringComparison.OrdinalIgnoreCase);
+        if (!https && !string.Equals(address.Scheme, "http", StringComparison.OrdinalIgnoreCase))
+            throw new InvalidOperationException($"The app's address '{url}' is not an http:// or https:// URL.");
         void Configure(ListenOptions listen)
         {
             if (https) listen.UseHttps();
         }
-        var host = uri.Host.Trim('[', ']');
-        if (host == "localhost") kestrel.ListenLocalhost(port, Configure);
-        else if (IPAddress.TryParse(host, out var address)) kestrel.Listen(address, port, Configure);
-        else kestrel.ListenAnyIP(port, Configure);
+        if (address.IsUnixPipe)
+        {
+            kestrel.ListenUnixSocket(address.UnixPipePath, Configure);
+            return;
+        }
+        if (address.IsNamedPipe)
+        {
+            kestrel.ListenNamedPipe(address.NamedPipeName, Configure);
+            return;
+        }
+        var host = address.Host.Trim('[', ']');
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)) kestrel.ListenLocalhost(address.Port, Configure);
+        else if (IPAddress.TryParse(host, out var ip)) kestrel.Listen(ip, address.Port, Configure);
+        else kestrel.ListenAnyIP(address.Port, Configure);
     }
 }
 
-/// <summary>Applies the config again when the app's configuration section holding it changes (its reload token fires).</summary>
-internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, GatewayRuntime runtime, Func<RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load,
-    ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
+/// Applies the config again when the app's configuration section holding it changes (its reload token fires).
+/// The section is read in the change callback, right after its provider loaded it (a provider that failed to load
+/// announces nothing), so a reload applies what was announced; checking and applying run off that thread, one at
+/// a time, always on the newest contents: a change during a reload is applied after it, never before.
+internal sealed partial class ConfigurationSectionWatcher(IConfiguration section, string source, GatewayRuntime runtime,
+    Func<ConfigNode, RouteKindSet, IReadOnlyCollection<string>, ConfigLoadResult> load, ILogger<ConfigurationSectionWatcher> logger) : IHostedService, IDisposable
 {
+    readonly Lock _lock = new();
     IDisposable? _subscription;
+    ConfigNode? _pending;
+    bool _applying, _stopped;
+    Task _worker = Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        // One reload at a time, in order: the runtime's gate orders them; a failing one is logged there.
-        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, Reload);
+        _subscription = Microsoft.Extensions.Primitives.ChangeToken.OnChange(section.GetReloadToken, Changed);
         return Task.CompletedTask;
     }
 
-    void Reload()
+    /// Change callbacks come one at a time, in order; only the newest unapplied contents are kept.
+    void Changed()
     {
+        ConfigNode contents;
         try
         {
-            runtime.ReloadFromAsync(load).GetAwaiter().GetResult();
+            contents = ConfigurationDocument.From(section, source);
         }
         catch (Exception ex)
         {
-            // The running config stays; nothing of a failed compile went live.
             LogReloadFailed(logger, ex);
+            return;
+        }
+        lock (_lock)
+        {
+            if (_stopped) return;
+            _pending = contents;
+            if (_applying) return;
+            _applying = true;
+            _worker = Task.Run(ApplyPendingAsync);
+        }
+    }
+
+    async Task ApplyPendingAsync()
+    {
+        while (true)
+        {
+            ConfigNode contents;
+            lock (_lock)
+            {
+                if (_pending is null || _stopped)
+                {
+                    _applying = false;
+                    return;
+                }
+                contents = _pending;
+                _pending = null;
+            }
+            try
+            {
+                // A refused config is logged by the runtime; the running one stays.
+                await runtime.ReloadFromAsync((kinds, policies) => load(contents, kinds, policies)).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                // The running config stays; nothing of a failed compile went live.
+                LogReloadFailed(logger, ex);
+            }
         }
     }
 
     [LoggerMessage(EventId = 1010, Level = LogLevel.Error, Message = "Applying the changed configuration section failed; the running configuration is kept")]
     static partial void LogReloadFailed(ILogger logger, Exception exception);
 
-    public Task StopAsync(CancellationToken cancellationToken)
+    /// Stops taking changes and waits for a reload in progress.
+    public async Task StopAsync(CancellationToken cancellationToken)
     {
         _subscription?.Dispose();
-        return Task.CompletedTask;
+        Task worker;
+        lock (_lock)
+        {
+            _stopped = true;
+            worker = _worker;
+        }
+        await worker.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose() => _subscription?.Dispose();

@@ -78,12 +78,21 @@ public sealed class RequestPolicyContext
     /// <summary>
     /// Sets a request header the service receives, replacing any value the client sent under that name
     /// (forwarding routes pass request headers on). The name must be a header token and the value visible ASCII,
-    /// spaces and tabs; Portico's identity headers stay Portico's and are not passed on from here.
+    /// spaces and tabs; Portico's identity headers stay Portico's and are not passed on from here. The policies of a
+    /// request set at most 100 headers of 16 KiB in all; over that, or with a bad name or value, the request is
+    /// answered 500 (`policy-failed`) and the service sees nothing.
     /// </summary>
     public void SetRequestHeader(string name, string value)
     {
         if (!HeaderValue.IsToken(name)) throw new ArgumentException($"'{name}' is not a header name", nameof(name));
         if (HeaderValue.Flaw(value) is { } flaw) throw new ArgumentException($"the value of {name} holds {flaw}", nameof(value));
+        _setHeaderBytes += name.Length + value.Length;
+        if (++_setHeaders > MaxSetHeaders || _setHeaderBytes > MaxSetHeaderBytes)
+            throw new InvalidOperationException($"policies may set at most {MaxSetHeaders} request headers of {MaxSetHeaderBytes} characters in all");
         HttpContext.Request.Headers[name] = value;
     }
+
+    /// A request grown past these would be refused by the service's server (Kestrel takes 32 KiB of headers).
+    internal const int MaxSetHeaders = 100, MaxSetHeaderBytes = 16 * 1024;
+    int _setHeaders, _setHeaderBytes;
 }

@@ -10,6 +10,8 @@ namespace Portico.Runtime;
 internal sealed class RuntimeHolder : EndpointDataSource
 {
     RuntimeSnapshot? _current;
+    // The snapshot routing takes its endpoints from: ahead of _current during a swap.
+    RuntimeSnapshot? _routed;
     CancellationTokenSource _changed = new();
 
     public RuntimeSnapshot Current => Volatile.Read(ref _current) ?? throw new InvalidOperationException("No configuration is loaded yet.");
@@ -21,16 +23,19 @@ internal sealed class RuntimeHolder : EndpointDataSource
     /// config came from memory or an <c>IConfiguration</c> section.
     public string? ConfigPath { get; internal set; }
 
-    public override IReadOnlyList<Endpoint> Endpoints => Volatile.Read(ref _current)?.Endpoints ?? [];
+    public override IReadOnlyList<Endpoint> Endpoints => Volatile.Read(ref _routed)?.Endpoints ?? [];
 
     public override IChangeToken GetChangeToken() => new CancellationChangeToken(Volatile.Read(ref _changed).Token);
 
+    /// Routing rebuilds its matcher from the new endpoints (synchronously, on the change token) before
+    /// <see cref="Current"/> shows the new version: once it does, requests are matched against that version's routes.
     public void Swap(RuntimeSnapshot next)
     {
-        Volatile.Write(ref _current, next);
+        Volatile.Write(ref _routed, next);
         var previous = Interlocked.Exchange(ref _changed, new CancellationTokenSource());
         // Not disposed: a reader may have fetched it just before the exchange and still ask for its token.
         previous.Cancel();
+        Volatile.Write(ref _current, next);
         Swapped?.Invoke(next);
     }
 }

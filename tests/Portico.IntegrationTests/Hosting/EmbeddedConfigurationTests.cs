@@ -1,6 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Portico.Compilation;
@@ -15,8 +13,9 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
 {
     readonly string _dir = Directory.CreateTempSubdirectory("portico-appsettings").FullName;
     readonly System.Collections.Concurrent.ConcurrentQueue<string> _log = new();
+    readonly SettableConfigurationSource _overrides = new();
     TestBackend _backend = null!;
-    WebApplication _app = null!;
+    EmbeddedApp _embedded = null!;
     HttpClient _client = null!;
     string _settings = "";
 
@@ -35,35 +34,30 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         _backend = await TestBackend.StartAsync("users");
         _settings = Path.Combine(_dir, "appsettings.json");
         await File.WriteAllTextAsync(_settings, Settings("""{ "name": "users", "match": { "path": "/api/users/{id}" }, "service": "users", "rewrite": "/v1/{id}" }"""));
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Configuration.AddJsonFile(_settings, optional: false, reloadOnChange: true);
-        builder.Logging.AddProvider(new QueueLoggerProvider(_log));
-        builder.Services.AddPortico(o => o.Configuration = builder.Configuration.GetSection("Portico"));
-        _app = builder.Build();
-        _app.MapPortico();
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PorticoHost.PortsOf(_app, "default").Single()}") };
+        _embedded = await EmbeddedApp.StartAsync(builder =>
+        {
+            builder.Configuration.AddJsonFile(_settings, optional: false, reloadOnChange: true);
+            ((IConfigurationBuilder)builder.Configuration).Add(_overrides);
+            builder.Logging.AddProvider(new QueueLoggerProvider(_log));
+            builder.Services.AddPortico(o => o.Configuration = builder.Configuration.GetSection("Portico"));
+        });
+        _client = _embedded.Client;
     }
 
     public async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        await _app.DisposeAsync();
+        await _embedded.DisposeAsync();
         await _backend.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
-    async Task WaitForVersionAsync(long version)
-    {
-        var runtime = (GatewayRuntime)_app.Services.GetService(typeof(GatewayRuntime))!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (runtime.Current.Version < version)
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException($"config version {version} was not applied within 30 s");
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
-    }
+    GatewayRuntime Runtime => (GatewayRuntime)_embedded.App.Services.GetService(typeof(GatewayRuntime))!;
+
+    Task WaitForVersionAsync(long version) =>
+        EmbeddedApp.WaitUntilAsync(() => Runtime.Current.Version >= version, $"config version {version} was not applied");
+
+    /// The running config's rewrite of the one route.
+    string? RunningRewrite => Runtime.Current.Config.Routes.Single().Rewrite;
 
     [Fact]
     public async Task RouteFromAppSettings_Served()
@@ -93,12 +87,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         // An unknown service: refused (logged), version 1 keeps serving; then a good change becomes version 2.
         await File.WriteAllTextAsync(_settings, Settings("""{ "name": "users", "match": { "path": "/api/users/{id}" }, "service": "nobody" }"""),
             TestContext.Current.CancellationToken);
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (!_log.Any(l => l.Contains("unknown service 'nobody'", StringComparison.Ordinal)))
-        {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the broken change was not refused within 30 s");
-            await Task.Delay(25, TestContext.Current.CancellationToken);
-        }
+        await EmbeddedApp.WaitUntilAsync(() => _log.Any(l => l.Contains("unknown service 'nobody'", StringComparison.Ordinal)), "the broken change was not refused");
         using (var stillServing = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken))
             stillServing.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7"]);
@@ -110,5 +99,58 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7", "/v3/7"]);
+    }
+
+    [Fact]
+    public async Task AppSettingsDeleted_Refused_RunningConfigKept()
+    {
+        // The provider then holds nothing: an empty section is refused like any config that does not load.
+        File.Delete(_settings);
+        await EmbeddedApp.WaitUntilAsync(() => _log.Any(l => l.Contains("'Portico' is empty or missing", StringComparison.Ordinal)), "the emptied section was not refused");
+
+        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        Runtime.Current.Version.ShouldBe(1);
+        _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7"]);
+    }
+
+    [Fact]
+    public async Task ChangesInQuickSuccession_TheLastOneApplies_NoneOvertakesIt()
+    {
+        // Each change is announced on this thread; they arrive faster than a reload applies, so some are applied
+        // while others wait: whatever is applied in between, the newest must be the one left running.
+        for (var i = 2; i <= 30; i++)
+            _overrides.Change("Portico:routes:0:rewrite", $"/r{i}/{{id}}");
+        await EmbeddedApp.WaitUntilAsync(() => RunningRewrite == "/r30/{id}", "the last change was not applied");
+        // Any reload still queued would be older, and must not replace it.
+        var applied = Runtime.Current.Version;
+        _overrides.Change("Portico:routes:0:rewrite", "/last/{id}");
+        await WaitForVersionAsync(applied + 1);
+
+        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+
+        RunningRewrite.ShouldBe("/last/{id}");
+        _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/last/7"]);
+        _log.ShouldNotContain(l => l.Contains("failed", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// A configuration provider the test changes, announcing each change as a file provider does once it reloaded.
+    sealed class SettableConfigurationSource : IConfigurationSource
+    {
+        readonly Provider _provider = new();
+
+        public IConfigurationProvider Build(IConfigurationBuilder builder) => _provider;
+
+        public void Change(string key, string value) => _provider.Change(key, value);
+
+        sealed class Provider : ConfigurationProvider
+        {
+            public void Change(string key, string value)
+            {
+                Data[key] = value;
+                OnReload();
+            }
+        }
     }
 }

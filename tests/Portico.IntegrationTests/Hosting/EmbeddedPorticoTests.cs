@@ -1,10 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
 using Portico.Hosting;
@@ -21,8 +17,7 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
     readonly string _dir = Directory.CreateTempSubdirectory("portico-embedded").FullName;
     readonly ConcurrentQueue<string> _appLog = new();
     TestBackend _backend = null!;
-    WebApplication _app = null!;
-    HttpClient _client = null!;
+    EmbeddedApp _embedded = null!;
     string _appUrl = "";
     string _gatewayUrl = "";
     string _configPath = "";
@@ -33,22 +28,15 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
         _configPath = Path.Combine(_dir, "portico.yaml");
         await File.WriteAllTextAsync(_configPath, Config(extraRoute: ""));
 
-        var builder = WebApplication.CreateBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        // The app's own logging: Portico must log through it, not replace it.
-        builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new QueueLoggerProvider(_appLog));
-        builder.Services.AddPortico(o => o.ConfigPath = _configPath);
-        _app = builder.Build();
-        _app.MapGet("/app/hello", () => "hello from the app");
-        _app.MapPortico();
-        await _app.StartAsync();
-
-        var appPorts = _app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
-        var gatewayPort = PorticoHost.PortsOf(_app, "default").Single();
-        _gatewayUrl = $"http://127.0.0.1:{gatewayPort}";
-        _appUrl = appPorts.Single(a => !a.EndsWith($":{gatewayPort}", StringComparison.Ordinal));
-        _client = new HttpClient();
+        _embedded = await EmbeddedApp.StartAsync(builder =>
+        {
+            // The app's own logging: Portico must log through it, not replace it.
+            builder.Logging.ClearProviders();
+            builder.Logging.AddProvider(new QueueLoggerProvider(_appLog));
+            builder.Services.AddPortico(o => o.ConfigPath = _configPath);
+        }, app => app.MapGet("/app/hello", () => "hello from the app"), slim: false);
+        _gatewayUrl = _embedded.GatewayUrl;
+        _appUrl = _embedded.AppUrl;
     }
 
     string Config(string extraRoute) => $$"""
@@ -73,19 +61,12 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await _embedded.DisposeAsync();
         await _backend.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
 
-    async Task<HttpResponseMessage> GetAsync(string url, string? key = null)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, url);
-        if (key is not null) request.Headers.Add("X-Api-Key", key);
-        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
-    }
+    Task<HttpResponseMessage> GetAsync(string url, string? key = null) => _embedded.GetAsync(url, key);
 
     [Fact]
     public async Task AppEndpoint_ServedOnTheAppsPort_BesidePortico()

@@ -1,7 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Auth;
 using Portico.Hosting;
@@ -19,7 +17,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     readonly string _dir = Directory.CreateTempSubdirectory("portico-policies").FullName;
     readonly Calls _calls = new();
     TestBackend _backend = null!;
-    WebApplication _app = null!;
+    EmbeddedApp _embedded = null!;
     HttpClient _client = null!;
 
     /// How often each policy ran.
@@ -39,7 +37,8 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     }
 
     /// Rejects requests with ?deny=yes (429 with a title of its own), throws on ?boom=yes, writes the query's
-    /// `header` value into a header (whatever it holds) on ?header=….
+    /// `header` value into a header (whatever it holds) on ?header=…, a header named by ?name=…, one of ?big=N
+    /// characters, or ?many=N headers.
     sealed class GatePolicy(Calls calls) : IRequestPolicy
     {
         public ValueTask<PolicyResult> EvaluateAsync(RequestPolicyContext context)
@@ -48,6 +47,9 @@ public sealed class RequestPolicyTests : IAsyncLifetime
             var query = context.HttpContext.Request.Query;
             if (query["boom"] == "yes") throw new InvalidOperationException("secret internal detail");
             if (query["header"].FirstOrDefault() is { } value) context.SetRequestHeader("X-From-Query", value);
+            if (query["name"].FirstOrDefault() is { } name) context.SetRequestHeader(name, "v");
+            if (int.TryParse(query["big"], out var big)) context.SetRequestHeader("X-Big", new string('a', big));
+            for (var i = 0; int.TryParse(query["many"], out var many) && i < many; i++) context.SetRequestHeader($"X-Many-{i}", "v");
             return ValueTask.FromResult(query["deny"] == "yes" ? PolicyResult.Reject(429, "Slow down, tenant.", "Tenant Quota") : PolicyResult.Continue);
         }
     }
@@ -81,27 +83,24 @@ public sealed class RequestPolicyTests : IAsyncLifetime
                 auth: [apikey]
                 policies: [caller, gate, after]
             """);
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Services.AddSingleton(_calls);
-        builder.Services.AddPortico(o =>
+        _embedded = await EmbeddedApp.StartAsync(builder =>
         {
-            o.ConfigPath = config;
-            o.AddPolicy<CallerPolicy>("caller");
-            o.AddPolicy<GatePolicy>("gate", ServiceLifetime.Scoped);
-            o.AddPolicy<AfterPolicy>("after", ServiceLifetime.Transient);
+            builder.Services.AddSingleton(_calls);
+            builder.Services.AddPortico(o =>
+            {
+                o.ConfigPath = config;
+                o.AddPolicy<CallerPolicy>("caller");
+                o.AddPolicy<GatePolicy>("gate", ServiceLifetime.Scoped);
+                o.AddPolicy<AfterPolicy>("after", ServiceLifetime.Transient);
+            });
         });
-        _app = builder.Build();
-        _app.MapPortico();
-        await _app.StartAsync();
-        _client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{PorticoHost.PortsOf(_app, "default").Single()}") };
+        _client = _embedded.Client;
         _client.DefaultRequestHeaders.Add("X-Api-Key", Key);
     }
 
     public async ValueTask DisposeAsync()
     {
-        _client.Dispose();
-        await _app.DisposeAsync();
+        await _embedded.DisposeAsync();
         await _backend.DisposeAsync();
         Directory.Delete(_dir, recursive: true);
     }
@@ -183,5 +182,44 @@ public sealed class RequestPolicyTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.ShouldHaveSingleItem().Headers["X-From-Query"].ShouldBe("t-42");
+    }
+
+    [Theory]
+    [InlineData("X-A%0D%0AX-Injected")]   // CR LF in the name
+    [InlineData("X-A:%20X-Injected")]      // ':' would end the name early
+    [InlineData("X-A%00")]                 // NUL
+    [InlineData("")]
+    public async Task PolicyWritesAnUnsafeHeaderName_Refused_NothingInjected(string encoded)
+    {
+        using var response = await _client.GetAsync($"/orders/1?name={encoded}", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        _backend.Received.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("big=1048576")]   // one header of 1 MiB
+    [InlineData("many=10000")]    // ten thousand headers
+    public async Task PolicyWritesTooMuch_RefusedWithAProblem_ServiceSeesNothing(string query)
+    {
+        using var response = await _client.GetAsync($"/orders/1?{query}", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
+        var problem = await ProblemAsync(response);
+        problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        problem.GetRawText().Length.ShouldBeLessThan(4096);
+        _backend.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task PolicyWritesHeadersWithinTheLimits_Forwarded()
+    {
+        using var response = await _client.GetAsync("/orders/1?big=8000&many=50", TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var received = _backend.Received.ShouldHaveSingleItem();
+        received.Headers["X-Big"].Length.ShouldBe(8000);
+        received.Headers["X-Many-49"].ShouldBe("v");
     }
 }

@@ -67,11 +67,9 @@ internal sealed class AmqpKind : RouteKind, IServiceClientFactory
         return routingKey is null ? null : new AmqpRouteDefinition(exchange, routingKey, rpc, contentTypes);
     }
 
-    public override void CheckService(ServiceDefinition service, RouteCheck check)
-    {
-        foreach (var key in new[] { service.Health is null ? null : "health", service.Retry is null ? null : "retry", service.CircuitBreaker is null ? null : "circuitBreaker" }.OfType<string>())
-            check.Error($"services.{service.Name}.{key}", $"'{key}' does not apply to an AMQP service", "remove it: the broker connection recovers by itself (recoveryInterval) and publishes are confirmed");
-    }
+    public override IReadOnlyList<string> UnsupportedServiceKeys => ["health", "retry", "circuitBreaker"];
+    public override string ServiceArticle => "an AMQP";
+    public override string UnsupportedServiceKeysHint => "remove it: the broker connection recovers by itself (recoveryInterval) and publishes are confirmed";
 
     public override (string Message, string Hint) MissingSection(ServiceDefinition service) =>
         ($"service '{service.Name}' is a message broker: the route must say where to publish", "add amqp: { exchange: orders, routingKey: order.placed }");

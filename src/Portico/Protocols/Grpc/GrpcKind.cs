@@ -71,11 +71,9 @@ internal sealed class GrpcKind : RouteKind, IServiceClientFactory
         GrpcSchemas.Load(config, where, directory, errors);
 
     /// These speak HTTP/1.1 to the service or act on HTTP statuses; a gRPC service gets its deadline and passive health.
-    public override void CheckService(ServiceDefinition service, RouteCheck check)
-    {
-        foreach (var key in new[] { service.Health is null ? null : "health", service.Retry is null ? null : "retry", service.CircuitBreaker is null ? null : "circuitBreaker" }.OfType<string>())
-            check.Error($"services.{service.Name}.{key}", $"'{key}' does not apply to a gRPC service", "remove it: gRPC calls use the timeout as deadline and passive health");
-    }
+    public override IReadOnlyList<string> UnsupportedServiceKeys => ["health", "retry", "circuitBreaker"];
+    public override string ServiceArticle => "a gRPC";
+    public override string UnsupportedServiceKeysHint => "remove it: gRPC calls use the timeout as deadline and passive health";
 
     public override (string Message, string Hint) MissingSection(ServiceDefinition service) =>
         ($"service '{service.Name}' speaks gRPC: the route must name a method", "add grpc: { method: package.Service/Method }");
