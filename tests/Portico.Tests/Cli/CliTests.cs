@@ -55,6 +55,53 @@ public sealed partial class CliTests : IDisposable
         errors.Select(e => e.Hint).ShouldBe(["add a unit, e.g. '5s' or '5ms'", "did you mean 'methods'?", "did you mean 'users'?"]);
     }
 
+    const string WithPolicy = """
+        services:
+          users: { urls: [http://127.0.0.1:5101] }
+        routes:
+          - name: user
+            match: { path: "/api/users/{id}" }
+            service: users
+            policies: [tenant-check]
+        """;
+
+    [Fact]
+    public async Task Validate_RouteNamingAPolicy_RefusedUnlessThePolicyIsNamed()
+    {
+        var path = Write(WithPolicy);
+
+        var (without, refused) = await InvokeAsync("validate", "-c", path);
+        var (with, accepted) = await InvokeAsync("validate", "-c", path, "--policy", "tenant-check", "--policy", "audit");
+
+        without.ShouldBe(1);
+        refused.ShouldContain("routes[0].policies: unknown policy 'tenant-check'");
+        with.ShouldBe(0);
+        accepted.ShouldBe("portico.yaml: OK — 1 gateway(s), 1 service(s), 1 route(s)." + Environment.NewLine);
+    }
+
+    [Fact]
+    public async Task Validate_PolicyNamedNearly_SuggestsTheRegisteredName()
+    {
+        var (exit, output) = await InvokeAsync("validate", "-c", Write(WithPolicy), "--policy", "tenant-chek");
+
+        exit.ShouldBe(1);
+        output.ShouldContain("unknown policy 'tenant-check' — did you mean 'tenant-chek'?");
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("tenant check")]
+    [InlineData("x\r\nSet-Cookie: a=b")]
+    [InlineData("tenant/check")]
+    public async Task Validate_PolicyFlagNotAName_RefusedWithUsageExit(string name)
+    {
+        var (exit, output) = await InvokeAsync("validate", "-c", Write(WithPolicy), "--policy", name);
+
+        exit.ShouldBe(2);
+        output.ShouldContain("is not a policy name");
+        output.ShouldNotContain("\r\nSet-Cookie");
+    }
+
     [Fact]
     public async Task Validate_ValidConfig_PrintsSummaryAndSucceeds()
     {
