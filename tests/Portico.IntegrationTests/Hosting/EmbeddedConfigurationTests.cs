@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Compilation;
 using Portico.Hosting;
@@ -38,7 +39,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddJsonFile(_settings, optional: false, reloadOnChange: true);
-        builder.Logging.AddProvider(new QueueLoggerProvider(_log));
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new QueueLoggerProvider(_log));
         builder.Services.AddPortico(o => o.Configuration = builder.Configuration.GetSection("Portico"));
         _app = builder.Build();
         _app.MapPortico();

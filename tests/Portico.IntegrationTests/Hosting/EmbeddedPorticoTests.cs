@@ -37,7 +37,7 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         // The app's own logging: Portico must log through it, not replace it.
         builder.Logging.ClearProviders();
-        builder.Logging.AddProvider(new QueueLoggerProvider(_appLog));
+        builder.Services.AddSingleton<ILoggerProvider>(_ => new QueueLoggerProvider(_appLog));
         builder.Services.AddPortico(o => o.ConfigPath = _configPath);
         _app = builder.Build();
         _app.MapGet("/app/hello", () => "hello from the app");
