@@ -68,7 +68,7 @@ public sealed class AuthLoggingTests
             server:
               logging: { level: trace }
             """, ct);
-        var capture = new CapturingProvider();
+        using var capture = new CapturingProvider();
         var app = PorticoHost.Create(new PorticoHostOptions
         {
             ConfigPath = path,
@@ -108,7 +108,8 @@ public sealed class AuthLoggingTests
         }
         foreach (var password in new[] { "s3cret-login-pass", "wrong-login-pass" })
         {
-            using var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", password)]), ct);
+            using var form = new FormUrlEncodedContent([new("username", "alice"), new("password", password)]);
+            using var login = await client.PostAsync("/auth/login", form, ct);
             secrets.Add(password);
             if (!login.Headers.TryGetValues("Set-Cookie", out var setCookie)) continue;
             var cookie = setCookie.Single().Split(';')[0];

@@ -68,7 +68,11 @@ public sealed class SessionScopesTests : IAsyncLifetime
                 : Results.StatusCode(StatusCodes.Status401Unauthorized)),
         services: s => s.AddSingleton<ILoggerProvider>(_logs));
 
-    public ValueTask DisposeAsync() => _session.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await _session.DisposeAsync();
+        _logs.Dispose();
+    }
 
     Task<HttpResponseMessage> LoginAsync(string user) => SessionLogins.LoginAsync(_session.Client, user, "pw-" + user + "-secret");
 

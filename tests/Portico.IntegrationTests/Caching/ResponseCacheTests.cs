@@ -169,7 +169,8 @@ public sealed class ResponseCacheTests
 
         for (var i = 0; i < 2; i++)
         {
-            using var response = await client.PostAsync("/items/1", new StringContent("{}"), TestContext.Current.CancellationToken);
+            using var content = new StringContent("{}");
+            using var response = await client.PostAsync("/items/1", content, TestContext.Current.CancellationToken);
             response.Headers.GetValues("Cache-Status").Single().ShouldBe("Portico; fwd=method");
         }
         backend.CallsTo("/items/1", "POST").ShouldBe(2);
@@ -297,8 +298,10 @@ public sealed class ResponseCacheTests
         using var client = gateway.CreateClient();
 
         using var get = await client.GetAsync("/items/9", TestContext.Current.CancellationToken);
-        using var head1 = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/items/9"), TestContext.Current.CancellationToken);
-        using var head2 = await client.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/items/9"), TestContext.Current.CancellationToken);
+        using var head1Request = new HttpRequestMessage(HttpMethod.Head, "/items/9");
+        using var head1 = await client.SendAsync(head1Request, TestContext.Current.CancellationToken);
+        using var head2Request = new HttpRequestMessage(HttpMethod.Head, "/items/9");
+        using var head2 = await client.SendAsync(head2Request, TestContext.Current.CancellationToken);
 
         head1.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; fwd=uri-miss; stored");
         head2.Headers.GetValues("Cache-Status").Single().ShouldStartWith("Portico; hit");

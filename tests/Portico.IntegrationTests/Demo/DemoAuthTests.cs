@@ -31,8 +31,10 @@ public sealed class DemoAuthTests
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
 
         using var anonymous = await client.GetAsync("/api/users/1", ct);
-        using var wrongPassword = await client.PostAsync("/auth/token", new FormUrlEncodedContent([new("username", "alice"), new("password", "nope")]), ct);
-        using var login = await client.PostAsync("/auth/token", new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-demo-pass")]), ct);
+        using var wrongPasswordForm = new FormUrlEncodedContent([new("username", "alice"), new("password", "nope")]);
+        using var wrongPassword = await client.PostAsync("/auth/token", wrongPasswordForm, ct);
+        using var loginForm = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-demo-pass")]);
+        using var login = await client.PostAsync("/auth/token", loginForm, ct);
         using var loginBody = JsonDocument.Parse(await login.Content.ReadAsStringAsync(ct));
         var token = loginBody.RootElement.GetProperty("access_token").GetString();
         using var me = new HttpRequestMessage(HttpMethod.Get, "/users/me");
@@ -54,7 +56,8 @@ public sealed class DemoAuthTests
         await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
         using var client = new HttpClient(new SocketsHttpHandler { UseCookies = false, UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
 
-        using var login = await client.PostAsync("/auth/login", new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-demo-pass")]), ct);
+        using var loginForm = new FormUrlEncodedContent([new("username", "alice"), new("password", "alice-demo-pass")]);
+        using var login = await client.PostAsync("/auth/login", loginForm, ct);
         var cookie = login.Headers.GetValues("Set-Cookie").Single().Split(';')[0];
         using var me = new HttpRequestMessage(HttpMethod.Get, "/users/me");
         me.Headers.Add("Cookie", cookie);

@@ -35,7 +35,8 @@ public sealed class DemoProtocolTests
         await using var demo = await DemoHost.StartAsync(cancellationToken: ct);
         using var client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri(demo.GatewayUrl) };
 
-        using var response = await client.PostAsync("/api/orders", new StringContent("""{"sku":"SKU-1","quantity":2}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"sku":"SKU-1","quantity":2}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/orders", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var problem = await ProblemResponse.ReadAsync(response, ct);

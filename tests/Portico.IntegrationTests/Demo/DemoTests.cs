@@ -85,7 +85,7 @@ public sealed class DemoTests
     public async Task StartAsync_PortTaken_ThrowsNamingThePortAndReleasesWhatItStarted()
     {
         var ct = TestContext.Current.CancellationToken;
-        var squatter = new TcpListener(IPAddress.Loopback, 5201);
+        using var squatter = new TcpListener(IPAddress.Loopback, 5201);
         squatter.Start();
         DemoPortInUseException error;
         try
@@ -129,7 +129,7 @@ public sealed class DemoTests
 
     static bool CanListenOn(int port)
     {
-        var listener = new TcpListener(IPAddress.Loopback, port);
+        using var listener = new TcpListener(IPAddress.Loopback, port);
         try
         {
             listener.Start();

@@ -410,7 +410,8 @@ public sealed class FormatsTests
             received.Append(Encoding.UTF8.GetString(chunk, 0, read));
         }
         release.SetResult();
-        received.Append(await new StreamReader(body).ReadToEndAsync(Token));
+        using var reader = new StreamReader(body);
+        received.Append(await reader.ReadToEndAsync(Token));
 
         XElement.Parse(received.ToString()).Elements("item").Select(e => e.Element("n")!.Value).ShouldBe(["1", "2"]);
     }

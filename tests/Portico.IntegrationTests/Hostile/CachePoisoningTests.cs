@@ -43,7 +43,7 @@ public sealed class CachePoisoningTests : IAsyncLifetime
 
     async Task<(HttpResponseMessage Response, string Acted)> GetAsync(string path, string? header = null, string? value = null, string? body = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (header is not null) request.Headers.TryAddWithoutValidation(header, value);
         if (body is not null) request.Content = new StringContent(body);
         var response = await _edge.Client.SendAsync(request, TestContext.Current.CancellationToken);

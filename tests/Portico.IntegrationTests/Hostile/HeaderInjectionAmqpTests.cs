@@ -45,16 +45,19 @@ public sealed class HeaderInjectionAmqpTests(BrokerFixture fixture)
             """);
         using var client = await gateway.ReadyClientAsync();
 
-        var hostile = await client.SendAsync(Request(HttpMethod.Post, "/api/orders", idp.Token($"alice{brk}X-User-Id: root"), "{\"order\":1}"), ct);
-        var groups = await client.SendAsync(Request(HttpMethod.Post, "/api/orders",
-            idp.Token("alice", claims: new Dictionary<string, object> { ["groups"] = new[] { $"ops{brk}root" } }), "{\"order\":2}"), ct);
+        using var hostileRequest = Request(HttpMethod.Post, "/api/orders", idp.Token($"alice{brk}X-User-Id: root"), "{\"order\":1}");
+        using var hostile = await client.SendAsync(hostileRequest, ct);
+        using var groupsRequest = Request(HttpMethod.Post, "/api/orders",
+            idp.Token("alice", claims: new Dictionary<string, object> { ["groups"] = new[] { $"ops{brk}root" } }), "{\"order\":2}");
+        using var groups = await client.SendAsync(groupsRequest, ct);
 
         hostile.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await ProblemResponse.ReadAsync(hostile, ct)).Type.ShouldBe(Problem.Types.Unauthorized);
         groups.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
 
         // A clean publish after the refused ones: once it arrives, anything published before it would have too.
-        var clean = await client.SendAsync(Request(HttpMethod.Post, "/api/orders", idp.Token("alice"), "{\"order\":3}"), ct);
+        using var cleanRequest = Request(HttpMethod.Post, "/api/orders", idp.Token("alice"), "{\"order\":3}");
+        using var clean = await client.SendAsync(cleanRequest, ct);
         clean.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         await Poll.UntilAsync(() => !broker.Messages.IsEmpty, TimeSpan.FromSeconds(10));
         var message = broker.Messages.ShouldHaveSingleItem();
@@ -80,7 +83,8 @@ public sealed class HeaderInjectionAmqpTests(BrokerFixture fixture)
             """);
         using var client = await gateway.ReadyClientAsync();
 
-        var response = await client.PostAsync("/api/quotes", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/quotes", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         var problem = await ProblemResponse.ReadAsync(response, ct);

@@ -39,15 +39,18 @@ public sealed class HeaderInjectionGrpcTests
             """);
         using var client = gateway.CreateClient();
 
-        var bySubject = await client.SendAsync(Request("/api/items/A1", idp.Token($"alice{brk}x-user-id: root")), ct);
-        var byScope = await client.SendAsync(Request("/api/items/A1", idp.Token("alice", $"stock:read{brk}x")), ct);
+        using var bySubjectRequest = Request("/api/items/A1", idp.Token($"alice{brk}x-user-id: root"));
+        using var bySubject = await client.SendAsync(bySubjectRequest, ct);
+        using var byScopeRequest = Request("/api/items/A1", idp.Token("alice", $"stock:read{brk}x"));
+        using var byScope = await client.SendAsync(byScopeRequest, ct);
 
         bySubject.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         (await ProblemResponse.ReadAsync(bySubject, ct)).Type.ShouldBe(Problem.Types.Unauthorized);
         byScope.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
         server.State.Calls.ShouldBe(0);
 
-        var clean = await client.SendAsync(Request("/api/items/A1", idp.Token("alice")), ct);
+        using var cleanRequest = Request("/api/items/A1", idp.Token("alice"));
+        using var clean = await client.SendAsync(cleanRequest, ct);
 
         clean.StatusCode.ShouldBe(HttpStatusCode.OK);
         server.State.Calls.ShouldBe(1);

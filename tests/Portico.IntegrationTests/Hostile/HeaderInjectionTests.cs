@@ -78,11 +78,11 @@ public sealed class HeaderInjectionTests : IAsyncLifetime
         await _raw.DisposeAsync();
     }
 
-    Task<HttpResponseMessage> GetAsync(string path, string? token = null)
+    async Task<HttpResponseMessage> GetAsync(string path, string? token = null)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (token is not null) request.Headers.TryAddWithoutValidation("Authorization", "Bearer " + token);
-        return _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     static string Smuggling(string brk) => $"alice{brk}X-User-Id: root{brk}{brk}GET /smuggled-admin HTTP/1.1{brk}Host: x{brk}{brk}";
@@ -199,10 +199,10 @@ public sealed class HeaderInjectionTests : IAsyncLifetime
     [Fact]
     public async Task PartHeaderTemplate_CleanClientInput_ReachesRawUpstreamAsHeaders()
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/t/7?tag=blue");
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/t/7?tag=blue");
         request.Headers.Add("X-Client", "mobile 2.1");
 
-        var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
+        using var response = await _client.SendAsync(request, TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _raw.Heads.Count.ShouldBe(1);

@@ -206,7 +206,7 @@ public sealed class MethodFallThroughTests : IAsyncLifetime
     [Fact]
     public async Task Apply_ConfigWithFallThrough_LogsOneWarningPerAppliedConfig()
     {
-        var capture = new CapturingProvider();
+        using var capture = new CapturingProvider();
         await using var gateway = await GatewayUnderTest.StartAsync($$"""
             services:
               api: { urls: ["{{_edge.Backend.Url}}"] }

@@ -118,7 +118,7 @@ public sealed class RecordingSocketBackend : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
-        _listener.Stop();
+        _listener.Dispose();
         await _accepting;
         _stop.Dispose();
     }

@@ -47,11 +47,11 @@ public sealed class UnderscoreHeaderTests : IAsyncLifetime
         await _raw.DisposeAsync();
     }
 
-    Task<HttpResponseMessage> SendAsync(string path, params (string Name, string Value)[] headers)
+    async Task<HttpResponseMessage> SendAsync(string path, params (string Name, string Value)[] headers)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, path);
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
         foreach (var (name, value) in headers) request.Headers.TryAddWithoutValidation(name, value);
-        return _client.SendAsync(request, TestContext.Current.CancellationToken);
+        return await _client.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
     [Fact]

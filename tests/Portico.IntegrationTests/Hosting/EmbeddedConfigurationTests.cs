@@ -1,5 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Compilation;
 using Portico.Hosting;
@@ -16,7 +17,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
     readonly SettableConfigurationSource _overrides = new();
     TestBackend _backend = null!;
     EmbeddedApp _embedded = null!;
-    HttpClient _client = null!;
+    HttpClient Client => _embedded.Client;
     string _settings = "";
 
     string Settings(string route) => $$"""
@@ -38,10 +39,9 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         {
             builder.Configuration.AddJsonFile(_settings, optional: false, reloadOnChange: true);
             ((IConfigurationBuilder)builder.Configuration).Add(_overrides);
-            builder.Logging.AddProvider(new QueueLoggerProvider(_log));
+            builder.Services.AddSingleton<ILoggerProvider>(_ => new QueueLoggerProvider(_log));
             builder.Services.AddPortico(o => o.Configuration = builder.Configuration.GetSection("Portico"));
         });
-        _client = _embedded.Client;
     }
 
     public async ValueTask DisposeAsync()
@@ -62,7 +62,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
     [Fact]
     public async Task RouteFromAppSettings_Served()
     {
-        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7"]);
@@ -75,7 +75,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
             TestContext.Current.CancellationToken);
         await WaitForVersionAsync(2);
 
-        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v2/7"]);
@@ -88,7 +88,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         await File.WriteAllTextAsync(_settings, Settings("""{ "name": "users", "match": { "path": "/api/users/{id}" }, "service": "nobody" }"""),
             TestContext.Current.CancellationToken);
         await EmbeddedApp.WaitUntilAsync(() => _log.Any(l => l.Contains("unknown service 'nobody'", StringComparison.Ordinal)), "the broken change was not refused");
-        using (var stillServing = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken))
+        using (var stillServing = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken))
             stillServing.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7"]);
 
@@ -96,7 +96,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
             TestContext.Current.CancellationToken);
         await WaitForVersionAsync(2);
 
-        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/v1/7", "/v3/7"]);
     }
@@ -108,7 +108,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         File.Delete(_settings);
         await EmbeddedApp.WaitUntilAsync(() => _log.Any(l => l.Contains("'Portico' is empty or missing", StringComparison.Ordinal)), "the emptied section was not refused");
 
-        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         Runtime.Current.Version.ShouldBe(1);
@@ -128,7 +128,7 @@ public sealed class EmbeddedConfigurationTests : IAsyncLifetime
         _overrides.Change("Portico:routes:0:rewrite", "/last/{id}");
         await WaitForVersionAsync(applied + 1);
 
-        using var response = await _client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/api/users/7", TestContext.Current.CancellationToken);
 
         RunningRewrite.ShouldBe("/last/{id}");
         _backend.Received.Select(r => r.PathAndQuery).ShouldBe(["/last/7"]);

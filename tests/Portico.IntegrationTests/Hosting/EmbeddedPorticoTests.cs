@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Portico.Auth;
 using Portico.Hosting;
@@ -32,7 +33,7 @@ public sealed class EmbeddedPorticoTests : IAsyncLifetime
         {
             // The app's own logging: Portico must log through it, not replace it.
             builder.Logging.ClearProviders();
-            builder.Logging.AddProvider(new QueueLoggerProvider(_appLog));
+            builder.Services.AddSingleton<ILoggerProvider>(_ => new QueueLoggerProvider(_appLog));
             builder.Services.AddPortico(o => o.ConfigPath = _configPath);
         }, app => app.MapGet("/app/hello", () => "hello from the app"), slim: false);
         _gatewayUrl = _embedded.GatewayUrl;

@@ -18,7 +18,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     readonly Calls _calls = new();
     TestBackend _backend = null!;
     EmbeddedApp _embedded = null!;
-    HttpClient _client = null!;
+    HttpClient Client => _embedded.Client;
 
     /// How often each policy ran.
     sealed class Calls
@@ -94,8 +94,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
                 o.AddPolicy<AfterPolicy>("after", ServiceLifetime.Transient);
             });
         });
-        _client = _embedded.Client;
-        _client.DefaultRequestHeaders.Add("X-Api-Key", Key);
+        Client.DefaultRequestHeaders.Add("X-Api-Key", Key);
     }
 
     public async ValueTask DisposeAsync()
@@ -114,7 +113,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [Fact]
     public async Task AllPoliciesContinue_ServiceCalled_WithTheCallerFromAuth()
     {
-        using var response = await _client.GetAsync("/orders/1", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/orders/1", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var received = _backend.Received.ShouldHaveSingleItem();
@@ -125,7 +124,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [Fact]
     public async Task Rejection_AnswersWithThePolicysStatus_LaterPoliciesAndServiceNotRun()
     {
-        using var response = await _client.GetAsync("/orders/1?deny=yes", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/orders/1?deny=yes", TestContext.Current.CancellationToken);
 
         ((int)response.StatusCode).ShouldBe(429);
         var problem = await ProblemAsync(response);
@@ -141,7 +140,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/orders/1");
         request.Headers.Add("X-Api-Key", "pk_wrong");
-        using var anonymous = new HttpClient { BaseAddress = _client.BaseAddress };
+        using var anonymous = new HttpClient { BaseAddress = Client.BaseAddress };
 
         using var response = await anonymous.SendAsync(request, TestContext.Current.CancellationToken);
 
@@ -153,7 +152,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PolicyThrows_500Problem_WithoutTheExceptionsText_ServiceSeesNothing()
     {
-        using var response = await _client.GetAsync("/orders/1?boom=yes", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/orders/1?boom=yes", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         var problem = await ProblemAsync(response);
@@ -168,7 +167,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [InlineData("caf%C3%A9")]                 // not ASCII
     public async Task PolicyWritesAnUnsafeHeaderValue_Refused_NothingInjected(string encoded)
     {
-        using var response = await _client.GetAsync($"/orders/1?header={encoded}", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync($"/orders/1?header={encoded}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
@@ -178,7 +177,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PolicyWritesASafeHeaderValue_Forwarded()
     {
-        using var response = await _client.GetAsync("/orders/1?header=t-42", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/orders/1?header=t-42", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         _backend.Received.ShouldHaveSingleItem().Headers["X-From-Query"].ShouldBe("t-42");
@@ -191,7 +190,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [InlineData("")]
     public async Task PolicyWritesAnUnsafeHeaderName_Refused_NothingInjected(string encoded)
     {
-        using var response = await _client.GetAsync($"/orders/1?name={encoded}", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync($"/orders/1?name={encoded}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
@@ -203,7 +202,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [InlineData("many=10000")]    // ten thousand headers
     public async Task PolicyWritesTooMuch_RefusedWithAProblem_ServiceSeesNothing(string query)
     {
-        using var response = await _client.GetAsync($"/orders/1?{query}", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync($"/orders/1?{query}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         var problem = await ProblemAsync(response);
@@ -215,7 +214,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
     [Fact]
     public async Task PolicyWritesHeadersWithinTheLimits_Forwarded()
     {
-        using var response = await _client.GetAsync("/orders/1?big=8000&many=50", TestContext.Current.CancellationToken);
+        using var response = await Client.GetAsync("/orders/1?big=8000&many=50", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var received = _backend.Received.ShouldHaveSingleItem();

@@ -9,14 +9,16 @@ internal static class Burst
 
     public static async Task<Result> FireAsync(IReadOnlyList<Uri> nodes, string path, int clients, int requestsPerClient, CancellationToken cancellationToken)
     {
-        var handlers = Enumerable.Range(0, clients).Select(_ => new SocketsHttpHandler { UseCookies = false }).ToList();
+        var httpClients = Enumerable.Range(0, clients)
+            .Select(c => new HttpClient(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = nodes[c % nodes.Count] })
+            .ToList();
         try
         {
             var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var tasks = new List<Task<HttpResponseMessage>>();
             for (var c = 0; c < clients; c++)
             {
-                var client = new HttpClient(handlers[c], disposeHandler: false) { BaseAddress = nodes[c % nodes.Count] };
+                var client = httpClients[c];
                 for (var i = 0; i < requestsPerClient; i++)
                 {
                     tasks.Add(Task.Run(async () =>
@@ -38,7 +40,7 @@ internal static class Burst
         }
         finally
         {
-            foreach (var h in handlers) h.Dispose();
+            foreach (var client in httpClients) client.Dispose();
         }
     }
 }

@@ -91,7 +91,8 @@ public sealed class RetryTests
         await using var gateway = await GatewayUnderTest.StartAsync(Yaml($"\"{backend.Url}\""));
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/items", new StringContent("{}"), TestContext.Current.CancellationToken);
+        using var content = new StringContent("{}");
+        using var response = await client.PostAsync("/items", content, TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         backend.CallsTo("/items", "POST").ShouldBe(1);
@@ -105,9 +106,11 @@ public sealed class RetryTests
         using var client = gateway.CreateClient();
 
         // Round-robin sends the first request to the refusing destination.
-        var refused = await client.PostAsync("/items", new StringContent("{}"), TestContext.Current.CancellationToken);
+        using var refusedContent = new StringContent("{}");
+        using var refused = await client.PostAsync("/items", refusedContent, TestContext.Current.CancellationToken);
         var callsAfterRefusal = backend.CallsTo("/items", "POST");
-        var next = await client.PostAsync("/items", new StringContent("{}"), TestContext.Current.CancellationToken);
+        using var nextContent = new StringContent("{}");
+        using var next = await client.PostAsync("/items", nextContent, TestContext.Current.CancellationToken);
 
         refused.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         (await ProblemResponse.ReadAsync(refused, TestContext.Current.CancellationToken)).Type.ShouldBe("urn:portico:problem:upstream-unreachable");

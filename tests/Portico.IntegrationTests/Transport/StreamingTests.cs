@@ -39,7 +39,8 @@ public sealed class StreamingTests
 
         first.ShouldBe("first;");
         release.TrySetResult();
-        var rest = await new StreamReader(body).ReadToEndAsync(ct);
+        using var reader = new StreamReader(body);
+        var rest = await reader.ReadToEndAsync(ct);
         rest.ShouldBe("second");
     }
 
@@ -67,7 +68,7 @@ public sealed class StreamingTests
         using var client = gateway.CreateClient();
         var ct = TestContext.Current.CancellationToken;
         var secondPart = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var content = new FlushingContent([new byte[firstPart], new byte[1000]], secondPart.Task);
+        using var content = new FlushingContent([new byte[firstPart], new byte[1000]], secondPart.Task);
 
         var send = client.PostAsync("/upload", content, ct);
         var seen = await firstSeen.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
@@ -118,7 +119,8 @@ public sealed class StreamingTests
         using var client = gateway.CreateClient();
         var ct = TestContext.Current.CancellationToken;
 
-        using var response = await client.PostAsync("/upload", new ByteArrayContent(new byte[4096]), ct);
+        using var content = new ByteArrayContent(new byte[4096]);
+        using var response = await client.PostAsync("/upload", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
         response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+json");
@@ -143,7 +145,7 @@ public sealed class StreamingTests
             """);
         using var client = gateway.CreateClient();
         var ct = TestContext.Current.CancellationToken;
-        var content = new FlushingContent([new byte[8 * 1024], new byte[64 * 1024]], Task.CompletedTask);
+        using var content = new FlushingContent([new byte[8 * 1024], new byte[64 * 1024]], Task.CompletedTask);
 
         using var response = await client.PostAsync("/upload", content, ct);
 

@@ -13,7 +13,7 @@ public sealed class PooledBodyTests
         {
             // The declared length may be right, missing, short or long: only what the stream holds counts.
             long? length = declaredKind switch { 0 => bytes.Length, 1 => null, 2 => bytes.Length / 2, _ => bytes.Length + 100 };
-            var stream = new ChunkedStream(bytes, chunk);
+            using var stream = new ChunkedStream(bytes, chunk);
             using var body = PooledBody.ReadAsync(stream, length, limit, CancellationToken.None).GetAwaiter().GetResult();
 
             var over = bytes.Length > limit || length > limit;
@@ -26,7 +26,7 @@ public sealed class PooledBodyTests
     [Fact]
     public async Task ReadAsync_DeclaredLengthOverTheLimit_IsRefusedWithoutReading()
     {
-        var stream = new ChunkedStream(new byte[10], 4);
+        using var stream = new ChunkedStream(new byte[10], 4);
 
         using var body = await PooledBody.ReadAsync(stream, 10, 9, CancellationToken.None);
 
@@ -37,7 +37,7 @@ public sealed class PooledBodyTests
     [Fact]
     public async Task ReadAsync_BodyOverTheLimit_StopsReadingOnceOver()
     {
-        var stream = new ChunkedStream(new byte[100_000], 1000);
+        using var stream = new ChunkedStream(new byte[100_000], 1000);
 
         using var body = await PooledBody.ReadAsync(stream, null, 4500, CancellationToken.None);
 
@@ -50,8 +50,11 @@ public sealed class PooledBodyTests
     {
         var budget = new ByteBudget(1500);
 
-        using var first = await PooledBody.ReadAsync(new ChunkedStream(new byte[1000], 300), 1000, long.MaxValue, CancellationToken.None, budget);
-        using var second = await PooledBody.ReadAsync(new ChunkedStream(new byte[1000], 300), 1000, long.MaxValue, CancellationToken.None, budget);
+        using var firstStream = new ChunkedStream(new byte[1000], 300);
+        using var secondStream = new ChunkedStream(new byte[1000], 300);
+
+        using var first = await PooledBody.ReadAsync(firstStream, 1000, long.MaxValue, CancellationToken.None, budget);
+        using var second = await PooledBody.ReadAsync(secondStream, 1000, long.MaxValue, CancellationToken.None, budget);
 
         first.TooLarge.ShouldBeFalse();
         first.Length.ShouldBe(1000);
@@ -63,7 +66,7 @@ public sealed class PooledBodyTests
     {
         var budget = new BufferedBodyBudget(1000);
         var share = budget.NewShare();
-        var stream = new ChunkedStream(new byte[1001], 100);
+        using var stream = new ChunkedStream(new byte[1001], 100);
 
         using var body = await PooledBody.ReadAsync(stream, 1001, long.MaxValue, CancellationToken.None, share: share);
 
@@ -78,7 +81,7 @@ public sealed class PooledBodyTests
     {
         var budget = new BufferedBodyBudget(4500);
         var share = budget.NewShare();
-        var stream = new ChunkedStream(new byte[100_000], 1000);
+        using var stream = new ChunkedStream(new byte[100_000], 1000);
 
         using var body = await PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None, share: share);
 
@@ -95,8 +98,9 @@ public sealed class PooledBodyTests
     {
         var budget = new BufferedBodyBudget(10_000);
         var share = budget.NewShare();
+        using var stream = new ChunkedStream(new byte[500], 100);
 
-        using var body = await PooledBody.ReadAsync(new ChunkedStream(new byte[500], 100), 2000, long.MaxValue, CancellationToken.None, share: share);
+        using var body = await PooledBody.ReadAsync(stream, 2000, long.MaxValue, CancellationToken.None, share: share);
 
         body.Length.ShouldBe(500);
         budget.InUse.ShouldBe(2000);
@@ -109,8 +113,9 @@ public sealed class PooledBodyTests
     {
         var budget = new BufferedBodyBudget(10_000);
         var share = budget.NewShare();
+        using var stream = new ChunkedStream(new byte[3000], 700);
 
-        using var body = await PooledBody.ReadAsync(new ChunkedStream(new byte[3000], 700), 1000, long.MaxValue, CancellationToken.None, share: share);
+        using var body = await PooledBody.ReadAsync(stream, 1000, long.MaxValue, CancellationToken.None, share: share);
 
         body.Length.ShouldBe(3000);
         budget.InUse.ShouldBe(3000);
@@ -121,7 +126,7 @@ public sealed class PooledBodyTests
     {
         var budget = new BufferedBodyBudget(100_000);
         var share = budget.NewShare();
-        var stream = new ChunkedStream(new byte[5000], 1000) { FailAfter = 3 };
+        using var stream = new ChunkedStream(new byte[5000], 1000) { FailAfter = 3 };
 
         await Should.ThrowAsync<IOException>(() => PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None, share: share));
 
@@ -137,8 +142,9 @@ public sealed class PooledBodyTests
     {
         var bytes = new byte[3 * PooledBody.PoolLimit + 17];
         new Random(7).NextBytes(bytes);
+        using var stream = new ChunkedStream(bytes, 64 * 1024);
 
-        using var body = await PooledBody.ReadAsync(new ChunkedStream(bytes, 64 * 1024), declared ? bytes.Length : null, long.MaxValue, CancellationToken.None);
+        using var body = await PooledBody.ReadAsync(stream, declared ? bytes.Length : null, long.MaxValue, CancellationToken.None);
 
         body.ToArray().ShouldBe(bytes);
     }
@@ -147,18 +153,20 @@ public sealed class PooledBodyTests
     public async Task AsStream_ReadsTheBodyAndCannotWrite()
     {
         var bytes = "<a>1</a>"u8.ToArray();
-        using var body = await PooledBody.ReadAsync(new ChunkedStream(bytes, 3), null, 100, CancellationToken.None);
+        using var source = new ChunkedStream(bytes, 3);
+        using var body = await PooledBody.ReadAsync(source, null, 100, CancellationToken.None);
 
         using var stream = body.AsStream();
+        using var reader = new StreamReader(stream);
 
         stream.CanWrite.ShouldBeFalse();
-        new StreamReader(stream).ReadToEnd().ShouldBe("<a>1</a>");
+        reader.ReadToEnd().ShouldBe("<a>1</a>");
     }
 
     [Fact]
     public async Task ReadAsync_StreamFails_TheErrorComesThrough()
     {
-        var stream = new ChunkedStream(new byte[5000], 1000) { FailAfter = 2 };
+        using var stream = new ChunkedStream(new byte[5000], 1000) { FailAfter = 2 };
 
         await Should.ThrowAsync<IOException>(() => PooledBody.ReadAsync(stream, null, long.MaxValue, CancellationToken.None));
     }

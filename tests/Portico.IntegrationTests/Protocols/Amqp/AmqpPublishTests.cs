@@ -115,8 +115,10 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync(exchange);
         using var client = await gateway.ReadyClientAsync();
 
-        var express = await client.PostAsync("/api/orders/express", new StringContent("fast", Encoding.UTF8, "text/plain"), ct);
-        var slow = await client.PostAsync("/api/orders/slow", new StringContent("slow", Encoding.UTF8, "text/plain"), ct);
+        using var expressContent = new StringContent("fast", Encoding.UTF8, "text/plain");
+        using var express = await client.PostAsync("/api/orders/express", expressContent, ct);
+        using var slowContent = new StringContent("slow", Encoding.UTF8, "text/plain");
+        using var slow = await client.PostAsync("/api/orders/slow", slowContent, ct);
 
         express.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         slow.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
@@ -135,7 +137,8 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync(exchange);
         using var client = await gateway.ReadyClientAsync();
 
-        var response = await client.PostAsync("/api/orders", Json("{}"), ct);
+        using var content = Json("{}");
+        using var response = await client.PostAsync("/api/orders", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var problem = await ProblemResponse.ReadAsync(response, ct);
@@ -154,8 +157,10 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync(exchange);
         using var client = await gateway.ReadyClientAsync();
 
-        var first = await client.PostAsync("/api/orders", Json("{}"), ct);
-        var second = await client.PostAsync("/api/orders", Json("{}"), ct);
+        using var firstContent = Json("{}");
+        using var first = await client.PostAsync("/api/orders", firstContent, ct);
+        using var secondContent = Json("{}");
+        using var second = await client.PostAsync("/api/orders", secondContent, ct);
 
         first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
         second.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
@@ -175,11 +180,12 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         await broker.ConsumeAsync(await broker.DeclareAsync(exchange, "order.#"));
         await using var gateway = await StartGatewayAsync(exchange);
         using var client = await gateway.ReadyClientAsync();
-        var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
         if (contentType is not null) content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue(contentType);
 
-        var refused = await client.PostAsync("/api/orders", content, ct);
-        var accepted = await client.PostAsync("/api/orders", Json("""{"after":true}"""), ct);
+        using var refused = await client.PostAsync("/api/orders", content, ct);
+        using var acceptedContent = Json("""{"after":true}""");
+        using var accepted = await client.PostAsync("/api/orders", acceptedContent, ct);
 
         refused.StatusCode.ShouldBe(expected);
         refused.Headers.Contains("Portico-Message-Id").ShouldBeFalse();
@@ -199,8 +205,10 @@ public sealed class AmqpPublishTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync(exchange);
         using var client = await gateway.ReadyClientAsync();
 
-        var refused = await client.PostAsync("/api/nowhere", Json("{}"), ct);
-        var next = await client.PostAsync("/api/orders", Json("{}"), ct);
+        using var refusedContent = Json("{}");
+        using var refused = await client.PostAsync("/api/nowhere", refusedContent, ct);
+        using var nextContent = Json("{}");
+        using var next = await client.PostAsync("/api/orders", nextContent, ct);
 
         refused.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
         var problem = await ProblemResponse.ReadAsync(refused, ct);

@@ -71,7 +71,8 @@ public sealed class AmqpRpcTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync(queue);
         using var client = await gateway.ReadyClientAsync();
 
-        var response = await client.PostAsync("/api/slow-quotes", new StringContent("{}"), ct);
+        using var content = new StringContent("{}");
+        using var response = await client.PostAsync("/api/slow-quotes", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.GatewayTimeout);
         (await ProblemResponse.ReadAsync(response, ct)).Type.ShouldBe("urn:portico:problem:upstream-timeout");
@@ -85,7 +86,8 @@ public sealed class AmqpRpcTests(BrokerFixture fixture)
         await using var gateway = await StartGatewayAsync($"nobody-{Guid.NewGuid():N}");
         using var client = await gateway.ReadyClientAsync();
 
-        var response = await client.PostAsync("/api/quotes/x", new StringContent("{}"), ct);
+        using var content = new StringContent("{}");
+        using var response = await client.PostAsync("/api/quotes/x", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         (await ProblemResponse.ReadAsync(response, ct)).Type.ShouldBe("urn:portico:problem:message-unroutable");

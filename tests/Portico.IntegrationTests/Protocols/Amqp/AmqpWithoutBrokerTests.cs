@@ -24,7 +24,8 @@ public sealed class AmqpWithoutBrokerTests
         await using var gateway = await StartAsync("");
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/orders", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/orders", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var problem = await ProblemResponse.ReadAsync(response, ct);
@@ -39,7 +40,8 @@ public sealed class AmqpWithoutBrokerTests
         await using var gateway = await StartAsync("");
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/orders", new StringContent("two cups", Encoding.UTF8, "text/plain"), ct);
+        using var content = new StringContent("two cups", Encoding.UTF8, "text/plain");
+        using var response = await client.PostAsync("/api/orders", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.UnsupportedMediaType);
         (await ProblemResponse.ReadAsync(response, ct)).Type.ShouldBe("urn:portico:problem:unsupported-media-type");
@@ -52,7 +54,8 @@ public sealed class AmqpWithoutBrokerTests
         await using var gateway = await StartAsync($"amqp://portico:s3cret-pass@127.0.0.1:{ClosedPort.Next()}/");
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/orders", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/orders", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
         var problem = await ProblemResponse.ReadAsync(response, ct);

@@ -30,14 +30,17 @@ public sealed class BrokerOutageTests(BrokerFixture fixture)
         await using (var setup = await BrokerClient.ConnectAsync(fixture.Broker.Url)) await setup.DeclareAsync(exchange, "order.#", durable: true);
         await using var running = await GatewayUnderTest.StartAsync(Yaml(exchange));
         using var client = await running.ReadyClientAsync();
-        (await client.PostAsync("/api/orders", Order(), ct)).StatusCode.ShouldBe(HttpStatusCode.Accepted);
+        using var firstOrder = Order();
+        using var first = await client.PostAsync("/api/orders", firstOrder, ct);
+        first.StatusCode.ShouldBe(HttpStatusCode.Accepted);
 
         await fixture.Broker.StopAsync();
         using var down = await Poll.UntilAsync(() => client.PostAsync("/api/orders", Order(), ct), r => r.StatusCode == HttpStatusCode.ServiceUnavailable, TimeSpan.FromSeconds(10));
         // A gateway started now finds no broker: it starts anyway and answers 503.
         await using var startedDuringOutage = await GatewayUnderTest.StartAsync(Yaml(exchange));
         using var lateClient = startedDuringOutage.CreateClient();
-        using var lateDown = await lateClient.PostAsync("/api/orders", Order(), ct);
+        using var lateOrder = Order();
+        using var lateDown = await lateClient.PostAsync("/api/orders", lateOrder, ct);
         await fixture.Broker.StartAsync();
         // A node killed moments after a declaration can lose it; consumers declare their queues again on
         // reconnect, and so does this one (idempotent when the queue survived).

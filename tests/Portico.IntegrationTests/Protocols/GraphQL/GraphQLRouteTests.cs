@@ -204,7 +204,8 @@ public sealed class GraphQLRouteTests
         await using var gateway = await StartGatewayAsync(server.Url);
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/products", new StringContent("""{"input":{"name":"Scale","price":30}}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"input":{"name":"Scale","price":30}}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/products", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var added = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
@@ -223,7 +224,8 @@ public sealed class GraphQLRouteTests
         await using var gateway = await StartGatewayAsync(server.Url);
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/products", new StringContent(body, Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent(body, Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/products", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!["variable"]!.GetValue<string>().ShouldBe("input");

@@ -48,7 +48,8 @@ public sealed class GrpcAnnotationRouteTests
         using var client = gateway.CreateClient();
 
         // body: "*" — the query is not read, so minQuantity=7 there has no effect.
-        var response = await client.PostAsync("/api/v1/items/B2:check?minQuantity=7", new StringContent("""{"minQuantity":2}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"minQuantity":2}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/v1/items/B2:check?minQuantity=7", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!;
@@ -64,7 +65,8 @@ public sealed class GrpcAnnotationRouteTests
         await using var gateway = await StartGatewayAsync(server);
         using var client = gateway.CreateClient();
 
-        var response = await client.PutAsync("/api/v1/shelves/s1/items/C3", new StringContent("""{"name":"Bolt","quantity":"3"}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"name":"Bolt","quantity":"3"}""", Encoding.UTF8, "application/json");
+        using var response = await client.PutAsync("/api/v1/shelves/s1/items/C3", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.OK);
         var json = JsonNode.Parse(await response.Content.ReadAsStringAsync(ct))!.AsObject();
@@ -83,7 +85,8 @@ public sealed class GrpcAnnotationRouteTests
         await using var gateway = await StartGatewayAsync(server);
         using var client = gateway.CreateClient();
 
-        var response = await client.PutAsync("/api/v1/shelves/s1/items/C3", new StringContent("""{"name":"Bolt","quantity":"many"}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"name":"Bolt","quantity":"many"}""", Encoding.UTF8, "application/json");
+        using var response = await client.PutAsync("/api/v1/shelves/s1/items/C3", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await ProblemResponse.ReadAsync(response, ct)).Text.ShouldContain("item.quantity");
@@ -112,9 +115,10 @@ public sealed class GrpcAnnotationRouteTests
         await using var gateway = await StartGatewayAsync(server);
         using var client = gateway.CreateClient();
 
-        var withoutPrefix = await client.GetAsync("/v1/items/A1", ct);
-        var wrongMethod = await client.DeleteAsync("/api/v1/items/A1", ct);
-        var wrongShape = await client.PutAsync("/api/v1/racks/s1/items/C3", new StringContent("{}", Encoding.UTF8, "application/json"), ct);
+        using var withoutPrefix = await client.GetAsync("/v1/items/A1", ct);
+        using var wrongMethod = await client.DeleteAsync("/api/v1/items/A1", ct);
+        using var content = new StringContent("{}", Encoding.UTF8, "application/json");
+        using var wrongShape = await client.PutAsync("/api/v1/racks/s1/items/C3", content, ct);
 
         withoutPrefix.StatusCode.ShouldBe(HttpStatusCode.NotFound);
         wrongMethod.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);

@@ -115,7 +115,8 @@ public sealed class GrpcRouteTests
         await using var gateway = await StartGatewayAsync(server);
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/items", new StringContent("""{"sku":"A1","minQuantity":"lots"}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"sku":"A1","minQuantity":"lots"}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/items", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await ProblemResponse.ReadAsync(response, ct);
@@ -154,7 +155,8 @@ public sealed class GrpcRouteTests
         using var client = gateway.CreateClient();
 
         // Found by the json2proto fuzz harness: a member named twice made JsonObject throw (a 500).
-        var response = await client.PostAsync("/api/items", new StringContent("""{"sku":"A1","sku":"B2"}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"sku":"A1","sku":"B2"}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/items", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         var problem = await ProblemResponse.ReadAsync(response, ct);
@@ -170,7 +172,8 @@ public sealed class GrpcRouteTests
         await using var gateway = await StartGatewayAsync(server);
         using var client = gateway.CreateClient();
 
-        var response = await client.PostAsync("/api/items", new StringContent("""{"sku":"A1","colour":"red"}""", Encoding.UTF8, "application/json"), ct);
+        using var content = new StringContent("""{"sku":"A1","colour":"red"}""", Encoding.UTF8, "application/json");
+        using var response = await client.PostAsync("/api/items", content, ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await ProblemResponse.ReadAsync(response, ct)).Text.ShouldContain("colour");
