@@ -7,13 +7,29 @@ namespace Portico.Configuration;
 /// <param name="Hint">What to write instead, when there is a likely fix.</param>
 public sealed record ConfigError(string Path, string Message, ConfigLocation? Location = null, string? Hint = null)
 {
-    /// <summary><c>file:line:column path: message — hint</c>, the parts that are known.</summary>
+    /// <summary>
+    /// <c>file:line:column path: message — hint</c>, the parts that are known, on one line: control characters a
+    /// value carried into the message (CR, LF, NUL, ESC…) are written as <c>\uXXXX</c>, so an error printed or
+    /// logged can never forge a line of its own.
+    /// </summary>
     public override string ToString()
     {
         var where = Location is { } l ? $"{l} " : "";
         var path = string.IsNullOrEmpty(Path) ? "" : $"{Path}: ";
         var hint = Hint is null ? "" : $" — {Hint}";
-        return $"{where}{path}{Message}{hint}";
+        return OneLine($"{where}{path}{Message}{hint}");
+    }
+
+    static string OneLine(string text)
+    {
+        if (!text.Any(char.IsControl)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 16);
+        foreach (var c in text)
+        {
+            if (char.IsControl(c)) sb.Append("\\u").Append(((int)c).ToString("x4", System.Globalization.CultureInfo.InvariantCulture));
+            else sb.Append(c);
+        }
+        return sb.ToString();
     }
 }
 

@@ -11,6 +11,26 @@ public sealed class ConfigValidatorTests
     static string WithRoutes(string routes) => Services + "\nroutes:\n" + routes;
 
     [Fact]
+    public void ErrorText_ValueWithControlCharacters_StaysOnOneLine()
+    {
+        // A value echoed into an error (here an unknown service name) cannot add a line of its own to what
+        // `portico validate` prints or the gateway logs.
+        var yaml = WithRoutes("""
+              - name: a
+                match: { path: /a }
+                service: "users\r\n2026-12-07 ERROR forged line\u001b[2J\u0000"
+            """);
+
+        var text = TestConfig.Errors(yaml).ShouldHaveSingleItem().ToString();
+
+        text.ShouldNotContain('\r');
+        text.ShouldNotContain('\n');
+        text.ShouldNotContain('\u001b');
+        text.ShouldNotContain('\0');
+        text.ShouldContain("unknown service 'users\\u000d\\u000a2026-12-07 ERROR forged line\\u001b[2J\\u0000'");
+    }
+
+    [Fact]
     public void Load_RouteToUnknownService_SuggestsTheClosestName()
     {
         var yaml = WithRoutes("""
