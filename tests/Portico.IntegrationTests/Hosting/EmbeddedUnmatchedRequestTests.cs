@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Portico.Hosting;
 using Portico.IntegrationTests.Infrastructure;
@@ -39,12 +38,6 @@ public sealed class EmbeddedUnmatchedRequestTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
-    {
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-    }
-
     [Theory]
     [InlineData("/nothing/here")]
     [InlineData("/app/hello")] // the app's endpoint is not served on the gateway's listener
@@ -53,7 +46,7 @@ public sealed class EmbeddedUnmatchedRequestTests : IAsyncLifetime
         using var response = await _embedded.GetAsync(path);
 
         response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
-        var problem = await ProblemAsync(response);
+        var problem = await EmbeddedApp.ProblemAsync(response);
         problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:no-route");
         problem.GetProperty("detail").GetString().ShouldBe($"No route matches GET {path}.");
         _backend.Received.ShouldBeEmpty();
@@ -65,7 +58,7 @@ public sealed class EmbeddedUnmatchedRequestTests : IAsyncLifetime
         using var response = await _embedded.Client.DeleteAsync("/api/users/1", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.MethodNotAllowed);
-        (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:method-not-allowed");
+        (await EmbeddedApp.ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:method-not-allowed");
         response.Content.Headers.Allow.ShouldContain("GET");
         _backend.Received.ShouldBeEmpty();
     }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Portico.Auth;
 using Portico.Hosting;
@@ -104,12 +103,6 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         Directory.Delete(_dir, recursive: true);
     }
 
-    static async Task<JsonElement> ProblemAsync(HttpResponseMessage response)
-    {
-        response.Content.Headers.ContentType?.MediaType.ShouldBe("application/problem+json");
-        return JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
-    }
-
     [Fact]
     public async Task AllPoliciesContinue_ServiceCalled_WithTheCallerFromAuth()
     {
@@ -127,7 +120,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         using var response = await Client.GetAsync("/orders/1?deny=yes", TestContext.Current.CancellationToken);
 
         ((int)response.StatusCode).ShouldBe(429);
-        var problem = await ProblemAsync(response);
+        var problem = await EmbeddedApp.ProblemAsync(response);
         problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-rejected");
         problem.GetProperty("title").GetString().ShouldBe("Tenant Quota");
         problem.GetProperty("detail").GetString().ShouldBe("Slow down, tenant.");
@@ -155,7 +148,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         using var response = await Client.GetAsync("/orders/1?boom=yes", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
-        var problem = await ProblemAsync(response);
+        var problem = await EmbeddedApp.ProblemAsync(response);
         problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
         problem.GetRawText().ShouldNotContain("secret internal detail");
         _backend.Received.ShouldBeEmpty();
@@ -170,7 +163,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         using var response = await Client.GetAsync($"/orders/1?header={encoded}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
-        (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        (await EmbeddedApp.ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
         _backend.Received.ShouldBeEmpty();
     }
 
@@ -193,7 +186,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         using var response = await Client.GetAsync($"/orders/1?name={encoded}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
-        (await ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
+        (await EmbeddedApp.ProblemAsync(response)).GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
         _backend.Received.ShouldBeEmpty();
     }
 
@@ -205,7 +198,7 @@ public sealed class RequestPolicyTests : IAsyncLifetime
         using var response = await Client.GetAsync($"/orders/1?{query}", TestContext.Current.CancellationToken);
 
         response.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
-        var problem = await ProblemAsync(response);
+        var problem = await EmbeddedApp.ProblemAsync(response);
         problem.GetProperty("type").GetString().ShouldBe("urn:portico:problem:policy-failed");
         problem.GetRawText().Length.ShouldBeLessThan(4096);
         _backend.Received.ShouldBeEmpty();
