@@ -48,6 +48,7 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
             return new ReloadResult(false, holder.Current.Version, [problem]);
         }
         if (holder.HasSnapshot && holder.Current.Config.Server != config.Server) LogServerSettingsNeedRestart(logger);
+        if (holder.HasSnapshot && holder.Current.Config.Telemetry.StartupShape() != config.Telemetry.StartupShape()) LogTelemetrySettingsNeedRestart(logger);
         var prepared = services.Prepare(config.Services);
         RuntimeSnapshot snapshot;
         try
@@ -152,6 +153,9 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Warning, Message = "The 'server' settings changed; they take effect at the next restart (the rest of the configuration is applied now)")]
     static partial void LogServerSettingsNeedRestart(ILogger logger);
+
+    [LoggerMessage(EventId = 1011, Level = LogLevel.Warning, Message = "The 'telemetry' listener, exporters or access log output changed; they take effect at the next restart (the rest of the configuration is applied now)")]
+    static partial void LogTelemetrySettingsNeedRestart(ILogger logger);
 
     [LoggerMessage(EventId = 1001, Level = LogLevel.Information, Message = "Configuration version {Version} applied: {Routes} routes, {Services} services, {Gateways} gateways (read and checked in {LoadMs} ms, compiled and swapped in {CompileMs} ms)")]
     static partial void LogApplied(ILogger logger, long version, int routes, int services, int gateways, long loadMs, long compileMs);

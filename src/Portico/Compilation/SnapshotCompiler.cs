@@ -108,6 +108,7 @@ internal sealed class SnapshotCompiler
                 builder.Metadata.Add(gatewayMetadata);
                 builder.Metadata.Add(route);
                 builder.Metadata.Add(compiled);
+                builder.Metadata.Add(new Telemetry.EndpointTelemetry(gateway.Name, route.Name));
                 foreach (var metadata in compiled.Handler.Metadata) builder.Metadata.Add(metadata);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);

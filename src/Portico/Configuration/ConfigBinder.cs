@@ -29,8 +29,9 @@ internal static partial class ConfigBinder
         var auth = BindAuth(r.Node("auth"), errors);
         var (store, rateLimits, trustedProxies) = BindTraffic(r, errors);
         var cachePolicies = BindCachePolicies(r, errors);
+        var telemetry = BindTelemetry(r.Node("telemetry"), errors);
         r.Done();
-        return new PorticoConfig(gateways, services, routes, server, auth, store, rateLimits, trustedProxies, cachePolicies);
+        return new PorticoConfig(gateways, services, routes, server, auth, store, rateLimits, trustedProxies, cachePolicies) { Telemetry = telemetry };
     }
 
     static ServerDefinition BindServer(ConfigNode? node, List<ConfigError> errors)
@@ -103,7 +104,7 @@ internal static partial class ConfigBinder
                 tls = cert is null ? null : new TlsDefinition(cert, t.String("key"), t.String("password"));
                 t.Done();
             }
-            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit"), BindFormats(g), BindXmlFormat(g, errors), BindPaths(g, errors)));
+            list.Add(new GatewayDefinition(key.Value!, listen, g.Duration("timeout"), request, response, live, ready, tls, g.Has("auth") ? g.StringList("auth") : null, g.String("rateLimit"), BindFormats(g), BindXmlFormat(g, errors), BindPaths(g, errors)) { Telemetry = BindGatewayTelemetry(g, errors) });
             g.Done();
         }
         if (list.Count == 0) errors.Add(new ConfigError("gateways", "no gateway is defined", node.Location, "define at least one gateway, or remove 'gateways' for a single default one"));

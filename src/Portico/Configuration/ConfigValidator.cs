@@ -155,6 +155,7 @@ internal static partial class ConfigValidator
 
         ValidateAuth(config, where, errors);
         ValidateTraffic(config, Error);
+        ValidateTelemetry(config, Error);
         ValidateFormats(config, where, errors);
 
         // Two routes that accept exactly the same requests on a gateway, with the same order, are a mistake. Only routes

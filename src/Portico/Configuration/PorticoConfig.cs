@@ -39,6 +39,7 @@ public sealed record PorticoConfig
     internal IReadOnlyList<RateLimitDefinition>? RateLimits { get; init; }
     internal IReadOnlyList<string>? TrustedProxies { get; init; }
     internal IReadOnlyList<CachePolicyDefinition>? CachePolicies { get; init; }
+    internal TelemetryDefinition Telemetry { get; init; } = TelemetryDefinition.Default;
 
     /// <summary>The named gateways the config defines, in order.</summary>
     public IReadOnlyList<string> GatewayNames => [.. Gateways.Select(g => g.Name)];
@@ -82,6 +83,9 @@ internal sealed record GatewayDefinition(
     XmlFormatDefinition? Xml = null,
     PathsDefinition? Paths = null)
 {
+    /// <summary>The gateway's access log switch and trace-context trust.</summary>
+    public GatewayTelemetry Telemetry { get; init; } = GatewayTelemetry.Default;
+
     public const string DefaultName = "default";
     public const string DefaultListen = "http://127.0.0.1:8080";
 }

@@ -28,6 +28,8 @@ public static class PorticoEndpointRouteBuilderExtensions
         setup.Mapped = true;
 
         var policies = endpoints.CreateApplicationBuilder();
+        // First, so the route's metrics count every answer, the policies' refusals too.
+        policies.UseMiddleware<Telemetry.RequestMetricsMiddleware>();
         // Formats first, so the gateway's own problems (401, 429, …) reach XML clients as problem+xml.
         policies.UsePorticoFormats();
         policies.UsePorticoAuth();

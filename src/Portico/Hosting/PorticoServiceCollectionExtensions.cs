@@ -67,6 +67,8 @@ public static class PorticoServiceCollectionExtensions
             throw new ConfigException([new ConfigError("gateways", "several gateways need their own listeners", null, "set PorticoOptions.Listen = true, or keep one gateway")]);
         var listenErrors = new List<ConfigError>();
         var listeners = ListenAddresses(config, listenErrors);
+        if (!options.Listen && config.Telemetry.Listen is not null)
+            listenErrors.Add(new ConfigError("telemetry.listen", "the telemetry listener needs Portico's own listeners", null, "set PorticoOptions.Listen = true, or remove telemetry.listen and export metrics from the app"));
         if (listenErrors.Count > 0) throw new ConfigException(listenErrors);
 
         var map = new ListenerMap(config.Gateways.Count) { RestrictToGatewayPorts = options.Listen && !ownsHost };
@@ -100,6 +102,7 @@ public static class PorticoServiceCollectionExtensions
                     if (address is null) kestrel.ListenLocalhost(port, Configure);
                     else kestrel.Listen(address, port, Configure);
                 }
+                if (config.Telemetry.Listen is { } telemetry) TelemetryServices.Listen(kestrel, telemetry, setup);
             });
         }
         if (ownsHost) services.Configure<HostOptions>(h => h.ShutdownTimeout = config.Server.ShutdownTimeout);
@@ -113,6 +116,7 @@ public static class PorticoServiceCollectionExtensions
 
         var time = options.TimeProvider ?? TimeProvider.System;
         services.AddRouting();
+        TelemetryServices.Add(services, config);
         services.TryAddSingleton(time);
         services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
             logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));
@@ -197,6 +201,9 @@ internal sealed class PorticoSetup(PorticoOptions options, PorticoConfig config,
     /// <summary>The listeners Kestrel bound for each gateway (ports given as 0 are known once the app has started).</summary>
     public List<(ListenOptions Listen, int Gateway)> Bound { get; } = [];
 
+    /// <summary>The telemetry listener Kestrel bound, if any.</summary>
+    public ListenOptions? TelemetryBound { get; set; }
+
     /// <summary>Set by MapPortico: the config is applied once.</summary>
     public bool Mapped { get; set; }
 }
@@ -212,6 +219,7 @@ internal sealed class ListenerPorts(PorticoSetup setup, IHostApplicationLifetime
             {
                 if (listen.EndPoint is IPEndPoint ip) setup.Listeners.Set(ip.Port, gateway);
             }
+            if (setup.TelemetryBound?.EndPoint is IPEndPoint telemetry) setup.Listeners.SetTelemetry(telemetry.Port);
         });
         return Task.CompletedTask;
     }
@@ -229,6 +237,8 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
 {
     public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
     {
+        // The telemetry listener is branched off first: its requests are no gateway's.
+        if (setup.TelemetryBound is not null || setup.Config.Telemetry.Listen is not null) TelemetryServices.MapListener(app, setup);
         if (setup.OwnsHost || !setup.Options.Listen)
         {
             Edge(app);

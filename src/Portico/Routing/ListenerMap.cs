@@ -7,6 +7,7 @@ namespace Portico.Routing;
 internal sealed class ListenerMap
 {
     readonly short[] _gatewayByPort = new short[65536];
+    readonly bool[] _telemetryPorts = new bool[65536];
 
     public ListenerMap(int gatewayCount)
     {
@@ -21,6 +22,18 @@ internal sealed class ListenerMap
     internal bool RestrictToGatewayPorts { get; init; }
 
     internal void Set(int port, int gatewayIndex) => _gatewayByPort[port] = (short)gatewayIndex;
+
+    internal void SetTelemetry(int port) => _telemetryPorts[port] = true;
+
+    /// The request arrived on the telemetry listener (metrics, later the admin API): never a gateway's.
+    public bool IsTelemetry(HttpContext context)
+    {
+        var port = context.Connection.LocalPort;
+        return (uint)port < 65536u && _telemetryPorts[port];
+    }
+
+    /// The telemetry listener's bound port, 0 when there is none (yet).
+    public int TelemetryPort => Array.IndexOf(_telemetryPorts, true) is var p and >= 0 ? p : 0;
 
     public int GatewayIndexFor(HttpContext context)
     {

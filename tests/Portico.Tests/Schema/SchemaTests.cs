@@ -16,6 +16,8 @@ public sealed class SchemaTests
             listen: ["http://127.0.0.1:8080", "http://[::1]:8080"]
             timeout: 10s
             auth: [apikey]
+            accessLog: { enabled: true, statuses: [4xx, 503, 500-504], sample: 0.5 }
+            trustTraceContext: false
             health: { live: /live, ready: /ready }
             headers:
               request: { set: { X-A: "1" }, append: { X-B: b }, remove: [Cookie], keep: [X_Tenant] }
@@ -154,6 +156,14 @@ public sealed class SchemaTests
           limits: { maxRequestBodySize: 30MB, maxRequestHeadersSize: 32768, bufferedBodies: 256MiB }
           logging: { format: json, level: info }
           cache: { size: 100MiB, maxBodySize: 8MiB }
+        telemetry:
+          listen: http://127.0.0.1:9464
+          serviceName: portico-edge
+          metrics: { enabled: true, path: /metrics, otlp: true }
+          tracing: { enabled: true, sampleRatio: 0.25 }
+          otlp: { endpoint: "http://127.0.0.1:4317", protocol: grpc, headers: { api-key: secret }, interval: 15s }
+          accessLog: { enabled: true, output: stdout, statuses: [5xx], sample: 1 }
+          requestId: { enabled: true, header: X-Correlation-Id }
         """;
 
     [Fact]
