@@ -260,6 +260,7 @@ internal sealed class PorticoEdge(PorticoSetup setup) : IStartupFilter
     static void Edge(IApplicationBuilder app)
     {
         app.Use(app.ApplicationServices.GetRequiredService<InFlightRequests>().TrackAsync);
+        app.UseMiddleware<Telemetry.EdgeTelemetryMiddleware>();
         app.UseMiddleware<RequestLimitsMiddleware>();
         // Before routing, so matching and everything after it see the one normalized path.
         app.UseMiddleware<PathNormalizationMiddleware>();

@@ -11,6 +11,11 @@ internal sealed class RequestMetricsMiddleware(RequestDelegate next, PorticoMetr
     public Task InvokeAsync(HttpContext context)
     {
         if (context.GetEndpoint()?.Metadata.GetMetadata<EndpointTelemetry>() is not { } endpoint) return next(context);
+        if (RequestTelemetry.Of(context) is { } request)
+        {
+            request.Gateway = endpoint.Gateway;
+            request.Route = endpoint.Route;
+        }
         if (context.Features.Get<IHttpMetricsTagsFeature>() is { } tags)
         {
             tags.Tags.Add(endpoint.GatewayTag);
