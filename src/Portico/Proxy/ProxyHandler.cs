@@ -155,6 +155,12 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
             destination.Leave();
         }
         Report(service, destination, error);
+        if (Telemetry.RequestTelemetry.Of(context) is { } telemetry)
+        {
+            telemetry.Service = service.Name;
+            telemetry.Destination = destination.Prefix;
+            telemetry.UpstreamStatus = error == ForwarderError.None ? context.Response.StatusCode : null;
+        }
         return error;
     }
 

@@ -17,6 +17,9 @@ internal sealed class RequestTelemetry
     /// <summary>The request id (valid from the client, or made), or null with request ids off.</summary>
     public string? RequestId { get; set; }
 
+    /// <summary>The header the request id travels in (telemetry.requestId.header), to the upstreams and back.</summary>
+    public string? RequestIdHeader { get; set; }
+
     public string? Gateway { get; set; }
     public string? Route { get; set; }
 
