@@ -11,8 +11,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Debian packages the test suite needs; servers are started by the tests themselves on free loopback ports.
-# clang-14 and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer driver in fuzz/driver.
-APT_PACKAGES=(curl unzip redis-server rabbitmq-server clang-14 libclang-rt-14-dev)
+# prometheus scrapes a gateway in the telemetry tests. clang-14 and libclang-rt-14-dev (libclang_rt.fuzzer) build the libFuzzer driver in fuzz/driver.
+APT_PACKAGES=(curl unzip redis-server rabbitmq-server prometheus clang-14 libclang-rt-14-dev)
 
 ensure_packages() {
   local missing=()

@@ -16,6 +16,17 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
 
     public string? ConfigPath { get => holder.ConfigPath; internal set => holder.ConfigPath = value; }
 
+    /// Counts reloads applied and refused, and reports the live version.
+    internal Telemetry.PorticoMetrics? Metrics
+    {
+        get;
+        init
+        {
+            field = value;
+            value?.ObserveConfigVersion(() => holder.HasSnapshot ? holder.Current.Version : 0);
+        }
+    }
+
     public RuntimeSnapshot Current => holder.Current;
 
     /// The result of a reload attempt: the new version, or the reasons it was refused.
@@ -44,7 +55,7 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
         var started = Stopwatch.GetTimestamp();
         if (holder.HasSnapshot && ListenersChanged(holder.Current.Config, config) is { } problem)
         {
-            if (reportErrors) LogRejected(logger, 1, problem.ToString());
+            if (reportErrors) Rejected(1, problem.ToString());
             return new ReloadResult(false, holder.Current.Version, [problem]);
         }
         if (holder.HasSnapshot && holder.Current.Config.Server != config.Server) LogServerSettingsNeedRestart(logger);
@@ -76,6 +87,7 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
             previous?.Retire(snapshot);
         }
         var compileMs = (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        Metrics?.ConfigReloaded(applied: true);
         LogApplied(logger, snapshot.Version, config.Routes.Count, config.Services.Count, config.Gateways.Count, (long)loadTime.TotalMilliseconds, compileMs);
         foreach (var warning in Routing.MethodFallThrough.Warnings(config)) LogFallThrough(logger, snapshot.Version, warning.ToString());
         return new ReloadResult(true, snapshot.Version, []);
@@ -104,7 +116,7 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
             }
             if (!loaded.Success)
             {
-                if (reportErrors) LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
+                if (reportErrors) Rejected(loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
                 return new ReloadResult(false, holder.Current.Version, loaded.Errors);
             }
             return await ApplyLockedAsync(loaded.Config!, Stopwatch.GetElapsedTime(started), reportErrors).ConfigureAwait(false);
@@ -126,7 +138,7 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
             var loaded = load(compiler.Kinds, compiler.PolicyNames);
             if (!loaded.Success)
             {
-                LogRejected(logger, loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
+                Rejected(loaded.Errors.Count, string.Join(Environment.NewLine, loaded.Errors));
                 return new ReloadResult(false, holder.Current.Version, loaded.Errors);
             }
             return await ApplyLockedAsync(loaded.Config!, Stopwatch.GetElapsedTime(started)).ConfigureAwait(false);
@@ -135,6 +147,12 @@ internal sealed partial class GatewayRuntime(RuntimeHolder holder, ServiceRegist
         {
             _gate.Release();
         }
+    }
+
+    void Rejected(int count, string errors)
+    {
+        Metrics?.ConfigReloaded(applied: false);
+        LogRejected(logger, count, errors);
     }
 
     static ConfigError? ListenersChanged(PorticoConfig current, PorticoConfig next)

@@ -134,7 +134,7 @@ public static class PorticoServiceCollectionExtensions
             services.Add(new ServiceDescriptor(typeof(IRequestPolicy), name, type, lifetime));
         services.AddSingleton(sp => new GatewayRuntime(sp.GetRequiredService<RuntimeHolder>(), sp.GetRequiredService<ServiceRegistry>(),
             sp.GetRequiredService<SnapshotCompiler>(), sp.GetRequiredService<ILogger<GatewayRuntime>>())
-        { ConfigPath = options.ConfigPath });
+        { ConfigPath = options.ConfigPath, Metrics = sp.GetRequiredService<Telemetry.PorticoMetrics>() });
         if (options.ConfigPath is null && options.Config is null && options.Configuration is { } watched)
             services.AddHostedService(sp => new ConfigurationSectionWatcher(watched, SectionSource(watched), sp.GetRequiredService<GatewayRuntime>(),
                 (contents, kinds, policies) => ConfigLoading.LoadConfiguration(contents, SectionSource(watched), ConfigDirectory(options), kinds, policies),

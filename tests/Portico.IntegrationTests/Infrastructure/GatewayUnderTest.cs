@@ -37,6 +37,9 @@ internal sealed class GatewayUnderTest : IAsyncDisposable
     /// Base URL of a gateway's first listener ("default" when the YAML names none).
     public Uri BaseAddress(string gateway = "default") => new($"http://127.0.0.1:{PorticoHost.PortsOf(_app, gateway)[0]}");
 
+    /// Base URL of the telemetry listener (telemetry.listen), once it is bound.
+    public Uri TelemetryAddress => new($"http://127.0.0.1:{_app.Services.GetRequiredService<Portico.Routing.ListenerMap>().TelemetryPort}");
+
     public HttpClient CreateClient(string gateway = "default", HttpMessageHandler? handler = null) =>
         new(handler ?? new SocketsHttpHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = BaseAddress(gateway) };
 
