@@ -51,6 +51,7 @@ public sealed class DemoHost : IAsyncDisposable
         "curl -sS -f -X POST 'http://127.0.0.1:8080/orders/legacy?page=2'",
         "curl -sS -f http://127.0.0.1:8080/readyz",
         "curl -sS -f -i http://127.0.0.1:8080/api/limited/ping",
+        "curl -sS -f http://127.0.0.1:9464/metrics | grep '^http_server_request_duration_seconds_count'",
     ];
 
     /// Shows a rate limit running out: five 200s, then 429 (not a `curl` line: it loops).
@@ -96,7 +97,8 @@ public sealed class DemoHost : IAsyncDisposable
             });
             var config = PorticoHost.CurrentConfig(gateway.Services);
             var listen = config.GatewayNames.SelectMany(config.ListenAddressesOf).ToList();
-            var ports = string.Join(" or ", listen.Select(l => new Uri(l).Port).Distinct());
+            // 9464: the telemetry listener of the demo's portico.yaml (metrics).
+            var ports = string.Join(" or ", listen.Select(l => new Uri(l).Port).Distinct().Append(9464));
             await StartAsync(gateway, "the Portico gateway", ports, cancellationToken).ConfigureAwait(false);
             running.Add(("gateway", listen[0].TrimEnd('/'), gateway));
             await WaitUntilReadyAsync(listen[0].TrimEnd('/'), cancellationToken).ConfigureAwait(false);

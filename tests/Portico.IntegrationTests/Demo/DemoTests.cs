@@ -32,7 +32,9 @@ public sealed class DemoTests
             }
             // A line without -f shows an error answer on purpose (e.g. no broker configured).
             var showsError = !line.Contains(" -f ", StringComparison.Ordinal);
-            var status = await RunShellAsync(line + " -o /dev/null -w '%{http_code}'", ct);
+            // A line piping curl's output into a filter: the status is the curl's.
+            var curl = line.Split(" | ")[0];
+            var status = await RunShellAsync(curl + " -o /dev/null -w '%{http_code}'", ct);
             if (!int.TryParse(status.Output, out var code) || (showsError ? code < 400 : code is < 200 or > 299))
                 failures.Add($"`{line}` answered HTTP {status.Output}");
         }
