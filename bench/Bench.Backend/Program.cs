@@ -34,6 +34,16 @@ app.MapGet("/bytes/{n:int}", (HttpContext context, int n) =>
     n is < 1 or > 16 * 1024 * 1024
         ? Results.BadRequest()
         : Results.Bytes(sized.GetOrAdd(n, Bodies.Json), "application/json"));
+// An OTLP/HTTP sink for the telemetry scenarios: the exporter's request is read whole and accepted (an empty
+// protobuf answer is a full success), so the gateway pays for exporting as it would to a collector.
+foreach (var signal in new[] { "/v1/traces", "/v1/metrics" })
+{
+    app.MapPost(signal, async context =>
+    {
+        await context.Request.Body.CopyToAsync(Stream.Null);
+        context.Response.ContentType = "application/x-protobuf";
+    });
+}
 app.MapPost("/{**path}", async context =>
 {
     context.Response.ContentType = context.Request.ContentType ?? "application/octet-stream";

@@ -8,13 +8,15 @@ namespace Portico.Bench;
 sealed class BenchRun(BenchOptions options) : IAsyncDisposable
 {
     public const int BackendPort = 5001, BackendGrpcPort = 5002, NginxPort = 8081, YarpPort = 8082, ExpressPort = 8083,
-        HaproxyPort = 8085, PorticoPort = 8091, PorticoRedisPort = 8092, GrowthPort = 8093, PorticoBasePort = 8094, RedisPort = 6391;
+        HaproxyPort = 8085, PorticoPort = 8091, PorticoRedisPort = 8092, GrowthPort = 8093, PorticoBasePort = 8094, RedisPort = 6391,
+        PorticoMetricsPort = 8095, PorticoTelemetryPort = 8096, MetricsListenPort = 9465, TelemetryListenPort = 9466;
 
     readonly List<ManagedProcess> _processes = [];
     readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(10) };
     readonly Dictionary<string, List<Sample>> _samples = [];
     readonly List<string> _problems = [];
     readonly Dictionary<Target, (ManagedProcess Process, TimeSpan Ready)> _portico = [];
+    readonly List<int> _scrapes = [];
     TimeSpan _lastReady;
 
     public ManagedProcess ProcessFor(Target target) => _portico[target].Process;
@@ -54,6 +56,7 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         }
 
         foreach (var s in scenarios) await CheckAsync(s);
+        await CheckScrapesAsync();
         if (options.Warmup > 0)
         {
             Log.Info($"warm-up: {options.Warmup}s per scenario");
@@ -170,7 +173,44 @@ sealed class BenchRun(BenchOptions options) : IAsyncDisposable
         scenarios.Add(new("portico json to xml", portico, "/xml/big", ["Accept: application/xml"], "/big", true, CheckXml));
         scenarios.Add(new("portico rest to grpc", portico, "/grpc/items/sku-1", [], "/hello", true, CheckGrpc));
         scenarios.Add(new("portico chain (jwt + rate limit)", portico, "/chain/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true, CheckRateLimitHeaders));
+
+        // The same config with telemetry turned on through the environment, as an operator would: metrics alone
+        // (the Prometheus listener, scraped as Prometheus would), then everything (metrics, a JSON access log to a
+        // file, tracing at ratio 1.0 exported over OTLP/HTTP to the backend's sink, metrics pushed there too).
+        var metricsOn = await StartPorticoAsync("portico-metrics", PorticoMetricsPort, options.Config,
+            new() { ["PORTICO__telemetry__listen"] = MetricsListenPort.ToString(CultureInfo.InvariantCulture) });
+        scenarios.Add(new("portico metrics", metricsOn, "/hello", [], "/hello", true));
+        var everything = await StartPorticoAsync("portico-telemetry", PorticoTelemetryPort, options.Config, new()
+        {
+            ["PORTICO__telemetry__listen"] = TelemetryListenPort.ToString(CultureInfo.InvariantCulture),
+            ["PORTICO__telemetry__tracing__enabled"] = "true",
+            ["PORTICO__telemetry__tracing__sampleRatio"] = "1",
+            ["PORTICO__telemetry__otlp__endpoint"] = $"http://127.0.0.1:{BackendPort}",
+            ["PORTICO__telemetry__otlp__protocol"] = "http/protobuf",
+            ["PORTICO__telemetry__otlp__interval"] = "5s",
+            ["PORTICO__telemetry__accessLog__output"] = Path.Combine(options.RunDir, "access.log"),
+        });
+        scenarios.Add(new("portico chain + telemetry", everything, "/chain/hello", [$"Authorization: Bearer {Credentials.Jwt}"], "/hello", true, CheckRateLimitHeaders));
+        _scrapes.Add(MetricsListenPort);
+        _scrapes.Add(TelemetryListenPort);
         return scenarios;
+    }
+
+    /// The telemetry targets serve their metrics (the routes' request counts) on their own listeners.
+    async Task CheckScrapesAsync()
+    {
+        foreach (var port in _scrapes)
+        {
+            try
+            {
+                var text = await _http.GetStringAsync($"http://127.0.0.1:{port}/metrics");
+                if (!text.Contains("portico_route=", StringComparison.Ordinal)) _problems.Add($"the scrape on :{port} has no per-route request metrics");
+            }
+            catch (HttpRequestException ex)
+            {
+                _problems.Add($"the scrape on :{port} failed: {ex.Message}");
+            }
+        }
     }
 
     static string? CheckRateLimitHeaders(HttpResponseMessage response, string body) =>

@@ -98,6 +98,9 @@ sealed class Report(BenchOptions options, IReadOnlyList<Scenario> scenarios, Dic
                 "≤ +512 B", alloc is null || yarpAlloc is null ? null : alloc <= yarpAlloc + 512);
         }
         yield return RatioGoal("full chain (jwt + rate limit): CPU vs bare YARP", Ratio(Cpu("portico chain (jwt + rate limit)", "/chain/hello"), Cpu("yarp", "/hello")), 1.3);
+        yield return RatioGoal("full chain + telemetry (metrics, access log, tracing at 1.0): CPU vs bare YARP",
+            Ratio(Cpu("portico chain + telemetry", "/chain/hello"), Cpu("yarp", "/hello")), 1.3);
+        yield return RatioGoal("pure proxy, metrics on: CPU vs telemetry off", Ratio(Cpu("portico metrics", "/hello"), Cpu("portico", "/hello")), 1.10);
         yield return RatioGoal("API key: CPU vs Portico pure proxy", Ratio(Cpu("portico apikey", "/apikey/hello"), Cpu("portico", "/hello")), 1.15);
         yield return RatioGoal("JWT: CPU vs Portico pure proxy", Ratio(Cpu("portico jwt", "/jwt/hello"), Cpu("portico", "/hello")), 1.15);
         yield return RatioGoal("rate limit (memory): CPU vs Portico pure proxy", Ratio(Cpu("portico rate limit (memory)", "/limited/hello"), Cpu("portico", "/hello")), 1.1);
