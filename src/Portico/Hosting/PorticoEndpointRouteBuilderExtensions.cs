@@ -44,6 +44,7 @@ public static class PorticoEndpointRouteBuilderExtensions
         policies.Run(PorticoHandler.InvokeAsync);
         services.GetRequiredService<SnapshotCompiler>().Policies = policies.Build();
 
+        TelemetryServices.StartEarly(services);
         services.GetRequiredService<GatewayRuntime>().ApplyAsync(setup.Config).GetAwaiter().GetResult();
         endpoints.DataSources.Add(services.GetRequiredService<RuntimeHolder>());
         return endpoints;

@@ -80,6 +80,10 @@ internal static class TelemetryServices
         }
     }
 
+    /// Builds the meter provider now (the host would at start), so what is recorded before the host starts — the
+    /// first config being applied — is counted too.
+    public static void StartEarly(IServiceProvider services) => services.GetService<MeterProvider>();
+
     /// The config file's OTLP settings over the environment's (OtlpExporterOptions reads OTEL_EXPORTER_OTLP_* first).
     static void Configure(OtlpExporterOptions exporter, OtlpDefinition? otlp, string signalPath)
     {

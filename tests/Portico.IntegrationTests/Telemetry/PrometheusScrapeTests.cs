@@ -72,6 +72,9 @@ public sealed class PrometheusScrapeTests
             "sum(portico_cache_lookups_total{portico_route=\"cached\", portico_outcome=\"hit\"})", r => r.Count == 1);
         hits.Single().Value.ShouldBe(2);
 
+        var version = await prometheus.QueryUntilAsync("portico_config_version", r => r.Count == 1);
+        version.Single().Value.ShouldBe(1);
+
         // The scrape target is healthy: Prometheus reached the listener and parsed what it served.
         var up = await prometheus.QueryUntilAsync("up{job=\"portico\"}", r => r.Count == 1);
         up.Single().Value.ShouldBe(1);
@@ -102,5 +105,38 @@ public sealed class PrometheusScrapeTests
         }
         // Nothing sent to the telemetry listener reached a route or the upstream.
         backend.Received.Count(r => r.PathAndQuery == "/hello").ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Reloads_AppliedAndRefused_AreCounted_AndTheVersionFollows()
+    {
+        await using var backend = await Backend();
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend));
+        using var telemetry = new HttpClient { BaseAddress = gateway.TelemetryAddress };
+
+        var started = await File.ReadAllTextAsync(gateway.ConfigPath, TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(gateway.ConfigPath, started.Replace("service: api }", "service: nowhere }", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        (await gateway.Runtime.ReloadAsync()).Applied.ShouldBeFalse();
+        await File.WriteAllTextAsync(gateway.ConfigPath, started.Replace("/hello", "/hi", StringComparison.Ordinal), TestContext.Current.CancellationToken);
+        (await gateway.Runtime.ReloadAsync()).Applied.ShouldBeTrue();
+
+        // The exporter keeps a scrape for 300 ms; poll until the reloads show.
+        var text = await Poll.UntilAsync(async () => await telemetry.GetStringAsync("/metrics", TestContext.Current.CancellationToken),
+            t => t.Contains("portico_config_version{otel_scope_name=\"Portico\",otel_scope_version=", StringComparison.Ordinal) && Sample(t, "portico_config_version") == 2,
+            TimeSpan.FromSeconds(10));
+        Sample(text, "portico_config_version").ShouldBe(2);
+        Sample(text, "portico_config_reloads_total", "portico_config_result=\"applied\"").ShouldBe(2);
+        Sample(text, "portico_config_reloads_total", "portico_config_result=\"rejected\"").ShouldBe(1);
+    }
+
+    /// The value of the first sample of <paramref name="metric"/> (whose labels hold <paramref name="label"/>) in a scrape.
+    static double? Sample(string scrape, string metric, string label = "")
+    {
+        foreach (var line in scrape.Split('\n'))
+        {
+            if (!line.StartsWith(metric + "{", StringComparison.Ordinal) || !line.Contains(label, StringComparison.Ordinal)) continue;
+            return double.Parse(line[(line.LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        return null;
     }
 }
