@@ -24,6 +24,7 @@ internal sealed class SnapshotCompiler
     readonly IServiceProvider _provider;
     readonly RateLimitRegistry? _rateLimits;
     readonly SessionEndpoints? _sessions;
+    readonly Telemetry.PorticoMetrics? _metrics;
     long _version;
 
     internal SnapshotCompiler(ReadinessEndpoints readiness, RouteKindSet kinds, IServiceProvider provider, RateLimitRegistry? rateLimits = null, SessionEndpoints? sessions = null)
@@ -33,6 +34,7 @@ internal sealed class SnapshotCompiler
         _provider = provider;
         _rateLimits = rateLimits;
         _sessions = sessions;
+        _metrics = provider.GetService(typeof(Telemetry.PorticoMetrics)) as Telemetry.PorticoMetrics;
     }
 
     /// The route kinds configs are loaded with.
@@ -69,6 +71,8 @@ internal sealed class SnapshotCompiler
     internal void Commit(RuntimeSnapshot snapshot, Task retireAfter)
     {
         if (snapshot.RateLimits is { } rateLimits) _rateLimits?.Commit(rateLimits, retireAfter);
+        var config = snapshot.Config;
+        _metrics?.Retain(config.Gateways.SelectMany(g => config.Routes.Where(r => r.Gateways is null || r.Gateways.Contains(g.Name)).Select(r => (g.Name, r.Name))).ToHashSet());
     }
 
     void Build(RuntimeSnapshot snapshot, CompiledRateLimits? rateLimits)
@@ -108,7 +112,8 @@ internal sealed class SnapshotCompiler
                 builder.Metadata.Add(gatewayMetadata);
                 builder.Metadata.Add(route);
                 builder.Metadata.Add(compiled);
-                builder.Metadata.Add(new Telemetry.EndpointTelemetry(gateway.Name, route.Name));
+                builder.Metadata.Add(new Telemetry.EndpointTelemetry(gateway.Name, route.Name,
+                    _metrics?.ActivityOf(gateway.Name, route.Name) ?? new Telemetry.RouteActivity(gateway.Name, route.Name)));
                 foreach (var metadata in compiled.Handler.Metadata) builder.Metadata.Add(metadata);
                 var conditions = new RouteConditions(route.Match);
                 if (!conditions.IsEmpty) builder.Metadata.Add(conditions);

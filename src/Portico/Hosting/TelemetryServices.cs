@@ -56,6 +56,9 @@ internal static class TelemetryServices
             otel.WithMetrics(metrics =>
             {
                 metrics.AddMeter(PorticoDiagnostics.MeterName).AddMeter(PorticoDiagnostics.PlatformMeters);
+                // Per-request platform instruments that Portico's own cover (per route, per service and destination);
+                // each costs an SDK recording on every request (bench: metrics on vs off). Dropped ones stay unrecorded.
+                foreach (var dropped in PorticoDiagnostics.DroppedPlatformInstruments) metrics.AddView(dropped, MetricStreamConfiguration.Drop);
                 if (plan.Scrape) metrics.AddPrometheusExporter();
                 if (plan.MetricsOtlp)
                 {

@@ -2,9 +2,10 @@ namespace Portico.Telemetry;
 
 /// Endpoint metadata: the gateway and route a Portico endpoint serves, as ready-made metric tags (route *names*:
 /// the config bounds their number, a raw path would not be).
-internal sealed class EndpointTelemetry(string gateway, string route)
+internal sealed class EndpointTelemetry(string gateway, string route, RouteActivity activity)
 {
     public string Gateway { get; } = gateway;
+    public RouteActivity Activity { get; } = activity;
     public string Route { get; } = route;
     public KeyValuePair<string, object?> GatewayTag { get; } = new(TagNames.Gateway, gateway);
     public KeyValuePair<string, object?> RouteTag { get; } = new(TagNames.Route, route);

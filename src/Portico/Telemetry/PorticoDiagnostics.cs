@@ -27,5 +27,16 @@ internal static class PorticoDiagnostics
         "System.Runtime",
     ];
 
+    /// Platform instruments recorded per request that Portico's own replace: portico.requests.active (per route)
+    /// for the process-wide active count, portico.upstream.request.duration (per service, destination and
+    /// outcome) for HttpClient's per-request ones. HttpClient's connection instruments stay.
+    public static readonly string[] DroppedPlatformInstruments =
+    [
+        "http.server.active_requests",
+        "http.client.request.duration",
+        "http.client.request.time_in_queue",
+        "http.client.active_requests",
+    ];
+
     public static string ServiceVersion => Version;
 }

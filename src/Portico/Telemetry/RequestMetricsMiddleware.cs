@@ -26,15 +26,14 @@ internal sealed class RequestMetricsMiddleware(RequestDelegate next, PorticoMetr
 
     async Task TrackedAsync(HttpContext context, EndpointTelemetry endpoint)
     {
-        var method = TagNames.MethodValue(context.Request.Method);
-        metrics.RequestStarted(endpoint, method);
+        endpoint.Activity.Enter();
         try
         {
             await next(context).ConfigureAwait(false);
         }
         finally
         {
-            metrics.RequestEnded(endpoint, method);
+            endpoint.Activity.Leave();
         }
     }
 }
