@@ -132,6 +132,47 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task Proxy_UpstreamRefusesConnections_ServerSpanIsAnErrorAndClientSpanSaysConnectError()
+    {
+        var spans = new ExportedSpans();
+        await using var gateway = await TracedGateway.StartAsync(ProxyYaml(ClosedPort.Url()), spans);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/items/1", Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadGateway);
+        var server = await spans.ServerSpanAsync(gateway.BaseAddress().Port);
+        server.Status.ShouldBe(ActivityStatusCode.Error);
+        server.GetTagItem("http.response.status_code").ShouldBe(502);
+        server.GetTagItem("error.type").ShouldNotBeNull();
+        var call = spans.Of(server.TraceId).Single(s => s.Kind == ActivityKind.Client);
+        call.Status.ShouldBe(ActivityStatusCode.Error);
+        call.GetTagItem("error.type").ShouldBe("connect_error");
+        call.GetTagItem("http.response.status_code").ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task UnmatchedPath_ServerSpanNamedByMethodWithoutRoute()
+    {
+        var spans = new ExportedSpans();
+        await using var backend = await TestBackend.StartAsync("items");
+        await using var gateway = await TracedGateway.StartAsync(ProxyYaml(backend.Url), spans);
+        using var client = gateway.CreateClient();
+
+        var response = await client.GetAsync("/nowhere?token=secret", Token);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        var server = await spans.ServerSpanAsync(gateway.BaseAddress().Port);
+        server.DisplayName.ShouldBe("GET");
+        server.GetTagItem("url.path").ShouldBe("/nowhere");
+        server.GetTagItem("http.route").ShouldBeNull();
+        server.GetTagItem("portico.route").ShouldBeNull();
+        server.Status.ShouldBe(ActivityStatusCode.Unset);
+        server.TagObjects.Select(t => t.Value?.ToString() ?? "").Where(v => v.Contains("secret", StringComparison.Ordinal)).ShouldBeEmpty();
+        spans.Of(server.TraceId).ShouldHaveSingleItem();
+    }
+
+    [Fact]
     public async Task Proxy_UntrustingGateway_NewTraceAndUpstreamNeverSeesTheClientsTraceHeaders()
     {
         var spans = new ExportedSpans();
