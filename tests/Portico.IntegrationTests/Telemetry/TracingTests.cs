@@ -78,6 +78,34 @@ public sealed class TracingTests
     }
 
     [Fact]
+    public async Task SessionLogin_TracingOn_TheLoginServiceGetsTheClientSpansContext()
+    {
+        var spans = new ExportedSpans();
+        await using var users = await TestBackend.StartAsync("users", SessionLogins.VerifiesAlice());
+        await using var gateway = await TracedGateway.StartAsync($$"""
+            services:
+              users: { urls: ["{{users.Url}}"] }
+            auth:
+              session: { cookie: sid, login: { service: users, path: /auth/verify }, ttl: 8h, idle: 30m, secure: false }
+            routes:
+              - { name: me, match: { path: /users/me }, service: users, auth: [session] }
+            """, spans);
+        using var client = gateway.CreateClient();
+
+        using var login = await SessionLogins.LoginAsync(client);
+
+        login.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var server = await spans.ServerSpanAsync(gateway.BaseAddress().Port, "/auth/login");
+        var call = spans.Of(server.TraceId).Where(s => s.Kind == ActivityKind.Client).ShouldHaveSingleItem();
+        call.ParentSpanId.ShouldBe(server.SpanId);
+        call.DisplayName.ShouldBe("POST users");
+        call.GetTagItem("http.response.status_code").ShouldBe(200);
+        var received = users.Received.ShouldHaveSingleItem();
+        received.PathAndQuery.ShouldBe("/auth/verify");
+        TracedGateway.Parse(TraceparentsOf(received).ShouldHaveSingleItem()).ShouldBe((server.TraceId.ToHexString(), call.SpanId.ToHexString()));
+    }
+
+    [Fact]
     public async Task Proxy_ClientSendsTraceparent_TraceContinuedAndUpstreamGetsExactlyOneTraceparentFromTheClientSpan()
     {
         var spans = new ExportedSpans();
