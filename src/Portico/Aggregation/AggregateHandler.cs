@@ -342,7 +342,7 @@ internal sealed partial class AggregateHandler(PartCaller caller, TimeProvider t
             var definition = part.Definition;
             var result = await owner._caller.CallAsync(new PartCaller.Request(route.Name, part.Name, aggregate.PartServices[part.Index], new HttpMethod(definition.Method),
                 target.ToString(), headers, definition.Body ? body : null, definition.Body ? context.Request.ContentType : null,
-                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders, share), cancel.Token).ConfigureAwait(false);
+                aggregate.PartTimeouts[part.Index], _budget, aggregate.RequestHeaders, share, Telemetry.RequestTelemetry.Of(context)), cancel.Token).ConfigureAwait(false);
             if (result.OverBudget && Interlocked.Exchange(ref _overBudget, 1) == 0)
             {
                 // The answer is a 503 now, so the other calls stop and give their share back.

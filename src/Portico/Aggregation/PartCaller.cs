@@ -19,7 +19,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
 
     public sealed record Request(string Route, string Part, ServiceRuntime Service, HttpMethod Method, string PathAndQuery,
         IReadOnlyList<KeyValuePair<string, string>> Headers, byte[]? Body, string? BodyType, TimeSpan Timeout, ByteBudget Budget,
-        Runtime.HeaderTransformPlan HeaderEdits, BudgetShare? Share = null);
+        Runtime.HeaderTransformPlan HeaderEdits, BudgetShare? Share = null, Telemetry.RequestTelemetry? Telemetry = null);
 
     public Task<CallResult> CallAsync(Request request, CancellationToken cancellationToken)
     {
@@ -28,7 +28,7 @@ internal sealed partial class PartCaller(TimeProvider time, ILogger<PartCaller> 
         return new Call(this, request, canRetry).RunAsync(cancellationToken);
     }
 
-    sealed class Call(PartCaller owner, Request request, bool canRetry) : ServiceCall<CallResult>(request.Service, request.Timeout, owner._time, canRetry)
+    sealed class Call(PartCaller owner, Request request, bool canRetry) : ServiceCall<CallResult>(request.Service, request.Timeout, owner._time, canRetry, Telemetry.UpstreamMetrics.Kinds.Aggregate, request.Telemetry)
     {
         string Name => request.Service.Name;
 

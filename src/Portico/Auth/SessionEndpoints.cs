@@ -86,8 +86,10 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
             content.Headers.TryAddWithoutValidation("Content-Type", context.Request.ContentType);
         }
         var available = service.Destinations.Available;
+        var telemetry = Telemetry.RequestTelemetry.Of(context);
         if (available.Length == 0)
         {
+            UpstreamCall.NotSent(service, Telemetry.UpstreamMetrics.Kinds.Session, Telemetry.UpstreamMetrics.Outcomes.NoDestination, telemetry);
             content.Dispose();
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable", $"Service '{service.Name}' cannot check logins right now.", service.Name).ConfigureAwait(false);
             return;
@@ -96,13 +98,25 @@ internal sealed partial class SessionEndpoints(Sessions sessions, ILogger<Sessio
         using var request = new HttpRequestMessage(HttpMethod.Post, destination.Prefix + settings.VerifyPath) { Content = content };
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         timeout.CancelAfter(service.Definition.Timeout);
+        var call = UpstreamCall.Http(service, Telemetry.UpstreamMetrics.Kinds.Session, destination.Url, "POST", telemetry);
+        Telemetry.TraceContext.Inject(call.Span, request);
+        if (telemetry is { RequestIdHeader: { } idHeader, RequestId: { } requestId }) request.Headers.TryAddWithoutValidation(idHeader, requestId);
         HttpResponseMessage response;
         try
         {
             response = await service.Invoker.SendAsync(request, timeout.Token).ConfigureAwait(false);
+            call.End(UpstreamCall.OutcomeOf((int)response.StatusCode), (int)response.StatusCode);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception ex)
         {
+            call.End(ex switch
+            {
+                HttpRequestException => Telemetry.UpstreamMetrics.Outcomes.ConnectError,
+                OperationCanceledException when context.RequestAborted.IsCancellationRequested => Telemetry.UpstreamMetrics.Outcomes.Canceled,
+                OperationCanceledException => Telemetry.UpstreamMetrics.Outcomes.Timeout,
+                _ => Telemetry.UpstreamMetrics.Outcomes.Error,
+            });
+            if (!(ex is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)) throw;
             LogVerifyFailed(logger, service.Name, ex.GetType().Name);
             await Problem.WriteAsync(context, StatusCodes.Status502BadGateway, Problem.Types.UpstreamUnreachable, "Bad Gateway", $"Service '{service.Name}' could not check the login.", service.Name).ConfigureAwait(false);
             return;

@@ -122,7 +122,9 @@ public static class PorticoServiceCollectionExtensions
             logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));
         services.AddSingleton(map);
         services.AddSingleton<RuntimeHolder>();
-        services.AddSingleton(sp => new ServiceRegistry(time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IServiceClientFactory>()));
+        services.AddSingleton<Telemetry.UpstreamMetrics>();
+        services.AddSingleton(sp => TelemetryServices.ServerSpans(config, sp.GetRequiredService<RuntimeHolder>(), map));
+        services.AddSingleton(sp => new ServiceRegistry(time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IServiceClientFactory>(), sp.GetRequiredService<Telemetry.UpstreamMetrics>()));
         services.AddSingleton<ReadinessEndpoints>();
         foreach (var kind in BuiltInRouteKinds.All) kind.AddServices(services);
         services.AddPorticoRateLimiting();

@@ -87,6 +87,19 @@ internal static class TelemetryServices
     /// first config being applied — is counted too.
     public static void StartEarly(IServiceProvider services) => services.GetService<MeterProvider>();
 
+    /// The server spans of this host, and whether the gateway a request arrived at trusts its client's trace context
+    /// (read from the current config, so a reload applies).
+    public static ServerSpans ServerSpans(PorticoConfig config, Runtime.RuntimeHolder runtime, Routing.ListenerMap listeners) =>
+        new(PlanFor(config.Telemetry, Environment.GetEnvironmentVariable).Tracing, context =>
+        {
+            if (!runtime.HasSnapshot) return true;
+            var gateways = runtime.Current.Config.Gateways;
+            var index = listeners.GatewayIndexFor(context);
+            // Served on the app's own ports, the one gateway's setting applies.
+            if (index < 0 && gateways.Count == 1) index = 0;
+            return (uint)index >= (uint)gateways.Count || gateways[index].Telemetry.TrustTraceContext;
+        });
+
     /// The config file's OTLP settings over the environment's (OtlpExporterOptions reads OTEL_EXPORTER_OTLP_* first).
     static void Configure(OtlpExporterOptions exporter, OtlpDefinition? otlp, string signalPath)
     {

@@ -54,6 +54,12 @@ internal sealed class DestinationSet
 
     public void ReportSuccess(DestinationState destination) => destination.RecordSuccess();
 
+    /// Passive health checks apply to these destinations.
+    public bool PassiveEnabled => _passive.Enabled;
+
+    /// Passive health keeps the destination out now.
+    public bool IsEjected(DestinationState destination) => destination.EjectedUntil > _time.GetTimestamp();
+
     /// Active health: called by the prober when a destination's state flips.
     public void SetActiveHealth(DestinationState destination, bool healthy)
     {

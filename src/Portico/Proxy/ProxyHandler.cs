@@ -6,6 +6,7 @@ using Portico.LoadBalancing;
 using Portico.Problems;
 using Portico.Resilience;
 using Portico.Services;
+using Portico.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Proxy;
@@ -29,17 +30,7 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
                 return;
             }
             var destination = service.Balancer.Pick(available);
-            destination.Enter();
-            ForwarderError error;
-            try
-            {
-                error = await forwarder.SendAsync(context, destination.Prefix, service.Invoker, route.Configs[0], route.Transformer).ConfigureAwait(false);
-            }
-            finally
-            {
-                destination.Leave();
-            }
-            Report(service, destination, error);
+            var error = await SendAsync(context, route, service, route.Configs[0], destination).ConfigureAwait(false);
             if (error != ForwarderError.None) await FailedAsync(context, route, service, destination, error).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
@@ -120,6 +111,7 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         }
         catch (BrokenCircuitException ex)
         {
+            UpstreamCall.NotSent(service, UpstreamMetrics.Kinds.Proxy, UpstreamMetrics.Outcomes.CircuitOpen, RequestTelemetry.Of(context));
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.CircuitOpen, "Service Unavailable",
                 $"Service '{service.Name}' is failing; requests are paused while it recovers.", service.Name, route.Name,
                 ex.RetryAfter ?? service.Definition.CircuitBreaker?.BreakFor).ConfigureAwait(false);
@@ -145,7 +137,9 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
     async ValueTask<ForwarderError> SendAsync(HttpContext context, ProxyRoute route, ServiceRuntime service, ForwarderRequestConfig config, DestinationState destination)
     {
         destination.Enter();
-        ForwarderError error;
+        // The client span is current while YARP sends, so RouteTransformer writes its context into the request.
+        var call = UpstreamCall.Http(service, UpstreamMetrics.Kinds.Proxy, destination.Url, context.Request.Method, RequestTelemetry.Of(context));
+        var error = ForwarderError.Request;
         try
         {
             error = await forwarder.SendAsync(context, destination.Prefix, service.Invoker, config, route.Transformer).ConfigureAwait(false);
@@ -153,16 +147,23 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         finally
         {
             destination.Leave();
+            var status = error == ForwarderError.None ? context.Response.StatusCode : (int?)null;
+            call.End(OutcomeOf(error, status), status);
         }
         Report(service, destination, error);
-        if (Telemetry.RequestTelemetry.Of(context) is { } telemetry)
-        {
-            telemetry.Service = service.Name;
-            telemetry.Destination = destination.Prefix;
-            telemetry.UpstreamStatus = error == ForwarderError.None ? context.Response.StatusCode : null;
-        }
         return error;
     }
+
+    /// The metric outcome of one forwarding attempt.
+    static string OutcomeOf(ForwarderError error, int? status) => error switch
+    {
+        ForwarderError.None => UpstreamCall.OutcomeOf(status ?? 200),
+        ForwarderError.Request => UpstreamMetrics.Outcomes.ConnectError,
+        ForwarderError.RequestTimedOut => UpstreamMetrics.Outcomes.Timeout,
+        ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled
+            or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeResponseCanceled => UpstreamMetrics.Outcomes.Canceled,
+        _ => UpstreamMetrics.Outcomes.Error,
+    };
 
     /// Passive health: connection failures and timeouts count against the destination, a forwarded answer for it.
     static void Report(ServiceRuntime service, DestinationState destination, ForwarderError error)
@@ -283,9 +284,12 @@ internal sealed partial class ProxyHandler(IHttpForwarder forwarder, ILogger<Pro
         return null;
     }
 
-    static Task NoDestinationAsync(HttpContext context, ProxyRoute route, ServiceRuntime service) =>
-        Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
+    static Task NoDestinationAsync(HttpContext context, ProxyRoute route, ServiceRuntime service)
+    {
+        UpstreamCall.NotSent(service, UpstreamMetrics.Kinds.Proxy, UpstreamMetrics.Outcomes.NoDestination, RequestTelemetry.Of(context));
+        return Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
             $"Service '{service.Name}' has no healthy destination.", service.Name, route.Name);
+    }
 
     /// At most one line every few seconds per destination: an outage would otherwise log every request.
     void LogUpstreamFailure(ProxyRoute route, ServiceRuntime service, DestinationState destination, ForwarderError error, Exception? exception)

@@ -57,6 +57,9 @@ internal sealed class RouteTransformer(RewriteTemplate? rewrite, HeaderTransform
         if (!request.IsEmpty) request.ApplyTo(proxyRequest);
         // After the configured edits, so a header transform cannot reintroduce a stripped credential or an identity header.
         identity?.Apply(httpContext, proxyRequest, destinationPrefix);
+        // Last: the upstream gets one traceparent, the attempt's client span's, whatever the client or an edit sent.
+        if (System.Diagnostics.Activity.Current is { Kind: System.Diagnostics.ActivityKind.Client } span && span.Source == Telemetry.PorticoDiagnostics.Source)
+            Telemetry.TraceContext.Inject(span, proxyRequest);
     }
 
     /// RFC 9110 §7.6.1: headers the client names in `Connection` are for this hop only. YARP drops the standard

@@ -13,8 +13,12 @@ internal sealed class RetryBudget
     readonly Lock _gate = new();
     long _currentSecond;
 
-    public RetryBudget(double ratio, int minPerSecond, TimeProvider time)
+    readonly Action? _exhausted;
+
+    /// <paramref name="exhausted"/> is told each time a retry is refused (for the retry budget metric).
+    public RetryBudget(double ratio, int minPerSecond, TimeProvider time, Action? exhausted = null)
     {
+        _exhausted = exhausted;
         _ratio = ratio;
         _minPerWindow = minPerSecond * Buckets;
         _time = time;
@@ -40,7 +44,11 @@ internal sealed class RetryBudget
                 requests += Volatile.Read(ref _requests[i]);
                 retries += _retries[i];
             }
-            if (retries >= Math.Max(_minPerWindow, (long)(_ratio * requests))) return false;
+            if (retries >= Math.Max(_minPerWindow, (long)(_ratio * requests)))
+            {
+                _exhausted?.Invoke();
+                return false;
+            }
             _retries[idx]++;
             return true;
         }

@@ -1,6 +1,7 @@
 using Polly.CircuitBreaker;
 using Portico.LoadBalancing;
 using Portico.Resilience;
+using Portico.Telemetry;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Portico.Services;
@@ -9,7 +10,8 @@ namespace Portico.Services;
 /// repeated) and retry budget, its circuit breaker, a destination from its balancer among the healthy ones, the
 /// call under a timeout on its pooled invoker, and passive health reported. A subclass builds the request, reads
 /// the answer and says what each failure means to its caller (an aggregate part, a GraphQL route…).
-internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan timeout, TimeProvider time, bool canRetry)
+/// Each attempt is one client span and one duration measurement (<see cref="UpstreamCall"/>) of <paramref name="kind"/>.
+internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan timeout, TimeProvider time, bool canRetry, string kind, RequestTelemetry? telemetry)
     where TResult : class
 {
     int _count;
@@ -28,6 +30,7 @@ internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan ti
         }
         catch (BrokenCircuitException)
         {
+            UpstreamCall.NotSent(service, kind, UpstreamMetrics.Outcomes.CircuitOpen, telemetry);
             return CircuitOpen();
         }
         return _result ?? NotCalled();
@@ -45,6 +48,7 @@ internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan ti
         var available = service.Destinations.Available;
         if (available.Length == 0)
         {
+            UpstreamCall.NotSent(service, kind, UpstreamMetrics.Outcomes.NoDestination, telemetry);
             _result = NoHealthyDestination();
             return ForwardOutcome.NotAttempted;
         }
@@ -52,24 +56,43 @@ internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan ti
         destination.Enter();
         using var deadline = new CancellationTokenSource(timeout, time);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var call = default(UpstreamCall);
+        var outcome = UpstreamMetrics.Outcomes.Error;
+        int? answered = null;
         try
         {
             using var message = BuildMessage(destination);
+            call = UpstreamCall.Http(service, kind, destination.Url, message.Method.Method, telemetry);
+            TraceContext.Inject(call.Span, message);
+            if (telemetry is { RequestIdHeader: { } header, RequestId: { } id })
+            {
+                message.Headers.Remove(header);
+                message.Headers.TryAddWithoutValidation(header, id);
+            }
             using var response = await service.Invoker.SendAsync(message, linked.Token).ConfigureAwait(false);
             var status = (int)response.StatusCode;
+            answered = status;
             service.Destinations.ReportSuccess(destination);
             var (result, error, retryable) = await ReadAsync(response, status, linked.Token).ConfigureAwait(false);
             _result = result;
+            outcome = error == ForwarderError.None ? UpstreamCall.OutcomeOf(status) : UpstreamMetrics.Outcomes.Error;
             return new ForwardOutcome(error, status, retryable && ReserveRetry(status));
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
+            outcome = UpstreamMetrics.Outcomes.Timeout;
             service.Destinations.ReportFailure(destination);
             _result = TimedOut(destination);
             return new ForwardOutcome(ForwarderError.RequestTimedOut, 0, false);
         }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            outcome = UpstreamMetrics.Outcomes.Canceled;
+            throw;
+        }
         catch (HttpRequestException ex)
         {
+            outcome = UpstreamMetrics.Outcomes.ConnectError;
             service.Destinations.ReportFailure(destination);
             _result = Unreachable(destination, ex);
             return new ForwardOutcome(ForwarderError.Request, 0, false);
@@ -77,6 +100,7 @@ internal abstract class ServiceCall<TResult>(ServiceRuntime service, TimeSpan ti
         finally
         {
             destination.Leave();
+            call.End(outcome, answered);
         }
     }
 

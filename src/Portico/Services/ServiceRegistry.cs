@@ -10,10 +10,36 @@ internal sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory 
     readonly Dictionary<string, IServiceClientFactory> _clients = new(StringComparer.Ordinal);
 
     /// With the factories of the protocols' clients (gRPC channels, broker connections), by `protocol:`.
-    internal ServiceRegistry(TimeProvider time, ILoggerFactory loggers, IEnumerable<IServiceClientFactory> clients) : this(time, loggers)
+    internal ServiceRegistry(TimeProvider time, ILoggerFactory loggers, IEnumerable<IServiceClientFactory> clients, Telemetry.UpstreamMetrics? metrics = null) : this(time, loggers)
     {
         foreach (var factory in clients) _clients[factory.Protocol] = factory;
+        _metrics = metrics;
+        // The gauges read the live services at collection time.
+        metrics?.Observe(() => Volatile.Read(ref _current).Values.SelectMany(BreakerOf), () => Volatile.Read(ref _current).Values.SelectMany(HealthOf));
     }
+
+    static IEnumerable<Telemetry.UpstreamMetrics.BreakerReading> BreakerOf(ServiceRuntime service)
+    {
+        if (service.Resilience.BreakerState is not { } state) yield break;
+        yield return new(service.Name, state.CircuitState switch
+        {
+            Polly.CircuitBreaker.CircuitState.Open or Polly.CircuitBreaker.CircuitState.Isolated => 1,
+            Polly.CircuitBreaker.CircuitState.HalfOpen => 2,
+            _ => 0,
+        });
+    }
+
+    static IEnumerable<Telemetry.UpstreamMetrics.HealthReading> HealthOf(ServiceRuntime service)
+    {
+        var destinations = service.Destinations;
+        foreach (var destination in destinations.All)
+        {
+            if (service.HasActiveHealth) yield return new(service.Name, destination.Url, "active", destination.ActiveHealthy);
+            if (destinations.PassiveEnabled) yield return new(service.Name, destination.Url, "passive", !destinations.IsEjected(destination));
+        }
+    }
+
+    readonly Telemetry.UpstreamMetrics? _metrics;
 
     readonly Lock _gate = new();
     Dictionary<string, ServiceRuntime> _current = new(StringComparer.Ordinal);
@@ -30,7 +56,7 @@ internal sealed partial class ServiceRegistry(TimeProvider time, ILoggerFactory 
             {
                 next[definition.Name] = _current.TryGetValue(definition.Name, out var existing) && existing.Fingerprint == ServiceRuntime.FingerprintOf(definition)
                     ? existing
-                    : new ServiceRuntime(definition, time, loggers, _clients.GetValueOrDefault(definition.Protocol));
+                    : new ServiceRuntime(definition, time, loggers, _clients.GetValueOrDefault(definition.Protocol), _metrics);
             }
             return next;
         }

@@ -15,14 +15,15 @@ internal sealed class ServiceRuntime : IAsyncDisposable
     public ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers) : this(definition, time, loggers, null) { }
 
     /// <paramref name="client"/> makes what a service of another protocol than HTTP holds (gRPC channels, a broker connection).
-    internal ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers, IServiceClientFactory? client)
+    internal ServiceRuntime(ServiceDefinition definition, TimeProvider time, ILoggerFactory loggers, IServiceClientFactory? client, Telemetry.UpstreamMetrics? metrics = null)
     {
+        Metrics = metrics;
         Definition = definition;
         Fingerprint = FingerprintOf(definition);
         Destinations = new DestinationSet(definition.Urls, definition.PassiveHealth, time);
         Balancer = ILoadBalancer.Create(definition.LoadBalancing);
         Invoker = new HttpMessageInvoker(CreateHandler(definition), disposeHandler: true);
-        Resilience = new ServiceResilience(definition, time);
+        Resilience = new ServiceResilience(definition, time, metrics);
         Client = client?.Create(this, time, loggers);
         if (definition.Health is { } health)
             _prober = new ActiveHealthProber(definition.Name, health, Destinations, Invoker, time, loggers.CreateLogger("Portico.Health"));
@@ -35,6 +36,9 @@ internal sealed class ServiceRuntime : IAsyncDisposable
     public ILoadBalancer Balancer { get; }
     public HttpMessageInvoker Invoker { get; }
     public ServiceResilience Resilience { get; }
+
+    /// Where the calls to this service are counted; null when nothing measures them (unit tests).
+    internal Telemetry.UpstreamMetrics? Metrics { get; }
     /// What a service of another protocol than HTTP holds: channels to a gRPC service's destinations, the broker
     /// connection of an AMQP service; null for an HTTP service.
     internal IServiceClient? Client { get; }
@@ -63,6 +67,8 @@ internal sealed class ServiceRuntime : IAsyncDisposable
             ConnectTimeout = definition.ConnectTimeout,
             // Re-resolve DNS now and then so a service moving address is followed without a reload.
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // The trace context is written by the gateway's client span (UpstreamCall), once; the handler's own would add a second.
+            ActivityHeadersPropagator = null,
         };
         if (definition.MaxConnectionsPerServer is { } max) handler.MaxConnectionsPerServer = max;
         return handler;

@@ -7,12 +7,12 @@ namespace Portico.Telemetry;
 /// gives the request its <see cref="RequestTelemetry"/>, its id, its server span, and writes its access log line
 /// when it ends.
 /// </summary>
-internal sealed class EdgeTelemetryMiddleware(RequestDelegate next, TimeProvider time)
+internal sealed class EdgeTelemetryMiddleware(RequestDelegate next, TimeProvider time, ServerSpans spans)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var telemetry = new RequestTelemetry { StartTimestamp = time.GetTimestamp() };
         context.Features.Set(telemetry);
-        return next(context);
+        return spans.RunAsync(context, telemetry, next);
     }
 }

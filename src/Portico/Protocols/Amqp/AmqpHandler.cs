@@ -8,6 +8,8 @@ using Portico.Http;
 using Portico.Identity;
 using Portico.Problems;
 using Portico.Runtime;
+using Portico.Services;
+using Portico.Telemetry;
 using RabbitMQ.Client;
 
 namespace Portico.Protocols.Amqp;
@@ -60,6 +62,8 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
                 "The body is not valid JSON.", null, route.Name).ConfigureAwait(false);
             return;
         }
+        var telemetry = RequestTelemetry.Of(context);
+        if (!broker.IsConfigured || !broker.IsConnected) UpstreamCall.NotSent(amqp.Service, UpstreamMetrics.Kinds.Amqp, UpstreamMetrics.Outcomes.Unavailable, telemetry);
         if (!broker.IsConfigured)
         {
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.BrokerNotConfigured, "Service Unavailable",
@@ -73,8 +77,9 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         }
 
         var messageId = Guid.CreateVersion7().ToString();
-        var properties = Properties(context, amqp, messageId, contentType);
         var routingKey = amqp.RoutingKey.Expand(context.Request.RouteValues);
+        var call = UpstreamCall.Amqp(amqp.Service, BrokerAddress(amqp), amqp.Exchange, routingKey, amqp.Rpc, telemetry);
+        var properties = Properties(context, amqp, messageId, contentType, call.Span, telemetry);
         AmqpOutcome outcome;
         try
         {
@@ -84,8 +89,16 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            call.End(UpstreamMetrics.Outcomes.Canceled);
             return;
         }
+        catch
+        {
+            call.End(UpstreamMetrics.Outcomes.Error);
+            throw;
+        }
+        call.End(OutcomeOf(outcome.Kind), outcome.Reply?.Status);
+        if (!amqp.Rpc) amqp.Service.Metrics?.Published(amqp.Service.Name, PublishOutcomeOf(outcome.Kind));
 
         if (outcome.Kind != AmqpOutcomeKind.Accepted) LogNotAccepted(logger, route.Name, messageId, outcome.Kind, outcome.Detail ?? "");
         var service = amqp.Service.Name;
@@ -137,15 +150,43 @@ internal sealed partial class AmqpHandler(TimeProvider time, ILogger<AmqpHandler
             $"The message broker of service '{amqp.Service.Name}' is not reachable{(detail is null ? "" : " (the connection broke)")}; nothing was published.",
             amqp.Service.Name, route.Name, amqp.Broker.RecoveryInterval);
 
-    BasicProperties Properties(HttpContext context, AmqpRoute amqp, string messageId, string? contentType)
+    static string OutcomeOf(AmqpOutcomeKind kind) => kind switch
+    {
+        AmqpOutcomeKind.Accepted => UpstreamMetrics.Outcomes.Success,
+        AmqpOutcomeKind.Unroutable => UpstreamMetrics.Outcomes.Unroutable,
+        AmqpOutcomeKind.Nacked => UpstreamMetrics.Outcomes.Nacked,
+        AmqpOutcomeKind.Refused => UpstreamMetrics.Outcomes.Refused,
+        AmqpOutcomeKind.TimedOut => UpstreamMetrics.Outcomes.Timeout,
+        _ => UpstreamMetrics.Outcomes.Unavailable,
+    };
+
+    static string PublishOutcomeOf(AmqpOutcomeKind kind) => kind switch
+    {
+        AmqpOutcomeKind.Accepted => UpstreamMetrics.Outcomes.Confirmed,
+        AmqpOutcomeKind.Unroutable => UpstreamMetrics.Outcomes.Unroutable,
+        AmqpOutcomeKind.Nacked => UpstreamMetrics.Outcomes.Nacked,
+        AmqpOutcomeKind.TimedOut => UpstreamMetrics.Outcomes.Timeout,
+        _ => UpstreamMetrics.Outcomes.Error,
+    };
+
+    /// The broker's scheme, host and port for spans and metrics: never its credentials or virtual host.
+    static Uri? BrokerAddress(AmqpRoute amqp) =>
+        amqp.Service.Definition.ProtocolSection is AmqpServiceDefinition { Broker: { } broker }
+            ? new Uri($"{broker.Scheme}://{broker.Host}:{(broker.Port > 0 ? broker.Port : broker.Scheme == "amqps" ? 5671 : 5672)}")
+            : null;
+
+    /// Trace headers: the client span's context when there is one (the client's otherwise), and the request id.
+    BasicProperties Properties(HttpContext context, AmqpRoute amqp, string messageId, string? contentType, Activity? span, RequestTelemetry? telemetry)
     {
         var headers = new Dictionary<string, object?>(StringComparer.Ordinal);
         var request = context.Request.Headers;
         foreach (var name in TracingHeaders)
         {
+            if (span is not null && name is TraceContext.TraceParent or TraceContext.TraceState) continue;
             if (request.TryGetValue(name, out var value) && value.Count > 0) headers[name.ToLowerInvariant()] = value.ToString();
         }
-        if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) headers["traceparent"] = activity.Id;
+        TraceContext.Inject(span, headers, static (h, name, value) => h[name] = value);
+        if (telemetry is { RequestIdHeader: { } idHeader, RequestId: { } id }) headers[idHeader.ToLowerInvariant()] = id;
         // Identity goes from the authenticated identity only; client credentials never reach the broker.
         context.Features.Get<GatewayIdentity>()?.WriteHeaders(amqp.IdentityHeaders, headers, static (h, name, value) => h[name] = value);
         var clientCorrelation = request.TryGetValue(CorrelationIdHeader, out var correlation) && correlation.Count > 0 ? correlation.ToString() : null;

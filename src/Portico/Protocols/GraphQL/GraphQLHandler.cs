@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -201,7 +200,7 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
     }
 
     sealed class Call(GraphQLHandler owner, HttpContext context, GatewayRoute route, GraphQLRoute graphql, byte[] payload, bool canRetry)
-        : ServiceCall<CallResult>(graphql.Service, graphql.Timeout, owner._time, canRetry)
+        : ServiceCall<CallResult>(graphql.Service, graphql.Timeout, owner._time, canRetry, Telemetry.UpstreamMetrics.Kinds.GraphQL, Telemetry.RequestTelemetry.Of(context))
     {
         string Name => graphql.Service.Name;
 
@@ -259,7 +258,6 @@ internal sealed partial class GraphQLHandler(TimeProvider time, ILogger<GraphQLH
             {
                 if (headers.TryGetValue(name, out var value) && value.Count > 0) message.Headers.TryAddWithoutValidation(name, value.ToString());
             }
-            if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) message.Headers.TryAddWithoutValidation("traceparent", activity.Id);
             // Identity goes from the authenticated identity only; client credentials never leave the gateway.
             context.Features.Get<GatewayIdentity>()?.WriteHeaders(graphql.IdentityHeaders, message.Headers, static (h, name, value) => h.TryAddWithoutValidation(name, value));
             if (!graphql.RequestHeaders.IsEmpty) graphql.RequestHeaders.ApplyTo(message);

@@ -22,6 +22,8 @@ internal sealed class GrpcChannels : IServiceClient
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = connectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            // The call's metadata carries the client span's trace context; the handler's own would add a second.
+            ActivityHeadersPropagator = null,
         };
         foreach (var destination in destinations.All)
             _channels[destination] = GrpcChannel.ForAddress(destination.Url, new GrpcChannelOptions { HttpHandler = _handler, DisposeHttpClient = false });

@@ -9,6 +9,8 @@ using Portico.Identity;
 using Portico.Problems;
 
 using Portico.Runtime;
+using Portico.Services;
+using Portico.Telemetry;
 
 namespace Portico.Protocols.Grpc;
 
@@ -50,13 +52,17 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         if ((grpc.Service.Client as GrpcChannels)?.Pick(grpc.Service) is not { } target)
         {
+            UpstreamCall.NotSent(grpc.Service, UpstreamMetrics.Kinds.Grpc, UpstreamMetrics.Outcomes.NoDestination, RequestTelemetry.Of(context));
             await Problem.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, Problem.Types.NoHealthyDestination, "Service Unavailable",
                 $"Service '{grpc.Service.Name}' has no healthy destination.", grpc.Service.Name, route.Name).ConfigureAwait(false);
             return;
         }
-        var options = new CallOptions(Metadata(context, grpc), time.GetUtcNow().UtcDateTime + grpc.Timeout, context.RequestAborted);
-        var invoker = target.Channel.CreateCallInvoker();
         target.Destination.Enter();
+        var call = UpstreamCall.Grpc(grpc.Service, target.Destination.Url, grpc.Method.ServiceName, grpc.Method.Name, RequestTelemetry.Of(context));
+        var outcome = UpstreamMetrics.Outcomes.Error;
+        StatusCode? grpcStatus = null;
+        var options = new CallOptions(Metadata(context, grpc, call.Span), time.GetUtcNow().UtcDateTime + grpc.Timeout, context.RequestAborted);
+        var invoker = target.Channel.CreateCallInvoker();
         try
         {
             if (grpc.Plan.ServerStreaming) await StreamAsync(context, grpc, invoker, options, request).ConfigureAwait(false);
@@ -69,13 +75,16 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
                 await context.Response.Body.WriteAsync(body, context.RequestAborted).ConfigureAwait(false);
             }
             grpc.Service.Destinations.ReportSuccess(target.Destination);
+            (outcome, grpcStatus) = (UpstreamMetrics.Outcomes.Success, StatusCode.OK);
         }
         catch (RpcException ex) when (context.RequestAborted.IsCancellationRequested && ex.StatusCode == StatusCode.Cancelled)
         {
             // The client went away; the call was cancelled with it.
+            (outcome, grpcStatus) = (UpstreamMetrics.Outcomes.Canceled, ex.StatusCode);
         }
         catch (RpcException ex)
         {
+            (outcome, grpcStatus) = (OutcomeOf(ex.StatusCode), ex.StatusCode);
             if (ex.StatusCode is StatusCode.Unavailable or StatusCode.Internal) grpc.Service.Destinations.ReportFailure(target.Destination);
             LogCallFailed(logger, route.Name, grpc.Plan.FullName, ex.StatusCode);
             if (context.Response.HasStarted)
@@ -89,6 +98,7 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
+            outcome = UpstreamMetrics.Outcomes.Canceled;
         }
         catch (Exception ex) when (ex is InvalidDataException or Google.Protobuf.InvalidProtocolBufferException)
         {
@@ -101,8 +111,18 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
         finally
         {
             target.Destination.Leave();
+            call.End(outcome, grpcStatus: grpcStatus is { } code ? (int)code : null);
         }
     }
+
+    /// The metric outcome of a gRPC status other than OK.
+    static string OutcomeOf(StatusCode status) => status switch
+    {
+        StatusCode.DeadlineExceeded => UpstreamMetrics.Outcomes.Timeout,
+        StatusCode.Unavailable => UpstreamMetrics.Outcomes.Unavailable,
+        StatusCode.Cancelled => UpstreamMetrics.Outcomes.Canceled,
+        _ => UpstreamMetrics.Outcomes.RpcError,
+    };
 
     static string ReasonOf(int status) => status == 499 ? "Client Closed Request" : Microsoft.AspNetCore.WebUtilities.ReasonPhrases.GetReasonPhrase(status);
 
@@ -240,16 +260,21 @@ internal sealed partial class GrpcHandler(TimeProvider time, ILogger<GrpcHandler
     static JsonNode? FromText(FieldPlan field, string text) =>
         field.Type == ProtoType.Bool && bool.TryParse(text, out var b) ? JsonValue.Create(b) : JsonValue.Create(text);
 
-    static Metadata Metadata(HttpContext context, GrpcRoute grpc)
+    /// With a client span, its trace context replaces the client's; without one (tracing off) the client's passes as it came.
+    static Metadata Metadata(HttpContext context, GrpcRoute grpc, Activity? span)
     {
         var metadata = new Metadata();
         var headers = context.Request.Headers;
+        var requestId = RequestTelemetry.Of(context) is { RequestIdHeader: { } idHeader, RequestId: { } id } ? (Header: idHeader.ToLowerInvariant(), Id: id) : default;
         foreach (var name in TracingHeaders)
         {
+            if (span is not null && name is TraceContext.TraceParent or TraceContext.TraceState) continue;
+            if (requestId.Header == name) continue;
             if (headers.TryGetValue(name, out var value) && value.Count > 0) metadata.Add(name, value.ToString());
         }
+        TraceContext.Inject(span, metadata, static (m, name, value) => m.Add(name, value));
+        if (requestId.Header is not null) metadata.Add(requestId.Header, requestId.Id);
         foreach (var (name, value) in grpc.RequestMetadata) metadata.Add(name, value);
-        if (Activity.Current is { } activity && !headers.ContainsKey("traceparent")) metadata.Add("traceparent", activity.Id ?? "");
         // Identity goes from the authenticated identity only; client credentials never leave the gateway.
         if (grpc.IdentityHeaders is { } names && context.Features.Get<GatewayIdentity>() is { } identity)
             identity.WriteHeaders(names, metadata, static (m, name, value) => m.Add(name.ToLowerInvariant(), value));
