@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Portico.Configuration;
 
 namespace Portico.Telemetry;
 
@@ -7,12 +8,14 @@ namespace Portico.Telemetry;
 /// gives the request its <see cref="RequestTelemetry"/>, its id, its server span, and writes its access log line
 /// when it ends.
 /// </summary>
-internal sealed class EdgeTelemetryMiddleware(RequestDelegate next, TimeProvider time)
+internal sealed class EdgeTelemetryMiddleware(RequestDelegate next, TimeProvider time, GatewayView gateways, AccessLogRecorder accessLog)
 {
     public Task InvokeAsync(HttpContext context)
     {
         var telemetry = new RequestTelemetry { StartTimestamp = time.GetTimestamp() };
         context.Features.Set(telemetry);
-        return next(context);
+        var settings = gateways.Config?.Telemetry ?? TelemetryDefinition.Default;
+        if (settings.RequestId is { } requestId) RequestIds.Apply(context, telemetry, requestId.Header);
+        return accessLog.Enabled ? accessLog.TrackAsync(context, telemetry, next) : next(context);
     }
 }
