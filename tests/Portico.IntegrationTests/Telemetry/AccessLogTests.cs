@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
 using Portico.Auth;
 using Portico.IntegrationTests.Infrastructure;
 
@@ -127,6 +128,30 @@ public sealed class AccessLogTests
         fields.ShouldBe(["timestamp", "gateway", "route", "method", "path", "status", "duration_ms", "service", "destination", "upstream_status",
             "bytes_in", "bytes_out", "client_address", "consumer_id", "auth_scheme", "trace_id", "request_id", "cache", "rate_limit", "error_type"]);
         foreach (var line in lines) line.EnumerateObject().Select(p => p.Name).ShouldBe(fields);
+    }
+
+    [Fact]
+    public async Task AccessLog_ClientGoesAwayBeforeTheAnswer_LineWith499Aborted()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        // The upstream answers only when the request is aborted: the client leaves first.
+        await using var backend = await TestBackend.StartAsync("api", app => app.MapGet("/open/hang", async (Microsoft.AspNetCore.Http.HttpContext c) =>
+            await new TaskCompletionSource().Task.WaitAsync(c.RequestAborted)));
+        await using var gateway = await GatewayUnderTest.StartAsync(Config(backend));
+        using var client = gateway.CreateClient();
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(ct);
+
+        var pending = client.GetAsync("/open/hang", leave.Token);
+        await RateLimiting.Poll.UntilAsync(() => !backend.Received.IsEmpty, TimeSpan.FromSeconds(10));
+        await leave.CancelAsync();
+        await Should.ThrowAsync<TaskCanceledException>(pending);
+        var lines = await AccessLogFile.WaitForAsync(gateway, 1);
+
+        var line = lines.ShouldHaveSingleItem();
+        line.Str("route").ShouldBe("open");
+        line.GetProperty("status").GetInt32().ShouldBe(499);
+        line.Str("error_type").ShouldBe("aborted");
+        line.Str("service").ShouldBe("api");
     }
 
     [Fact]
