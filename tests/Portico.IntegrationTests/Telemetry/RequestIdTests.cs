@@ -167,6 +167,34 @@ public sealed class RequestIdTests
     }
 
     [Fact]
+    public async Task RequestId_ProblemXml_CarriesTheIdElement()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var backend = await TestBackend.StartAsync("api");
+        await using var gateway = await GatewayUnderTest.StartAsync($$"""
+            services:
+              api: { urls: ["{{backend.Url}}"] }
+            auth:
+              apikey: { header: X-Api-Key }
+            routes:
+              - { name: keyed, match: { path: /keyed }, service: api, auth: [apikey], formats: [json, xml] }
+            """);
+        using var client = gateway.CreateClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/keyed");
+        request.Headers.Add("Accept", "application/xml");
+        request.Headers.Add("X-Request-Id", "xml-client-9");
+
+        using var response = await client.SendAsync(request, ct);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("application/problem+xml");
+        response.Headers.GetValues("X-Request-Id").ShouldBe(["xml-client-9"]);
+        System.Xml.Linq.XDocument.Parse(await response.Content.ReadAsStringAsync(ct)).Descendants()
+            .ShouldContain(e => e.Name.LocalName == "requestId" && e.Value == "xml-client-9");
+        backend.Received.ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task RequestId_CustomHeader_UsedBothWays()
     {
         var ct = TestContext.Current.CancellationToken;
