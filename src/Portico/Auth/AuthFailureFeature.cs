@@ -11,4 +11,10 @@ internal sealed class AuthFailureFeature(string scheme, string reason)
 
     /// The credential could not be checked (its store is unreachable): 503, the caller may retry.
     public bool Unavailable { get; init; }
+
+    /// The failure as a fixed class for metrics: unavailable, forbidden, expired or invalid.
+    public string ReasonClass => Unavailable ? Telemetry.AuthReasons.Unavailable
+        : Forbidden ? Telemetry.AuthReasons.Forbidden
+        : Reason.Contains("expired", StringComparison.Ordinal) ? Telemetry.AuthReasons.Expired
+        : Telemetry.AuthReasons.Invalid;
 }

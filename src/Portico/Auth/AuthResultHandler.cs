@@ -3,13 +3,14 @@ using Microsoft.AspNetCore.Authorization.Policy;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Portico.Problems;
+using Portico.Telemetry;
 
 namespace Portico.Auth;
 
 /// Turns the authorization middleware's verdict into Portico's answers: 401 problem+json with one
 /// WWW-Authenticate per offered scheme, 403 problem+json naming the missing scopes, or, on success, the
 /// <see cref="Identity.GatewayIdentity"/> feature set for everything downstream. No scheme's own challenge runs.
-internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logger) : IAuthorizationMiddlewareResultHandler
+internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logger, EdgeMetrics metrics) : IAuthorizationMiddlewareResultHandler
 {
     public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
@@ -29,12 +30,14 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
                 {
                     // Upstreams receive the identity as header values; one that cannot be written safely is no credential here.
                     LogUnforwardableIdentity(logger, auth.Route, identity.Method, flaw);
+                    metrics.AuthFailed(context, identity.Method, AuthReasons.Invalid);
                     context.Response.Headers.WWWAuthenticate = auth.WwwAuthenticate;
                     await Problem.WriteAsync(context, StatusCodes.Status401Unauthorized, Problem.Types.Unauthorized, "Unauthorized",
                         "The credentials were refused: the identity they carry cannot be passed on.", route: auth.Route).ConfigureAwait(false);
                     return;
                 }
                 context.Features.Set(identity);
+                metrics.AuthSucceeded(context, identity.Method, identity.Consumer ?? identity.Subject);
             }
             await next(context).ConfigureAwait(false);
             return;
@@ -47,11 +50,14 @@ internal sealed partial class AuthResultHandler(ILogger<AuthResultHandler> logge
                 .ToList();
             var missingText = string.Join(", ", missing);
             LogForbidden(logger, auth.Route, missingText);
+            metrics.AuthFailed(context, AuthClaims.ToGatewayIdentity(context.User, auth.Schemes)?.Method ?? auth.Schemes[0], AuthReasons.Forbidden);
             await Problem.WriteAsync(context, StatusCodes.Status403Forbidden, Problem.Types.Forbidden, "Forbidden",
                 $"The caller lacks what this route requires: {missingText}.", route: auth.Route).ConfigureAwait(false);
             return;
         }
         var failure = context.Features.Get<AuthFailureFeature>();
+        // No credential presented: the route's first scheme stands for what was expected.
+        metrics.AuthFailed(context, failure?.Scheme ?? auth.Schemes[0], failure?.ReasonClass ?? AuthReasons.Missing);
         if (failure is { Unavailable: true })
         {
             LogUnauthorized(logger, auth.Route, failure.Scheme, failure.Reason);

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using Portico.Identity;
+using Portico.Telemetry;
 
 namespace Portico.Caching;
 
@@ -9,7 +10,7 @@ namespace Portico.Caching;
 /// its key, and with the memory store serves a fresh entry itself, copying out the status, headers and body kept
 /// when it was stored. Misses (and the Redis store) go on to the output cache, which locks so that concurrent
 /// misses make one upstream call, and stores what comes back.
-internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheStore store)
+internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheStore store, EdgeMetrics metrics)
 {
     // RFC 9110 §15.4.5: what a 304 carries of the response it stands for.
     static readonly string[] NotModifiedHeaders =
@@ -25,6 +26,7 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
         if (!HttpMethods.IsGet(method) && !HttpMethods.IsHead(method))
         {
             context.Response.Headers[CacheStatus.Header] = CacheStatus.Method;
+            metrics.CacheLookedUp(context, CacheOutcomes.Bypass);
             return next(context);
         }
         // What the key does not cover must not be answered from, nor stored under, the key: a body, or a header that
@@ -32,12 +34,14 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
         if (UncoveredInput(context.Request) is { } bypass)
         {
             context.Response.Headers[CacheStatus.Header] = bypass;
+            metrics.CacheLookedUp(context, CacheOutcomes.Bypass);
             return next(context);
         }
         GatewayIdentity? caller = null;
         if (policy.Authenticated && (caller = context.Features.Get<GatewayIdentity>()) is null)
         {
             context.Response.Headers[CacheStatus.Header] = CacheStatus.Bypass;
+            metrics.CacheLookedUp(context, CacheOutcomes.Bypass);
             return next(context);
         }
         var local = store.Local;
@@ -48,9 +52,13 @@ internal sealed class CacheLookupMiddleware(RequestDelegate next, PorticoCacheSt
             if (local is not null)
             {
                 var now = store.Time.GetUtcNow();
-                if (local.TryGet(key.Written, now, out var entry)) return ServeAsync(context, entry, now);
+                if (local.TryGet(key.Written, now, out var entry))
+                {
+                    metrics.CacheLookedUp(context, CacheOutcomes.Hit);
+                    return ServeAsync(context, entry, now);
+                }
             }
-            context.Features.Set(new CacheLookup(key.ToString(), store, local));
+            context.Features.Set(new CacheLookup(key.ToString(), store, local, metrics));
         }
         finally
         {

@@ -49,6 +49,7 @@ internal sealed class CacheRequestState
     {
         if (Forwarded) return;
         Forwarded = true;
+        _lookup.Metrics.CacheLookedUp(_http, Telemetry.CacheOutcomes.Miss);
         var response = _http.Response;
         if (response.HasStarted || !_cache.AllowCacheStorage) return;
         var definition = _policy.Definition;
@@ -76,6 +77,7 @@ internal sealed class CacheRequestState
         {
             _cache.ResponseExpirationTimeSpan = ttl;
             response.Headers[CacheStatus.Header] = CacheStatus.Stored(ttl);
+            _lookup.Metrics.CacheStored(_http);
             _created = _lookup.Store.Time.GetUtcNow();
             if (_lookup.Local is not null)
             {
@@ -174,8 +176,10 @@ internal sealed class CacheRequestState
         if (stored is null && self._http.Response.StatusCode == StatusCodes.Status504GatewayTimeout)
         {
             headers[CacheStatus.Header] = CacheStatus.OnlyIfCachedMiss;
+            self._lookup.Metrics.CacheLookedUp(self._http, Telemetry.CacheOutcomes.Miss);
             return Task.CompletedTask;
         }
+        self._lookup.Metrics.CacheLookedUp(self._http, Telemetry.CacheOutcomes.Hit);
         long.TryParse(headers.Age, out var age);
         headers[CacheStatus.Header] = CacheStatus.Hit(TimeSpan.FromSeconds(Math.Max(0, (stored ?? 0) - age)));
         return Task.CompletedTask;

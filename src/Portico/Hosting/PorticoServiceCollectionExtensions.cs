@@ -117,6 +117,7 @@ public static class PorticoServiceCollectionExtensions
         var time = options.TimeProvider ?? TimeProvider.System;
         services.AddRouting();
         TelemetryServices.Add(services, config);
+        EdgeTelemetryServices.Add(services, config, options.ConfigPath is { } path ? Path.GetDirectoryName(Path.GetFullPath(path))! : ConfigDirectory(options));
         services.TryAddSingleton(time);
         services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
             logger: sp.GetRequiredService<ILogger<BufferedBodyBudget>>()));

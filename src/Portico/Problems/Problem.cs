@@ -55,6 +55,9 @@ internal static class Problem
         Action<Utf8JsonWriter>? extensions = null)
     {
         var response = context.Response;
+        var telemetry = Telemetry.RequestTelemetry.Of(context);
+        // A class found earlier (by the step that failed) is the more precise one.
+        if (telemetry is not null) telemetry.ErrorType ??= ErrorType(type);
         if (response.HasStarted) return Task.CompletedTask;
         // Keep headers other middleware set (cookies, rate-limit, CORS); drop what described another body.
         response.Headers.Remove(HeaderNames.ContentEncoding);
@@ -86,10 +89,17 @@ internal static class Problem
             if (route is not null) json.WriteString("route", route);
             var traceId = Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier;
             json.WriteString("traceId", traceId);
+            if (telemetry?.RequestId is { } requestId) json.WriteString("requestId", requestId);
             extensions?.Invoke(json);
             json.WriteEndObject();
         }
         response.ContentLength = buffer.WrittenCount;
         return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
     }
+
+    const string TypePrefix = "urn:portico:problem:";
+
+    /// The short class of a problem type for the access log's `error_type`: urn:portico:problem:no-route is "no-route".
+    internal static string ErrorType(string type) =>
+        type.StartsWith(TypePrefix, StringComparison.Ordinal) && type.Length > TypePrefix.Length ? type[TypePrefix.Length..] : "problem";
 }

@@ -1,12 +1,13 @@
 using Microsoft.AspNetCore.Http;
 using Portico.Configuration;
 using Portico.Problems;
+using Portico.Telemetry;
 
 namespace Portico.RateLimiting;
 
 /// Runs after routing: asks the endpoint's policy for a decision, writes RateLimit-Policy / RateLimit, and
 /// answers 429 (over the limit) or 503 (store down, onStoreDown: deny) before anything reaches the handler.
-internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetrics metrics, StoreFallbackLog fallbacks)
+internal sealed class RateLimitingMiddleware(RequestDelegate next, EdgeMetrics metrics, StoreFallbackLog fallbacks)
 {
     public const string PolicyHeader = "RateLimit-Policy";
     public const string RateLimitHeader = "RateLimit";
@@ -33,6 +34,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
         if (decision.StoreDown)
         {
             fallbacks.FellBack(policy.Definition, decision.StoreError);
+            EdgeMetrics.RateLimitFellBack(context);
             if (policy.Definition.OnStoreDown == StoreDownMode.Allow)
             {
                 await next(context).ConfigureAwait(false);
@@ -65,7 +67,7 @@ internal sealed class RateLimitingMiddleware(RequestDelegate next, RateLimitMetr
     void Record(HttpContext context, RateLimitPolicy policy, in RateLimitDecision decision)
     {
         if (policy.UsesStore) fallbacks.Answered(policy.Definition);
-        metrics.Decided(policy.Definition.Name, decision.Allowed);
+        metrics.RateLimitDecided(context, policy.Definition.Name, decision.Allowed);
         var headers = context.Response.Headers;
         headers[PolicyHeader] = policy.PolicyHeader;
         headers[RateLimitHeader] = policy.RateLimitHeader(decision);

@@ -251,7 +251,9 @@ public sealed class MemoryRateLimitTests
         };
         listener.SetMeasurementEventCallback<long>((_, value, tags, _) =>
         {
-            var outcome = tags.ToArray().Single(t => t.Key == "outcome").Value!.ToString()!;
+            var all = tags.ToArray();
+            string Tag(string key) => all.Single(t => t.Key == key).Value!.ToString()!;
+            var outcome = $"{Tag("portico.rate_limit.policy")}/{Tag("portico.route")}/{Tag("portico.outcome")}";
             lock (counts) counts[outcome] = counts.GetValueOrDefault(outcome) + value;
         });
         listener.Start();
@@ -261,8 +263,8 @@ public sealed class MemoryRateLimitTests
 
         lock (counts)
         {
-            counts["allowed"].ShouldBe(2);
-            counts["rejected"].ShouldBe(1);
+            counts["small/small/admitted"].ShouldBe(2);
+            counts["small/small/limited"].ShouldBe(1);
         }
     }
 }
