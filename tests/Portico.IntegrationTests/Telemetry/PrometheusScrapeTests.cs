@@ -7,6 +7,7 @@ namespace Portico.IntegrationTests.Telemetry;
 
 /// A real Prometheus server scrapes a running gateway's telemetry listener; what it stored is read back through
 /// its HTTP query API.
+[Collection(ProcessWideMetricsCollection.Name)]
 public sealed class PrometheusScrapeTests
 {
     static string Config(TestBackend backend) => $$"""
@@ -139,4 +140,12 @@ public sealed class PrometheusScrapeTests
         }
         return null;
     }
+}
+
+/// The OpenTelemetry SDK listens to meters by name in the whole process, so a scrape also reads the instruments of
+/// any other gateway the test process runs at the time: tests that count exact totals run alone.
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class ProcessWideMetricsCollection
+{
+    public const string Name = "process-wide metrics";
 }

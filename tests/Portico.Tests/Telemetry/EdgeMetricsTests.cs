@@ -39,7 +39,7 @@ public sealed class EdgeMetricsTests : IDisposable
     static (HttpContext Context, RequestTelemetry Telemetry) Request(string route = "orders")
     {
         var context = new DefaultHttpContext();
-        context.SetEndpoint(new Endpoint(null, new EndpointMetadataCollection(new EndpointTelemetry("edge", route)), route));
+        context.SetEndpoint(new Endpoint(null, new EndpointMetadataCollection(new EndpointTelemetry("edge", route, new RouteActivity("edge", route))), route));
         var telemetry = new RequestTelemetry();
         context.Features.Set(telemetry);
         return (context, telemetry);
