@@ -116,7 +116,7 @@ public static class PorticoServiceCollectionExtensions
 
         var time = options.TimeProvider ?? TimeProvider.System;
         services.AddRouting();
-        TelemetryServices.Add(services, config);
+        setup.Telemetry = TelemetryServices.Add(services, config);
         EdgeTelemetryServices.Add(services, config, options.ConfigPath is { } path ? Path.GetDirectoryName(Path.GetFullPath(path))! : ConfigDirectory(options));
         services.TryAddSingleton(time);
         services.AddSingleton(sp => new BufferedBodyBudget(config.Server.BufferedBodies ?? BufferedBodyBudget.DefaultLimit(), time,
@@ -124,7 +124,7 @@ public static class PorticoServiceCollectionExtensions
         services.AddSingleton(map);
         services.AddSingleton<RuntimeHolder>();
         services.AddSingleton<Telemetry.UpstreamMetrics>();
-        services.AddSingleton(sp => TelemetryServices.ServerSpans(config, sp.GetRequiredService<RuntimeHolder>(), map));
+        services.AddSingleton(sp => TelemetryServices.ServerSpans(setup.Telemetry, sp.GetRequiredService<Telemetry.GatewayView>()));
         services.AddSingleton(sp => new ServiceRegistry(time, sp.GetRequiredService<ILoggerFactory>(), sp.GetServices<IServiceClientFactory>(), sp.GetRequiredService<Telemetry.UpstreamMetrics>()));
         services.AddSingleton<ReadinessEndpoints>();
         foreach (var kind in BuiltInRouteKinds.All) kind.AddServices(services);
@@ -203,6 +203,9 @@ internal sealed class PorticoSetup(PorticoOptions options, PorticoConfig config,
 
     /// <summary>The listeners Kestrel bound for each gateway (ports given as 0 are known once the app has started).</summary>
     public List<(ListenOptions Listen, int Gateway)> Bound { get; } = [];
+
+    /// <summary>What telemetry the config and the environment turn on (decided once, in AddPortico).</summary>
+    public TelemetryServices.Plan Telemetry { get; set; } = new(false, false, false, false);
 
     /// <summary>The telemetry listener Kestrel bound, if any.</summary>
     public ListenOptions? TelemetryBound { get; set; }

@@ -38,12 +38,13 @@ internal static class TelemetryServices
         return new Plan(!sdkDisabled && t.Listen is not null && t.Metrics.Enabled, metricsOtlp, tracing, tracing && tracesOtlp);
     }
 
-    public static void Add(IServiceCollection services, PorticoConfig config)
+    /// <summary>Registers what the plan turns on; returns the plan (read once: the listener and spans follow it).</summary>
+    public static Plan Add(IServiceCollection services, PorticoConfig config)
     {
         services.AddSingleton<PorticoMetrics>();
         var t = config.Telemetry;
         var plan = PlanFor(t, Environment.GetEnvironmentVariable);
-        if (!plan.Metrics && !plan.Tracing) return;
+        if (!plan.Metrics && !plan.Tracing) return plan;
         var otel = services.AddOpenTelemetry().ConfigureResource(resource =>
         {
             // An explicit name wins; otherwise OTEL_SERVICE_NAME (read by the SDK's environment detector), else "portico".
@@ -81,6 +82,7 @@ internal static class TelemetryServices
                 if (plan.TracesOtlp) tracing.AddOtlpExporter(exporter => Configure(exporter, t.Otlp, "/v1/traces"));
             });
         }
+        return plan;
     }
 
     /// Builds the meter provider now (the host would at start), so what is recorded before the host starts — the
@@ -88,17 +90,9 @@ internal static class TelemetryServices
     public static void StartEarly(IServiceProvider services) => services.GetService<MeterProvider>();
 
     /// The server spans of this host, and whether the gateway a request arrived at trusts its client's trace context
-    /// (read from the current config, so a reload applies).
-    public static ServerSpans ServerSpans(PorticoConfig config, Runtime.RuntimeHolder runtime, Routing.ListenerMap listeners) =>
-        new(PlanFor(config.Telemetry, Environment.GetEnvironmentVariable).Tracing, context =>
-        {
-            if (!runtime.HasSnapshot) return true;
-            var gateways = runtime.Current.Config.Gateways;
-            var index = listeners.GatewayIndexFor(context);
-            // Served on the app's own ports, the one gateway's setting applies.
-            if (index < 0 && gateways.Count == 1) index = 0;
-            return (uint)index >= (uint)gateways.Count || gateways[index].Telemetry.TrustTraceContext;
-        });
+    /// (read from the live config, so a reload applies).
+    public static ServerSpans ServerSpans(Plan plan, GatewayView gateways) =>
+        new(plan.Tracing, context => gateways.Config is not { } live || gateways.GatewayOf(context, live) is not { } gateway || gateway.Telemetry.TrustTraceContext);
 
     /// The config file's OTLP settings over the environment's (OtlpExporterOptions reads OTEL_EXPORTER_OTLP_* first).
     static void Configure(OtlpExporterOptions exporter, OtlpDefinition? otlp, string signalPath)
@@ -137,7 +131,7 @@ internal static class TelemetryServices
     {
         var map = setup.Listeners;
         var path = setup.Config.Telemetry.Metrics.Path;
-        var scrape = PlanFor(setup.Config.Telemetry, Environment.GetEnvironmentVariable).Scrape;
+        var scrape = setup.Telemetry.Scrape;
         app.MapWhen(map.IsTelemetry, telemetry =>
         {
             if (scrape) telemetry.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider: null, predicate: null, path: path, configureBranchedPipeline: null, optionsName: null);

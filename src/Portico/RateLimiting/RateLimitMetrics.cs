@@ -5,14 +5,12 @@ namespace Portico.RateLimiting;
 /// The store fallback counter on the "Portico" meter (the decisions are counted by Telemetry.EdgeMetrics).
 internal sealed class RateLimitMetrics : IDisposable
 {
-    public const string MeterName = "Portico";
-
     readonly Meter _meter;
     readonly Counter<long> _fallbacks;
 
     public RateLimitMetrics(IMeterFactory meters)
     {
-        _meter = meters.Create(MeterName);
+        _meter = meters.Create(Telemetry.PorticoDiagnostics.MeterName, Telemetry.PorticoDiagnostics.ServiceVersion);
         _fallbacks = _meter.CreateCounter<long>("portico.rate_limit.store_fallbacks", "{request}", "Requests decided by onStoreDown because the rate-limit store was unreachable.");
     }
 

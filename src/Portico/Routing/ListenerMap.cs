@@ -23,7 +23,11 @@ internal sealed class ListenerMap
 
     internal void Set(int port, int gatewayIndex) => _gatewayByPort[port] = (short)gatewayIndex;
 
-    internal void SetTelemetry(int port) => _telemetryPorts[port] = true;
+    internal void SetTelemetry(int port)
+    {
+        _telemetryPorts[port] = true;
+        TelemetryPort = port;
+    }
 
     /// The request arrived on the telemetry listener (metrics, later the admin API): never a gateway's.
     public bool IsTelemetry(HttpContext context)
@@ -33,7 +37,7 @@ internal sealed class ListenerMap
     }
 
     /// The telemetry listener's bound port, 0 when there is none (yet).
-    public int TelemetryPort => Array.IndexOf(_telemetryPorts, true) is var p and >= 0 ? p : 0;
+    public int TelemetryPort { get; private set; }
 
     public int GatewayIndexFor(HttpContext context)
     {
